@@ -1,0 +1,59 @@
+package io.skein.actors.client;
+
+import static java.util.Objects.requireNonNull;
+
+import io.skein.transport.ClientChannel;
+import io.skein.transport.SkeinChannel;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiFunction;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Opens a {@link ClientChannel} for a target URI. {@code skein://host:port} is built in; higher
+ * modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
+ */
+public final class Targets {
+
+    private static final Map<String, BiFunction<ActorSystem<?>, URI, ClientChannel>> SCHEMES = new ConcurrentHashMap<>();
+
+    static {
+        SCHEMES.put("skein", (system, uri) -> SkeinChannel.create(system, host(uri), port(uri)));
+    }
+
+    private Targets() {
+    }
+
+    /** Adds (or replaces) the channel factory for {@code scheme}. */
+    public static void register(String scheme, BiFunction<ActorSystem<?>, URI, ClientChannel> factory) {
+        SCHEMES.put(requireNonNull(scheme, "scheme"), requireNonNull(factory, "factory"));
+    }
+
+    /** A channel for {@code target}, e.g. {@code skein://127.0.0.1:8080}. */
+    public static ClientChannel open(ActorSystem<?> system, String target) {
+        requireNonNull(system, "system");
+        URI uri = URI.create(requireNonNull(target, "target"));
+        var factory = uri.getScheme() == null ? null : SCHEMES.get(uri.getScheme());
+        if (factory == null) {
+            throw new IllegalArgumentException("unsupported target " + target + "; known schemes: " + SCHEMES.keySet());
+        }
+        return factory.apply(system, uri);
+    }
+
+    /** The host of a {@code scheme://host:port} URI. */
+    public static String host(URI uri) {
+        if (uri.getHost() == null) {
+            throw new IllegalArgumentException("target has no host: " + uri);
+        }
+        return uri.getHost();
+    }
+
+    /** The port of a {@code scheme://host:port} URI. */
+    public static int port(URI uri) {
+        if (uri.getPort() < 0) {
+            throw new IllegalArgumentException("target has no port: " + uri);
+        }
+        return uri.getPort();
+    }
+}

@@ -1,0 +1,78 @@
+package io.skein.actors.internal;
+
+import io.skein.actors.BidiStreamingCall;
+import io.skein.actors.ClientStreamingCall;
+import io.skein.actors.ServerStreamingCall;
+import io.skein.actors.UnaryCall;
+import io.skein.protocols.CallKind;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.transport.CallContext;
+import io.skein.transport.ServerMethodHandler;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Drives one method by sending each call, wrapped by the service's adapter, to the service actor,
+ * and turning the actor's answer into what the transport expects.
+ */
+public final class ActorMethodHandler<Req, Resp, T> implements ServerMethodHandler<Req, Resp> {
+
+    private final CallKind kind;
+    private final ServiceEndpoint<T> endpoint;
+    private final Function<Object, ? extends T> adapter;
+
+    @SuppressWarnings("unchecked")
+    public ActorMethodHandler(CallKind kind, ServiceEndpoint<T> endpoint, Function<?, ? extends T> adapter) {
+        this.kind = kind;
+        this.endpoint = endpoint;
+        this.adapter = (Function<Object, ? extends T>) adapter;
+    }
+
+    @Override
+    public CompletionStage<Resp> unary(Req request, CallContext context) {
+        CompletableFuture<Resp> answer = new CompletableFuture<>();
+        endpoint.tell(adapter.apply(new UnaryCall<>(request, context, answer)));
+        return answer;
+    }
+
+    @Override
+    public Source<Resp, ?> streaming(Source<Req, NotUsed> requests, CallContext context) {
+        switch (kind) {
+            case SERVER_STREAMING:
+                return requests.take(1).map(Optional::of).orElse(Source.single(Optional.empty()))
+                        .take(1)
+                        .flatMapConcat(first -> first.isEmpty()
+                                ? erase(Source.<Resp>failed(new StatusException(StatusCode.INVALID_ARGUMENT,
+                                "server-streaming call sent no request")))
+                                : erase(Source.completionStageSource(dispatchServerStreaming(first.get(), context))));
+            case CLIENT_STREAMING: {
+                CompletableFuture<Resp> answer = new CompletableFuture<>();
+                endpoint.tell(adapter.apply(new ClientStreamingCall<>(requests, context, answer)));
+                return Source.completionStage(answer);
+            }
+            case BIDI_STREAMING: {
+                CompletableFuture<Source<Resp, ?>> responses = new CompletableFuture<>();
+                endpoint.tell(adapter.apply(new BidiStreamingCall<>(requests, context, responses)));
+                return Source.completionStageSource(responses.thenApply(ActorMethodHandler::erase));
+            }
+            default:
+                throw new IllegalStateException("unary method called as a stream");
+        }
+    }
+
+    private CompletionStage<Source<Resp, Object>> dispatchServerStreaming(Req request, CallContext context) {
+        CompletableFuture<Source<Resp, ?>> responses = new CompletableFuture<>();
+        endpoint.tell(adapter.apply(new ServerStreamingCall<>(request, context, responses)));
+        return responses.thenApply(ActorMethodHandler::erase);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <Resp> Source<Resp, Object> erase(Source<Resp, ?> source) {
+        return (Source<Resp, Object>) source;
+    }
+}

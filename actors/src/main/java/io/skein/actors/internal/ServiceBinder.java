@@ -1,0 +1,79 @@
+package io.skein.actors.internal;
+
+import com.google.protobuf.Descriptors;
+import io.skein.actors.BoundService;
+import io.skein.actors.ServiceDefinition;
+import io.skein.actors.protobuf.ProtoMethods;
+import io.skein.transport.MethodDescriptor;
+import io.skein.transport.ServerMethod;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.Terminated;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Routers;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Spawns a service's actor and wires each of its methods to it. */
+public final class ServiceBinder {
+
+    private static final Logger log = LoggerFactory.getLogger(ServiceBinder.class);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private ServiceBinder() {
+    }
+
+    public static <T> BoundService bind(ActorSystem<?> system, ServiceDefinition<T> definition) {
+        String name = definition.name();
+        ActorRef<T> actor = definition.actor();
+        if (actor == null) {
+            Behavior<T> guarded = Behaviors.supervise(Behaviors.intercept(() -> new CallGuard<T>(name),
+                    definition.behavior())).onFailure(SupervisorStrategy.restart());
+            Behavior<T> served = definition.instances() > 1
+                    ? Routers.pool(definition.instances(), guarded).withRoundRobinRouting()
+                    : guarded;
+            actor = system.systemActorOf(served, "skein-service-" + name.replace('.', '-') + "-"
+                    + COUNTER.incrementAndGet(), Props.empty());
+        }
+        ServiceEndpoint<T> endpoint = new ServiceEndpoint<>(name, actor);
+        watch(system, endpoint);
+        List<ServerMethod<?, ?>> methods = new ArrayList<>();
+        for (Map.Entry<String, Function<?, ? extends T>> e : definition.adapters().entrySet()) {
+            Descriptors.MethodDescriptor m = ProtoMethods.find(definition.descriptor(), e.getKey());
+            methods.add(method(ProtoMethods.descriptor(m), endpoint, e.getValue()));
+        }
+        for (Descriptors.MethodDescriptor m : definition.descriptor().getMethods()) {
+            if (!definition.adapters().containsKey(m.getName())) {
+                log.warn("{} has no binding for {}: calls to it get UNIMPLEMENTED", name, m.getName());
+            }
+        }
+        return new BoundService(name, List.copyOf(methods), actor);
+    }
+
+    private static <Req, Resp, T> ServerMethod<Req, Resp> method(MethodDescriptor<Req, Resp> descriptor,
+                                                                ServiceEndpoint<T> endpoint,
+                                                                Function<?, ? extends T> adapter) {
+        return new ServerMethod<>(descriptor, new ActorMethodHandler<>(descriptor.kind(), endpoint, adapter));
+    }
+
+    /** Marks the endpoint stopped when its actor terminates, so calls fail fast instead of hanging. */
+    private static <T> void watch(ActorSystem<?> system, ServiceEndpoint<T> endpoint) {
+        system.systemActorOf(Behaviors.<Void>setup(ctx -> {
+            ctx.watch(endpoint.actor());
+            return Behaviors.receive(Void.class)
+                    .onSignal(Terminated.class, t -> {
+                        endpoint.markStopped();
+                        return Behaviors.stopped();
+                    })
+                    .build();
+        }), "skein-service-watch-" + COUNTER.incrementAndGet(), Props.empty());
+    }
+}

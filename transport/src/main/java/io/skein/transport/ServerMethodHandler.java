@@ -1,0 +1,28 @@
+package io.skein.transport;
+
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The server side of one method, as the transport drives it. The {@code actors} module implements
+ * this by sending each call to a typed actor.
+ *
+ * <p>Unary calls take the fast path through {@link #unary}; the three streaming kinds go through
+ * {@link #streaming}, where the request source carries exactly one element for server streaming.
+ *
+ * @param <Req>  request type
+ * @param <Resp> response type
+ */
+public interface ServerMethodHandler<Req, Resp> {
+
+    /** Serves a unary call. A failed stage ends the call with the failure's status. */
+    CompletionStage<Resp> unary(Req request, CallContext context);
+
+    /**
+     * Serves a streaming call: the returned source is the response stream; its completion ends the
+     * call with {@code OK}, its failure with the failure's status. Demand on {@code requests} becomes
+     * credits granted to the client; the response source is pulled only as the client grants credits.
+     */
+    Source<Resp, ?> streaming(Source<Req, NotUsed> requests, CallContext context);
+}

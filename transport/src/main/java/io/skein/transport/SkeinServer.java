@@ -1,0 +1,129 @@
+package io.skein.transport;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.skein.transport.internal.NettyResources;
+import io.skein.transport.internal.ServerActor;
+import io.skein.transport.internal.ServerChannels;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Netty server for Skein's native protocol on one TCP port, serving the methods of a
+ * {@link MethodRegistry}. Connections are owned by connection actors under one server actor.
+ *
+ * <pre>{@code
+ * SkeinServer server = SkeinServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry)
+ *         .toCompletableFuture().join();
+ * int port = server.localAddress().getPort();
+ * ...
+ * server.shutdown(Duration.ofSeconds(5));
+ * }</pre>
+ */
+public final class SkeinServer {
+
+    private static final Logger log = LoggerFactory.getLogger(SkeinServer.class);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final ActorSystem<?> system;
+    private final Channel serverChannel;
+    private final ActorRef<ServerActor.Command> actor;
+    private final InetSocketAddress localAddress;
+
+    private SkeinServer(ActorSystem<?> system, Channel serverChannel, ActorRef<ServerActor.Command> actor) {
+        this.system = system;
+        this.serverChannel = serverChannel;
+        this.actor = actor;
+        this.localAddress = (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /**
+     * Binds {@code address} (port 0 picks a free port) and serves {@code registry} on it.
+     * Completes once the port is bound.
+     */
+    public static CompletionStage<SkeinServer> start(ActorSystem<?> system, InetSocketAddress address,
+                                                     MethodRegistry registry) {
+        requireNonNull(system, "system");
+        requireNonNull(address, "address");
+        requireNonNull(registry, "registry");
+        NettyResources resources = NettyResources.get(system);
+        TransportSettings settings = resources.settings();
+        ActorRef<ServerActor.Command> actor = system.systemActorOf(ServerActor.create(),
+                "skein-server-" + COUNTER.incrementAndGet(), Props.empty());
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(resources.group())
+                .channel(resources.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        settings.writeBufferLowWaterMark(), settings.writeBufferHighWaterMark()))
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        ServerChannels.initAccepted(ch, registry, resources,
+                                connection -> actor.tell(new ServerActor.ConnectionOpened(connection)));
+                    }
+                });
+        CompletableFuture<SkeinServer> result = new CompletableFuture<>();
+        ChannelFuture bind = bootstrap.bind(address);
+        bind.addListener(f -> {
+            if (f.isSuccess()) {
+                SkeinServer server = new SkeinServer(system, bind.channel(), actor);
+                log.info("Skein server listening on {}", server.localAddress);
+                result.complete(server);
+            } else {
+                actor.tell(new ServerActor.Stop());
+                result.completeExceptionally(f.cause());
+            }
+        });
+        return result;
+    }
+
+    /** The bound address (with the real port when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** Connections and calls in flight. */
+    public CompletionStage<ServerActor.Load> load() {
+        return AskPattern.ask(actor, ServerActor.GetLoad::new, Duration.ofSeconds(5), system.scheduler());
+    }
+
+    /**
+     * Stops accepting connections, sends GOAWAY on every connection, lets calls in flight finish for
+     * at most {@code exitWait}, then closes every connection. New calls meanwhile get UNAVAILABLE.
+     */
+    public CompletionStage<Done> shutdown(Duration exitWait) {
+        requireNonNull(exitWait, "exitWait");
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        serverChannel.close().addListener(f -> {
+            CompletionStage<Done> drained = AskPattern.ask(actor, r -> new ServerActor.DrainAll(exitWait, r),
+                    exitWait.plusSeconds(5), system.scheduler());
+            drained.whenComplete((d, err) -> {
+                if (err != null) {
+                    log.warn("server {} did not drain cleanly: {}", localAddress, err.toString());
+                }
+                actor.tell(new ServerActor.Stop());
+                done.complete(Done.getInstance());
+            });
+        });
+        return done;
+    }
+}

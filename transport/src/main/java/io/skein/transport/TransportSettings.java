@@ -1,0 +1,66 @@
+package io.skein.transport;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+
+/**
+ * The transport's limits and tuning, read from {@code skein.transport} and {@code skein.client}
+ * (defaults and their meaning are in this module's {@code reference.conf}).
+ *
+ * @param maxFrameSize                  largest frame accepted or sent, in bytes
+ * @param streamWindow                  credits granted per stream
+ * @param maxConcurrentCallsPerConnection calls in flight above which a server stops reading
+ * @param connectTimeout                client connect timeout
+ * @param ioThreads                     Netty I/O threads (0: number of cores)
+ * @param preferNative                  use epoll when available
+ * @param writeBufferLowWaterMark       writability low water mark
+ * @param writeBufferHighWaterMark      writability high water mark
+ * @param handshakeTimeout              time a new connection has to send its first bytes
+ * @param connectionsPerEndpoint        client connections per endpoint
+ */
+public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcurrentCallsPerConnection,
+                                Duration connectTimeout, int ioThreads, boolean preferNative,
+                                int writeBufferLowWaterMark, int writeBufferHighWaterMark,
+                                Duration handshakeTimeout, int connectionsPerEndpoint) {
+
+    public TransportSettings {
+        if (maxFrameSize < 1024) {
+            throw new IllegalArgumentException("skein.transport.max-frame-size must be at least 1 KiB");
+        }
+        if (streamWindow < 1) {
+            throw new IllegalArgumentException("skein.transport.stream-window must be at least 1");
+        }
+        if (connectionsPerEndpoint < 1) {
+            throw new IllegalArgumentException("skein.client.connections-per-endpoint must be at least 1");
+        }
+        requireNonNull(connectTimeout, "connectTimeout");
+        requireNonNull(handshakeTimeout, "handshakeTimeout");
+    }
+
+    /** Reads the settings from a config that includes this module's {@code reference.conf}. */
+    public static TransportSettings fromConfig(Config config) {
+        requireNonNull(config, "config");
+        Config t = config.getConfig("skein.transport");
+        Config c = config.getConfig("skein.client");
+        return new TransportSettings(
+                (int) Math.min(Integer.MAX_VALUE, t.getBytes("max-frame-size")),
+                t.getInt("stream-window"),
+                t.getInt("max-concurrent-calls-per-connection"),
+                t.getDuration("connect-timeout"),
+                t.getInt("io-threads"),
+                t.getBoolean("prefer-native"),
+                (int) (long) t.getBytes("write-buffer-low-water-mark"),
+                (int) (long) t.getBytes("write-buffer-high-water-mark"),
+                t.getDuration("handshake-timeout"),
+                c.getInt("connections-per-endpoint"));
+    }
+
+    /** A copy with another stream window. */
+    public TransportSettings withStreamWindow(int window) {
+        return new TransportSettings(maxFrameSize, window, maxConcurrentCallsPerConnection, connectTimeout, ioThreads,
+                preferNative, writeBufferLowWaterMark, writeBufferHighWaterMark, handshakeTimeout,
+                connectionsPerEndpoint);
+    }
+}

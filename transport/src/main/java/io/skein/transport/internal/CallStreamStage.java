@@ -1,0 +1,601 @@
+package io.skein.transport.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.skein.protocols.CallKind;
+import io.skein.protocols.Metadata;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.protocols.frame.SkeinFrame;
+import io.skein.transport.CallContext;
+import io.skein.transport.Marshaller;
+import io.skein.transport.ResponseMetadata;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.stream.Attributes;
+import org.apache.pekko.stream.FlowShape;
+import org.apache.pekko.stream.Inlet;
+import org.apache.pekko.stream.Outlet;
+import org.apache.pekko.stream.stage.AbstractInHandler;
+import org.apache.pekko.stream.stage.AbstractOutHandler;
+import org.apache.pekko.stream.stage.AsyncCallback;
+import org.apache.pekko.stream.stage.GraphStage;
+import org.apache.pekko.stream.stage.TimerGraphStageLogic;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One streaming call bridged to Pekko Streams, on either side of the wire: the inlet takes the
+ * messages this side sends, the outlet emits the messages the peer sent. The stage is the call's
+ * owner: it lives in the stream's actor, holds the call state, and ends it.
+ *
+ * <p>Flow control is credit based: the outlet's demand becomes {@code StreamCredit} frames to the
+ * peer (granted in batches of half the window); the inlet is pulled only while the peer has granted
+ * credits and the channel is writable. Nothing buffers beyond the window.
+ *
+ * @param <W> the type written to the wire (requests on the client, responses on the server)
+ * @param <R> the type read from the wire
+ */
+public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
+
+    private static final Logger log = LoggerFactory.getLogger(CallStreamStage.class);
+
+    /** Where the call runs and what it is; one instance per materialization is made by the factories. */
+    interface Binding {
+        /** Completes with the connection to use (clients connect lazily). */
+        CompletionStage<Connection> connection();
+    }
+
+    private final Inlet<W> in = Inlet.create("CallStream.in");
+    private final Outlet<R> out = Outlet.create("CallStream.out");
+    private final FlowShape<W, R> shape = FlowShape.of(in, out);
+
+    private final boolean server;
+    private final String method;
+    private final CallKind kind;
+    private final Marshaller<W> writer;
+    private final Marshaller<R> reader;
+    private final Metadata requestMetadata;
+    private final Duration timeout;
+    private final ResponseMetadata responseCapture;
+    private final Binding binding;
+    // server side only
+    private final int serverStreamId;
+    private final int serverInitialSendCredits;
+    private final CallContext context;
+
+    private CallStreamStage(boolean server, String method, CallKind kind, Marshaller<W> writer, Marshaller<R> reader,
+                            Metadata requestMetadata, Duration timeout, ResponseMetadata responseCapture,
+                            Binding binding, int serverStreamId, int serverInitialSendCredits,
+                            CallContext context) {
+        this.server = server;
+        this.method = method;
+        this.kind = kind;
+        this.writer = writer;
+        this.reader = reader;
+        this.requestMetadata = requestMetadata;
+        this.timeout = timeout;
+        this.responseCapture = responseCapture;
+        this.binding = binding;
+        this.serverStreamId = serverStreamId;
+        this.serverInitialSendCredits = serverInitialSendCredits;
+        this.context = context;
+    }
+
+    /** The client side of a streaming call: inlet = requests, outlet = responses. */
+    static <Req, Resp> CallStreamStage<Req, Resp> client(String method, CallKind kind, Marshaller<Req> requests,
+                                                          Marshaller<Resp> responses, Metadata metadata,
+                                                          Duration timeout, ResponseMetadata capture,
+                                                          Binding binding) {
+        return new CallStreamStage<>(false, method, kind, requests, responses, metadata, timeout, capture, binding,
+                0, 0, null);
+    }
+
+    /** The server side of a streaming call: inlet = responses, outlet = requests. */
+    static <Req, Resp> CallStreamStage<Resp, Req> server(Connection connection, SkeinFrame.StreamOpen open,
+                                                          Marshaller<Req> requests, Marshaller<Resp> responses,
+                                                          CallContext context) {
+        Binding binding = () -> java.util.concurrent.CompletableFuture.completedFuture(connection);
+        Duration timeout = open.timeoutMillis() > 0 ? Duration.ofMillis(open.timeoutMillis()) : null;
+        return new CallStreamStage<>(true, open.method(), open.kind(), responses, requests, open.metadata(), timeout,
+                null, binding, open.streamId(), open.initialCredits(), context);
+    }
+
+    @Override
+    public FlowShape<W, R> shape() {
+        return shape;
+    }
+
+    @Override
+    public TimerGraphStageLogic createLogic(Attributes inheritedAttributes) {
+        return new Logic();
+    }
+
+    // Events from the event loop, delivered through one async callback.
+    private record Connected(Connection connection) {
+    }
+
+    private record ConnectFailed(Status status) {
+    }
+
+    private record Opened(int streamId) {
+    }
+
+    private record Message(Object value) {
+    }
+
+    private record Credit(int credits) {
+    }
+
+    private record Writable() {
+    }
+
+    private record Headers(Metadata metadata) {
+    }
+
+    private record HalfClosed() {
+    }
+
+    private record Trailers(Status status, Metadata metadata) {
+    }
+
+    private record Reset(Status status) {
+    }
+
+    private record Closed(Status status) {
+    }
+
+    private record ParseFailed(Status status) {
+    }
+
+    private static final Writable WRITABLE = new Writable();
+    private static final HalfClosed HALF_CLOSED = new HalfClosed();
+    private static final Object DEADLINE_TIMER = "deadline";
+
+    private final class Logic extends TimerGraphStageLogic implements WireStream {
+
+        private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
+        private final ArrayDeque<R> buffer = new ArrayDeque<>();
+        private Connection connection;
+        private int streamId;
+        private int window;
+        private int sendCredits;
+        private int consumedSinceGrant;
+        private boolean peerDoneSending;
+        private Status peerFinalStatus;
+        private boolean finished;
+        private boolean headersSent;
+        private boolean discardInbound;
+        // Event-loop confined: lets postStop and the registration task agree on who cleans up.
+        private boolean stoppedOnLoop;
+        // Whether the peer has been told (or told us) that the call is over.
+        private boolean peerKnowsEnd;
+        private int wireId;
+
+        Logic() {
+            super(shape);
+            if (server) {
+                // Registered while materializing on the event loop, before the stream's next frame is read.
+                Connection c = binding.connection().toCompletableFuture().join();
+                if (c.channel().eventLoop().inEventLoop()) {
+                    c.register(serverStreamId, this);
+                } else {
+                    c.channel().eventLoop().execute(() -> c.register(serverStreamId, this));
+                }
+            }
+            setHandler(in, new AbstractInHandler() {
+                @Override
+                public void onPush() {
+                    send(grab(in));
+                }
+
+                @Override
+                public void onUpstreamFinish() {
+                    localDoneSending();
+                }
+
+                @Override
+                public void onUpstreamFailure(Throwable ex) {
+                    localFailed(ex);
+                }
+            });
+            setHandler(out, new AbstractOutHandler() {
+                @Override
+                public void onPull() {
+                    deliver();
+                }
+
+                @Override
+                public void onDownstreamFinish(Throwable cause) {
+                    localStoppedReading();
+                }
+            });
+        }
+
+        // ---- WireStream: event loop side ----
+
+        @Override
+        public void onFrame(SkeinFrame frame) {
+            if (frame instanceof SkeinFrame.StreamMessage m) {
+                Object parsed;
+                try {
+                    parsed = reader.parse(m.payload());
+                } catch (Exception e) {
+                    events.invoke(new ParseFailed(Status.of(server ? StatusCode.INVALID_ARGUMENT : StatusCode.INTERNAL,
+                            "cannot parse " + (server ? "request" : "response") + " of " + method + ": " + e)));
+                    return;
+                }
+                events.invoke(new Message(parsed));
+            } else if (frame instanceof SkeinFrame.StreamCredit c) {
+                events.invoke(new Credit(c.credits()));
+            } else if (frame instanceof SkeinFrame.StreamHeaders h) {
+                events.invoke(new Headers(h.metadata()));
+            } else if (frame instanceof SkeinFrame.StreamHalfClose) {
+                events.invoke(HALF_CLOSED);
+            } else if (frame instanceof SkeinFrame.StreamTrailers t) {
+                events.invoke(new Trailers(t.status(), t.metadata()));
+            } else if (frame instanceof SkeinFrame.StreamReset r) {
+                events.invoke(new Reset(Status.of(r.code(), r.reason())));
+            } else {
+                log.debug("ignoring unexpected {} on stream {}", frame.getClass().getSimpleName(), streamId);
+            }
+        }
+
+        @Override
+        public void onWritable() {
+            events.invoke(WRITABLE);
+        }
+
+        @Override
+        public void onConnectionClosed(Status status) {
+            events.invoke(new Closed(status));
+        }
+
+        // ---- stage side ----
+
+        @Override
+        public void preStart() {
+            if (timeout != null) {
+                scheduleOnce(DEADLINE_TIMER, timeout);
+            }
+            if (server) {
+                streamId = serverStreamId;
+                connection = binding.connection().toCompletableFuture().join();
+                window = connection.settings().streamWindow();
+                sendCredits = serverInitialSendCredits;
+                // The handler registered us already; grant the client its first request credits.
+                if (kind.clientStreams() || kind == CallKind.SERVER_STREAMING) {
+                    connection.write(new SkeinFrame.StreamCredit(streamId, window));
+                }
+                maybePull();
+            } else {
+                binding.connection().whenComplete((c, err) -> {
+                    if (err != null) {
+                        events.invoke(new ConnectFailed(Status.fromThrowable(err)));
+                    } else {
+                        events.invoke(new Connected(c));
+                    }
+                });
+            }
+        }
+
+        private void onEvent(Object event) {
+            if (finished) {
+                return;
+            }
+            if (event instanceof Message m) {
+                onMessage(m.value());
+            } else if (event instanceof Credit c) {
+                sendCredits += c.credits();
+                maybePull();
+            } else if (event instanceof Writable) {
+                maybePull();
+            } else if (event instanceof Headers h) {
+                if (responseCapture != null) {
+                    responseCapture.completeHeaders(h.metadata());
+                }
+            } else if (event instanceof HalfClosed) {
+                peerDoneSending = true;
+                deliver();
+            } else if (event instanceof Trailers t) {
+                onTrailers(t.status(), t.metadata());
+            } else if (event instanceof Reset r) {
+                onPeerReset(r.status());
+            } else if (event instanceof Closed c) {
+                peerKnowsEnd = true;
+                end(c.status(), false);
+            } else if (event instanceof ParseFailed p) {
+                if (server) {
+                    end(p.status(), true);
+                } else {
+                    writeReset(StatusCode.CANCELLED, p.status().message());
+                    end(p.status(), false);
+                }
+            } else if (event instanceof Opened o) {
+                streamId = o.streamId();
+                maybePull();
+            } else if (event instanceof Connected c) {
+                onConnected(c.connection());
+            } else if (event instanceof ConnectFailed f) {
+                end(f.status(), false);
+            }
+        }
+
+        private void onConnected(Connection c) {
+            connection = c;
+            window = c.settings().streamWindow();
+            c.channel().eventLoop().execute(() -> {
+                if (stoppedOnLoop) {
+                    return;
+                }
+                if (!c.isUsable()) {
+                    onConnectionClosed(Status.of(StatusCode.UNAVAILABLE, "connection is not usable"));
+                    return;
+                }
+                int id = c.allocateStreamId();
+                if (!c.register(id, this)) {
+                    onConnectionClosed(Status.of(StatusCode.UNAVAILABLE, "connection closed"));
+                    return;
+                }
+                wireId = id;
+                long timeoutMillis = timeout == null ? SkeinFrame.NO_TIMEOUT : Math.max(1, timeout.toMillis());
+                c.write(new SkeinFrame.StreamOpen(id, method, kind, requestMetadata, timeoutMillis, window));
+                // Delivered before any frame of the stream, which can only arrive after this task.
+                events.invoke(new Opened(id));
+            });
+        }
+
+        private void onMessage(Object value) {
+            @SuppressWarnings("unchecked")
+            R message = (R) value;
+            if (discardInbound) {
+                grant(1);
+                return;
+            }
+            if (buffer.size() >= window) {
+                Status violation = Status.of(StatusCode.RESOURCE_EXHAUSTED,
+                        "peer sent more messages than the " + window + " credits it was granted");
+                if (server) {
+                    end(violation, true);
+                } else {
+                    writeReset(StatusCode.CANCELLED, violation.message());
+                    end(violation, false);
+                }
+                return;
+            }
+            buffer.add(message);
+            deliver();
+        }
+
+        /** Pushes buffered messages downstream, and ends the outlet when the peer is done and all went. */
+        private void deliver() {
+            if (isAvailable(out) && !buffer.isEmpty()) {
+                push(out, buffer.poll());
+                grant(1);
+            }
+            if (buffer.isEmpty() && !isClosed(out)) {
+                if (peerFinalStatus != null) {
+                    if (peerFinalStatus.isOk()) {
+                        complete(out);
+                    } else {
+                        fail(out, peerFinalStatus.asException());
+                    }
+                } else if (peerDoneSending) {
+                    complete(out);
+                }
+            }
+        }
+
+        private void grant(int consumed) {
+            consumedSinceGrant += consumed;
+            if (consumedSinceGrant >= Math.max(1, window / 2) && !finished && connection != null) {
+                connection.write(new SkeinFrame.StreamCredit(streamId, consumedSinceGrant));
+                consumedSinceGrant = 0;
+            }
+        }
+
+        private void maybePull() {
+            if (connection != null && streamId != 0 && sendCredits > 0 && !isClosed(in) && !hasBeenPulled(in)
+                    && connection.channel().isWritable()) {
+                pull(in);
+            }
+        }
+
+        private void send(W value) {
+            ByteBuf payload;
+            try {
+                payload = writer.serialize(value, connection.channel().alloc());
+            } catch (RuntimeException e) {
+                localFailed(e);
+                return;
+            }
+            if (payload.readableBytes() > connection.settings().maxFrameSize() - 1024) {
+                int size = payload.readableBytes();
+                payload.release();
+                Status tooBig = Status.of(StatusCode.RESOURCE_EXHAUSTED, "message of " + size
+                        + " bytes exceeds skein.transport.max-frame-size");
+                if (server) {
+                    end(tooBig, true);
+                } else {
+                    writeReset(StatusCode.CANCELLED, tooBig.message());
+                    end(tooBig, false);
+                }
+                return;
+            }
+            if (server && !headersSent) {
+                sendHeaders();
+            }
+            sendCredits--;
+            connection.write(new SkeinFrame.StreamMessage(streamId, payload));
+            maybePull();
+        }
+
+        /** Client side: tells the server the call is over, once the stream is open on the wire. */
+        private void writeReset(StatusCode code, String reason) {
+            if (connection != null && streamId != 0 && !peerKnowsEnd) {
+                peerKnowsEnd = true;
+                connection.write(new SkeinFrame.StreamReset(streamId, code, reason));
+            }
+        }
+
+        private void sendHeaders() {
+            headersSent = true;
+            Metadata headers = context.responseHeaders();
+            if (!headers.isEmpty()) {
+                connection.write(new SkeinFrame.StreamHeaders(streamId, headers));
+            }
+        }
+
+        /** This side has sent everything. */
+        private void localDoneSending() {
+            if (server) {
+                end(Status.OK, true);
+            } else if (connection != null) {
+                connection.write(new SkeinFrame.StreamHalfClose(streamId));
+            }
+        }
+
+        /** This side's message source failed. */
+        private void localFailed(Throwable ex) {
+            Status status = Status.fromThrowable(ex);
+            if (server) {
+                end(status, true);
+            } else {
+                writeReset(StatusCode.CANCELLED, "client request stream failed: " + status.message());
+                end(Status.of(StatusCode.CANCELLED, "request stream failed: " + status.message()).withCause(ex), false);
+            }
+        }
+
+        /** This side no longer wants the peer's messages. */
+        private void localStoppedReading() {
+            if (server) {
+                // The service took what it needed; it may still answer. Keep granting so the client never stalls.
+                discardInbound = true;
+                int dropped = buffer.size();
+                buffer.clear();
+                grant(dropped);
+                if (isClosed(in)) {
+                    completeStage();
+                }
+            } else {
+                writeReset(StatusCode.CANCELLED, "cancelled by client");
+                end(Status.of(StatusCode.CANCELLED, "cancelled by client"), false);
+            }
+        }
+
+        private void onTrailers(Status status, Metadata trailers) {
+            if (server) {
+                return; // clients never send trailers
+            }
+            if (responseCapture != null) {
+                responseCapture.completeTrailers(trailers);
+            }
+            peerFinalStatus = status;
+            peerKnowsEnd = true;
+            finished = true; // nothing more to send; the server ended the call
+            if (!isClosed(in)) {
+                cancel(in);
+            }
+            deliver();
+        }
+
+        private void onPeerReset(Status status) {
+            peerKnowsEnd = true;
+            if (server) {
+                context.terminate(status.code() == StatusCode.DEADLINE_EXCEEDED ? status
+                        : Status.of(StatusCode.CANCELLED, status.message().isEmpty() ? "cancelled by client" : status.message()));
+                end(Status.of(StatusCode.CANCELLED, "call cancelled by client: " + status.message()), false);
+            } else {
+                end(status, false);
+            }
+        }
+
+        @Override
+        public void onTimer(Object key) {
+            if (finished) {
+                return;
+            }
+            Status expired = Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline of " + timeout.toMillis()
+                    + " ms exceeded" + (server ? " on the server" : ""));
+            if (server) {
+                end(expired, true);
+            } else {
+                writeReset(StatusCode.DEADLINE_EXCEEDED, expired.message());
+                end(expired, false);
+            }
+        }
+
+        /**
+         * Ends the call with {@code status}. On the server, {@code notifyPeer} sends the trailers that
+         * end the call for the client.
+         */
+        private void end(Status status, boolean notifyPeer) {
+            if (finished && !server) {
+                failOrComplete(status);
+                return;
+            }
+            finished = true;
+            if (server) {
+                if (notifyPeer && connection != null && !peerKnowsEnd) {
+                    peerKnowsEnd = true;
+                    if (!headersSent) {
+                        sendHeaders();
+                    }
+                    connection.write(new SkeinFrame.StreamTrailers(streamId, status,
+                            context.responseTrailers()));
+                }
+                context.terminate(status);
+            } else if (responseCapture != null) {
+                responseCapture.completeTrailers(Metadata.EMPTY);
+            }
+            failOrComplete(status);
+        }
+
+        private void failOrComplete(Status status) {
+            buffer.clear();
+            if (status.isOk()) {
+                completeStage();
+            } else {
+                failStage(status.asException());
+            }
+        }
+
+        @Override
+        public void postStop() {
+            boolean notifyPeer = !peerKnowsEnd;
+            peerKnowsEnd = true;
+            finished = true;
+            if (context != null) {
+                context.terminate(Status.of(StatusCode.UNAVAILABLE, "server stopped the call"));
+            }
+            Connection c = connection;
+            if (c == null) {
+                return;
+            }
+            if (server) {
+                if (notifyPeer) {
+                    // Stopped from outside (materializer shutdown): tell the client.
+                    c.write(new SkeinFrame.StreamTrailers(streamId,
+                            Status.of(StatusCode.UNAVAILABLE, "server stopped the call"), Metadata.EMPTY));
+                }
+                c.unregister(streamId, this);
+                return;
+            }
+            c.channel().eventLoop().execute(() -> {
+                stoppedOnLoop = true;
+                int id = wireId;
+                if (id != 0) {
+                    if (notifyPeer) {
+                        c.write(new SkeinFrame.StreamReset(id, StatusCode.CANCELLED, "client stopped the call"));
+                    }
+                    c.unregister(id, this);
+                }
+            });
+        }
+    }
+
+    static StatusException unavailable(String message) {
+        return new StatusException(StatusCode.UNAVAILABLE, message);
+    }
+}

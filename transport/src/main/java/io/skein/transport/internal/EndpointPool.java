@@ -1,0 +1,221 @@
+package io.skein.transport.internal;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.transport.TransportSettings;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The connections a client keeps to one endpoint. An actor owns the pool (connecting, replacing lost
+ * connections, closing) and publishes the usable connections as an immutable snapshot, so the hot
+ * path picks a connection with a volatile read and no mailbox hop.
+ */
+public final class EndpointPool {
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final InetSocketAddress address;
+    private final NettyResources resources;
+    private final ActorRef<Command> actor;
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private volatile Connection[] live = new Connection[0];
+
+    public EndpointPool(NettyResources resources, InetSocketAddress address) {
+        this.resources = resources;
+        this.address = address;
+        this.actor = resources.system().systemActorOf(Behaviors.setup(PoolActor::new),
+                "skein-pool-" + COUNTER.incrementAndGet(), Props.empty());
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    /** A usable connection: at once from the snapshot when there is one, otherwise once connected. */
+    public CompletionStage<Connection> connection() {
+        Connection[] snapshot = live;
+        int n = snapshot.length;
+        if (n > 0) {
+            Connection c = snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n];
+            if (c.isUsable()) {
+                if (n < resources.settings().connectionsPerEndpoint()) {
+                    actor.tell(new Grow());
+                }
+                return CompletableFuture.completedFuture(c);
+            }
+        }
+        CompletableFuture<Connection> result = new CompletableFuture<>();
+        actor.tell(new Acquire(result));
+        return result;
+    }
+
+    /** Closes every connection and stops the pool's actor. */
+    public CompletionStage<Done> close() {
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        actor.tell(new Close(done));
+        return done;
+    }
+
+    private interface Command {
+    }
+
+    private record Acquire(CompletableFuture<Connection> result) implements Command {
+    }
+
+    private record Grow() implements Command {
+    }
+
+    private record Connected(Connection connection) implements Command {
+    }
+
+    private record ConnectFailed(Throwable cause) implements Command {
+    }
+
+    private record Changed() implements Command {
+    }
+
+    private record Close(CompletableFuture<Done> done) implements Command {
+    }
+
+    private final class PoolActor extends AbstractBehavior<Command> {
+        private final List<Connection> connections = new ArrayList<>();
+        private final List<CompletableFuture<Connection>> waiting = new ArrayList<>();
+        private int connecting;
+        private int childCounter;
+
+        PoolActor(ActorContext<Command> context) {
+            super(context);
+        }
+
+        @Override
+        public Receive<Command> createReceive() {
+            return newReceiveBuilder()
+                    .onMessage(Acquire.class, this::onAcquire)
+                    .onMessage(Grow.class, g -> {
+                        fill();
+                        return this;
+                    })
+                    .onMessage(Connected.class, this::onConnected)
+                    .onMessage(ConnectFailed.class, this::onConnectFailed)
+                    .onMessage(Changed.class, c -> {
+                        publish();
+                        return this;
+                    })
+                    .onMessage(Close.class, this::onClose)
+                    .build();
+        }
+
+        private Behavior<Command> onAcquire(Acquire acquire) {
+            publish();
+            Connection[] snapshot = live;
+            if (snapshot.length > 0) {
+                acquire.result().complete(snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % snapshot.length]);
+            } else {
+                waiting.add(acquire.result());
+                if (connecting == 0) {
+                    connect();
+                }
+            }
+            fill();
+            return this;
+        }
+
+        private void fill() {
+            publish();
+            while (live.length + connecting < resources.settings().connectionsPerEndpoint()) {
+                connect();
+            }
+        }
+
+        private void connect() {
+            connecting++;
+            TransportSettings settings = resources.settings();
+            ActorRef<Command> self = getContext().getSelf();
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(resources.group())
+                    .channel(resources.channelClass())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                            settings.writeBufferLowWaterMark(), settings.writeBufferHighWaterMark()))
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            Connection connection = new Connection(ch, settings, Integer.MAX_VALUE);
+                            NativePipeline.addCodec(ch.pipeline(), null, settings);
+                            ch.pipeline().addLast("skein-client",
+                                    new ClientConnectionHandler(connection, () -> self.tell(new Changed())));
+                            ch.attr(ConnectionKey.KEY).set(connection);
+                        }
+                    });
+            ChannelFuture future = bootstrap.connect(address);
+            future.addListener(f -> {
+                if (f.isSuccess()) {
+                    Connection c = future.channel().attr(ConnectionKey.KEY).get();
+                    future.channel().closeFuture().addListener(cf -> self.tell(new Changed()));
+                    self.tell(new Connected(c));
+                } else {
+                    self.tell(new ConnectFailed(f.cause()));
+                }
+            });
+        }
+
+        private Behavior<Command> onConnected(Connected connected) {
+            connecting--;
+            connections.add(connected.connection());
+            getContext().spawn(ConnectionActor.create(connected.connection()), "connection-" + (++childCounter));
+            publish();
+            Connection[] snapshot = live;
+            for (CompletableFuture<Connection> w : waiting) {
+                w.complete(snapshot.length > 0 ? snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % snapshot.length]
+                        : connected.connection());
+            }
+            waiting.clear();
+            return this;
+        }
+
+        private Behavior<Command> onConnectFailed(ConnectFailed failed) {
+            connecting--;
+            if (connecting == 0 && live.length == 0) {
+                StatusException error = new StatusException(StatusCode.UNAVAILABLE,
+                        "cannot connect to " + address + ": " + failed.cause().getMessage());
+                waiting.forEach(w -> w.completeExceptionally(error));
+                waiting.clear();
+            }
+            return this;
+        }
+
+        private void publish() {
+            connections.removeIf(c -> c.isClosed() || !c.channel().isActive());
+            live = connections.stream().filter(Connection::isUsable).toArray(Connection[]::new);
+        }
+
+        private Behavior<Command> onClose(Close close) {
+            live = new Connection[0];
+            connections.forEach(c -> c.channel().close());
+            StatusException closed = new StatusException(StatusCode.UNAVAILABLE, "client closed");
+            waiting.forEach(w -> w.completeExceptionally(closed));
+            close.done().complete(Done.getInstance());
+            return Behaviors.stopped();
+        }
+    }
+}

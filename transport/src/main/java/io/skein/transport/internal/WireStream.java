@@ -1,0 +1,21 @@
+package io.skein.transport.internal;
+
+import io.skein.protocols.Status;
+import io.skein.protocols.frame.SkeinFrame;
+
+/**
+ * One call as its connection sees it. All methods run on the connection's event loop; an
+ * implementation hands events to its own actor or stage and returns at once.
+ */
+interface WireStream {
+
+    /** A frame for this stream arrived. The caller releases it after this returns. */
+    void onFrame(SkeinFrame frame);
+
+    /** The channel became writable again. */
+    default void onWritable() {
+    }
+
+    /** The connection is gone; the call ends with {@code status} (UNAVAILABLE). */
+    void onConnectionClosed(Status status);
+}
