@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The methods one server serves, looked up by {@code package.Service/Method}, or by the bare method
- * name when a peer (a plain Kitex client) did not name the service and the name is unambiguous.
+ * The methods one server serves, looked up by {@code package.Service/Method}; a Kitex peer may name
+ * the service without its package ({@code Service/Method}) or not at all ({@code Method}), which
+ * resolve when unambiguous.
  * Immutable once built.
  */
 public final class MethodRegistry {
@@ -25,8 +26,12 @@ public final class MethodRegistry {
             if (full.put(m.descriptor().fullName(), m) != null) {
                 throw new IllegalArgumentException("method registered twice: " + m.descriptor().fullName());
             }
-            bare.put(m.descriptor().methodName(), m);
-            bareCount.merge(m.descriptor().methodName(), 1, Integer::sum);
+            String service = m.descriptor().serviceName();
+            String simpleService = service.substring(service.lastIndexOf('.') + 1);
+            for (String alias : new String[] {m.descriptor().methodName(), simpleService + "/" + m.descriptor().methodName()}) {
+                bare.put(alias, m);
+                bareCount.merge(alias, 1, Integer::sum);
+            }
         }
         bareCount.forEach((name, count) -> {
             if (count > 1) {
@@ -45,10 +50,7 @@ public final class MethodRegistry {
     /** The method for a wire name, or {@code null} when this server does not serve it. */
     public ServerMethod<?, ?> lookup(String name) {
         ServerMethod<?, ?> m = byFullName.get(name);
-        if (m == null && name.indexOf('/') < 0) {
-            m = byBareName.get(name);
-        }
-        return m;
+        return m != null ? m : byBareName.get(name);
     }
 
     /** Every served method. */

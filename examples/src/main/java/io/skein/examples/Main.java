@@ -1,0 +1,115 @@
+package io.skein.examples;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.skein.examples.echo.EchoProto;
+import io.skein.examples.echo.EchoService;
+import io.skein.runtime.SkeinNode;
+import io.skein.runtime.cli.Args;
+import io.skein.runtime.cli.CallCommand;
+import java.io.File;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The {@code skein} command line: {@code serve}, {@code call} and {@code demo}. Run it as
+ * {@code java -jar examples/target/skein.jar COMMAND}.
+ */
+public final class Main {
+
+    private static final String USAGE = String.join("\n",
+            "usage: java -jar skein.jar COMMAND",
+            "  serve [--port N] [--host H] [--config FILE]   serve Echo; prints 'listening on HOST:PORT'",
+            "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]...",
+            "                                               TARGET is skein://host:port; streaming requests",
+            "                                               are read from stdin, one JSON per line",
+            "  demo                                          start a node and walk through all four call kinds");
+
+    private Main() {
+    }
+
+    public static void main(String[] argv) {
+        System.exit(run(argv));
+    }
+
+    /** Runs a command and returns its exit code. */
+    public static int run(String[] argv) {
+        if (argv.length == 0) {
+            System.err.println(USAGE);
+            return 2;
+        }
+        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        try {
+            return switch (argv[0]) {
+                case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config"), Set.of()));
+                case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
+                case "demo" -> Demo.run(System.out);
+                case "help", "--help", "-h" -> {
+                    System.out.println(USAGE);
+                    yield 0;
+                }
+                default -> {
+                    System.err.println("unknown command " + argv[0] + "\n" + USAGE);
+                    yield 2;
+                }
+            };
+        } catch (IllegalArgumentException e) {
+            System.err.println("ERROR: " + e.getMessage());
+            return 2;
+        }
+    }
+
+    private static Config config(Args args) {
+        Config config = ConfigFactory.load();
+        String file = args.get("config", null);
+        if (file != null) {
+            File f = new File(file);
+            if (!f.isFile()) {
+                throw new IllegalArgumentException("no config file " + file);
+            }
+            config = ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseFile(f))
+                    .withFallback(ConfigFactory.load()).resolve();
+        }
+        return config;
+    }
+
+    private static int serve(Args args) {
+        Config config = config(args);
+        if (args.has("port")) {
+            config = ConfigFactory.parseString("skein.server.port = " + args.getInt("port", 8080)).withFallback(config);
+        }
+        if (args.has("host")) {
+            config = ConfigFactory.parseMap(java.util.Map.of("skein.server.host", args.get("host", "0.0.0.0")))
+                    .withFallback(config);
+        }
+        SkeinNode node = SkeinNode.builder()
+                .config(config)
+                .service(info -> EchoService.definition(info::nodeId))
+                .start();
+        CountDownLatch terminated = new CountDownLatch(1);
+        node.system().getWhenTerminated().thenRun(terminated::countDown);
+        System.out.println("listening on " + node.address().getHostString() + ":" + node.address().getPort());
+        System.out.flush();
+        try {
+            terminated.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    private static int call(Args args) {
+        Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-cli", config);
+        try {
+            return new CallCommand(system, List.of(EchoProto.getDescriptor()), System.in, System.out, System.err)
+                    .run(args);
+        } finally {
+            system.terminate();
+            system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+}

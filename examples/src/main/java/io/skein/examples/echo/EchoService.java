@@ -1,0 +1,178 @@
+package io.skein.examples.echo;
+
+import com.google.protobuf.ByteString;
+import io.skein.actors.BidiStreamingCall;
+import io.skein.actors.CallMessage;
+import io.skein.actors.ClientStreamingCall;
+import io.skein.actors.ServerStreamingCall;
+import io.skein.actors.ServiceDefinition;
+import io.skein.actors.UnaryCall;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import java.time.Duration;
+import java.util.Iterator;
+import java.util.function.Supplier;
+import java.util.stream.LongStream;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * The Echo service ({@code echo.proto}) as a typed actor. {@code Say} echoes (after {@code delay_ms},
+ * on a timer, never blocking a thread, or failing with {@code fail_with}); {@code Repeat} streams
+ * {@code count} replies (forever when {@code count <= 0}); {@code Collect} joins the messages it
+ * receives; {@code Chat} answers each request in order.
+ */
+public final class EchoService {
+
+    /** The Echo actor's protocol. */
+    public sealed interface Command {
+    }
+
+    /** A {@code Say} call. */
+    public record Say(UnaryCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
+    }
+
+    /** A {@code Repeat} call. */
+    public record Repeat(ServerStreamingCall<RepeatRequest, EchoReply> call) implements Command, CallMessage {
+    }
+
+    /** A {@code Collect} call. */
+    public record Collect(ClientStreamingCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
+    }
+
+    /** A {@code Chat} call. */
+    public record Chat(BidiStreamingCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
+    }
+
+    private record DelayedAnswer(UnaryCall<EchoRequest, EchoReply> call) implements Command {
+    }
+
+    private EchoService() {
+    }
+
+    /** The Echo service definition; {@code servedBy} names the serving node in every reply. */
+    public static ServiceDefinition<Command> definition(Supplier<String> servedBy) {
+        return ServiceDefinition
+                .forBehavior(EchoProto.getDescriptor().findServiceByName("Echo"), create(servedBy))
+                .unary("Say", Say::new)
+                .serverStreaming("Repeat", Repeat::new)
+                .clientStreaming("Collect", Collect::new)
+                .bidiStreaming("Chat", Chat::new)
+                .build();
+    }
+
+    /** The Echo actor. */
+    public static Behavior<Command> create(Supplier<String> servedBy) {
+        return Behaviors.setup(ctx -> {
+            Materializer mat = Materializer.matFromSystem(ctx.getSystem());
+            return Behaviors.receive(Command.class)
+                    .onMessage(Say.class, m -> onSay(ctx, m.call(), servedBy))
+                    .onMessage(DelayedAnswer.class, m -> {
+                        answer(m.call(), servedBy);
+                        return Behaviors.same();
+                    })
+                    .onMessage(Repeat.class, m -> {
+                        m.call().respond(repeat(m.call().request(), servedBy));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Collect.class, m -> {
+                        m.call().reply(m.call().requests()
+                                .runWith(Sink.fold(new StringBuilder[] {null, new StringBuilder()},
+                                        (acc, req) -> collect(acc, req)), mat)
+                                .thenApply(acc -> EchoReply.newBuilder()
+                                        .setMessage(acc[1].toString())
+                                        .setSeq(acc[0] == null ? 0 : acc[0].length())
+                                        .setServedBy(servedBy.get())
+                                        .build()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Chat.class, m -> {
+                        m.call().respond(chat(m.call().requests(), servedBy));
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    private static Behavior<Command> onSay(ActorContext<Command> ctx, UnaryCall<EchoRequest, EchoReply> call,
+                                           Supplier<String> servedBy) {
+        int delay = call.request().getDelayMs();
+        if (delay > 0) {
+            ctx.scheduleOnce(Duration.ofMillis(delay), ctx.getSelf(), new DelayedAnswer(call));
+        } else {
+            answer(call, servedBy);
+        }
+        return Behaviors.same();
+    }
+
+    private static void answer(UnaryCall<EchoRequest, EchoReply> call, Supplier<String> servedBy) {
+        EchoRequest req = call.request();
+        Status failure = failure(req);
+        if (failure != null) {
+            call.fail(failure);
+            return;
+        }
+        call.reply(EchoReply.newBuilder()
+                .setMessage(req.getMessage())
+                .setPayload(req.getPayload())
+                .setServedBy(servedBy.get())
+                .build());
+    }
+
+    private static Status failure(EchoRequest req) {
+        int code = req.getFailWith();
+        return code >= 1 && code <= 16 ? Status.of(StatusCode.fromValue(code), req.getMessage()) : null;
+    }
+
+    // acc[0] counts (its length is the number of requests), acc[1] joins the messages.
+    private static StringBuilder[] collect(StringBuilder[] acc, EchoRequest req) {
+        if (acc[0] == null) {
+            acc[0] = new StringBuilder();
+        } else {
+            acc[1].append(',');
+        }
+        acc[0].append('.');
+        acc[1].append(req.getMessage());
+        return acc;
+    }
+
+    private static Source<EchoReply, NotUsed> repeat(RepeatRequest req, Supplier<String> servedBy) {
+        ByteString payload = ByteString.copyFrom(new byte[Math.max(0, req.getPayloadSize())]);
+        String node = servedBy.get();
+        Iterator<Long> seqs = req.getCount() <= 0
+                ? LongStream.iterate(0, i -> i + 1).iterator()
+                : LongStream.range(0, req.getCount()).iterator();
+        Source<EchoReply, NotUsed> replies = Source.fromIterator(() -> seqs)
+                .map(seq -> EchoReply.newBuilder()
+                        .setMessage(req.getMessage())
+                        .setPayload(payload)
+                        .setSeq(seq)
+                        .setServedBy(node)
+                        .build());
+        return req.getIntervalMs() > 0
+                ? replies.throttle(1, Duration.ofMillis(req.getIntervalMs()))
+                : replies;
+    }
+
+    private static Source<EchoReply, NotUsed> chat(Source<EchoRequest, NotUsed> requests, Supplier<String> servedBy) {
+        String node = servedBy.get();
+        return requests.zipWithIndex().map((Pair<EchoRequest, Long> p) -> {
+            Status failure = failure(p.first());
+            if (failure != null) {
+                throw failure.asException();
+            }
+            return EchoReply.newBuilder()
+                    .setMessage(p.first().getMessage())
+                    .setPayload(p.first().getPayload())
+                    .setSeq(p.second())
+                    .setServedBy(node)
+                    .build();
+        });
+    }
+}
