@@ -32,6 +32,8 @@ public final class Main {
     }
 
     public static void main(String[] argv) {
+        // Initialize logging before Pekko and Netty start logging from several threads at once.
+        org.slf4j.LoggerFactory.getILoggerFactory();
         System.exit(run(argv));
     }
 
@@ -91,7 +93,9 @@ public final class Main {
                 .start();
         CountDownLatch terminated = new CountDownLatch(1);
         node.system().getWhenTerminated().thenRun(terminated::countDown);
-        System.out.println("listening on " + node.address().getHostString() + ":" + node.address().getPort());
+        String host = node.address().getAddress().isAnyLocalAddress()
+                ? config.getString("skein.server.host") : node.address().getHostString();
+        System.out.println("listening on " + host + ":" + node.address().getPort());
         System.out.flush();
         try {
             terminated.await();
