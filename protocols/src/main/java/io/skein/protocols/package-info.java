@@ -1,7 +1,4 @@
 /**
- * The protocol-neutral model every Skein protocol maps onto: {@link io.skein.protocols.Status} and its
- * {@link io.skein.protocols.StatusCode}s, {@link io.skein.protocols.Metadata} and
- * {@link io.skein.protocols.CallKind}. The wire formats live in sub-packages: {@code ttheader} (CloudWeGo
- * TTHeader framing), {@code kitex} (Kitex Protobuf payloads) and {@code frame} (Skein frames).
+ * The protocol-neutral model every wire format maps onto: {@link io.skein.protocols.Status} with gRPC's canonical {@link io.skein.protocols.StatusCode}s, per-call {@link io.skein.protocols.Metadata} and {@link io.skein.protocols.CallKind}.
  */
 package io.skein.protocols;

@@ -1,0 +1,4 @@
+/**
+ * The README's code, compiled so it stays true.
+ */
+package io.skein.examples.readme;
