@@ -45,13 +45,7 @@ public final class ClientStreamingCall<Req, Resp> implements ServiceCall<Req, Re
 
     /** Answers with what {@code response} completes with (or its failure). */
     public void reply(CompletionStage<? extends Resp> response) {
-        requireNonNull(response, "response").whenComplete((r, e) -> {
-            if (e != null) {
-                answer.completeExceptionally(e);
-            } else {
-                answer.complete(r);
-            }
-        });
+        Answer.completeWith(answer, requireNonNull(response, "response"));
     }
 
     @Override

@@ -42,13 +42,7 @@ public final class UnaryCall<Req, Resp> implements ServiceCall<Req, Resp> {
 
     /** Answers with what {@code response} completes with (or its failure). */
     public void reply(CompletionStage<? extends Resp> response) {
-        requireNonNull(response, "response").whenComplete((r, e) -> {
-            if (e != null) {
-                answer.completeExceptionally(e);
-            } else {
-                answer.complete(r);
-            }
-        });
+        Answer.completeWith(answer, requireNonNull(response, "response"));
     }
 
     @Override

@@ -5,6 +5,10 @@ import static java.util.Objects.requireNonNull;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -35,7 +39,16 @@ public final class ClientStreamingMethod<Req, Resp> {
     /** Runs the call now: requests are sent as the server grants credits; completes with the response. */
     public CompletionStage<Resp> call(Source<Req, ?> requests, CallOptions options) {
         requireNonNull(requests, "requests");
+        // Sink.last waits for the server's trailers, so a completed call is never reset afterwards.
         return requests.via(channel.stream(method, requireNonNull(options, "options")))
-                .runWith(Sink.head(), materializer);
+                .runWith(Sink.last(), materializer)
+                .exceptionally(error -> {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof NoSuchElementException) {
+                        throw new StatusException(StatusCode.INTERNAL, method.fullName() + ": server sent no response");
+                    }
+                    throw cause instanceof RuntimeException re ? re : new CompletionException(cause);
+                });
     }
 }

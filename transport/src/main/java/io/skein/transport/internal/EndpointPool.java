@@ -38,6 +38,8 @@ public final class EndpointPool {
     private final ActorRef<Command> actor;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private volatile Connection[] live = new Connection[0];
+    // Set by callers that saw the pool below size, cleared by the actor once it tops the pool up.
+    private volatile boolean growRequested;
 
     public EndpointPool(NettyResources resources, InetSocketAddress address) {
         this.resources = resources;
@@ -57,7 +59,8 @@ public final class EndpointPool {
         if (n > 0) {
             Connection c = snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n];
             if (c.isUsable()) {
-                if (n < resources.settings().connectionsPerEndpoint()) {
+                if (n < resources.settings().connectionsPerEndpoint() && !growRequested) {
+                    growRequested = true;
                     actor.tell(new Grow());
                 }
                 return CompletableFuture.completedFuture(c);
@@ -140,6 +143,7 @@ public final class EndpointPool {
         }
 
         private void fill() {
+            growRequested = false;
             publish();
             while (live.length + connecting < resources.settings().connectionsPerEndpoint()) {
                 connect();
