@@ -162,6 +162,10 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private int window;
         private int sendCredits;
         private int consumedSinceGrant;
+        // Messages the peer may send in total so far, and messages it did send: received > granted
+        // is a flow-control violation.
+        private long grantedTotal;
+        private long receivedTotal;
         private boolean peerDoneSending;
         private Status peerFinalStatus;
         private boolean finished;
@@ -265,9 +269,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 window = connection.settings().streamWindow();
                 sendCredits = serverInitialSendCredits;
                 // The handler registered us already; grant the client its first request credits.
-                if (kind.clientStreams() || kind == CallKind.SERVER_STREAMING) {
-                    connection.write(new SkeinFrame.StreamCredit(streamId, window));
-                }
+                grantedTotal = window;
+                connection.write(new SkeinFrame.StreamCredit(streamId, window));
                 maybePull();
             } else {
                 binding.connection().whenComplete((c, err) -> {
@@ -325,6 +328,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private void onConnected(Connection c) {
             connection = c;
             window = c.settings().streamWindow();
+            grantedTotal = window; // announced in StreamOpen
             c.channel().eventLoop().execute(() -> {
                 if (stoppedOnLoop) {
                     return;
@@ -349,11 +353,12 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private void onMessage(Object value) {
             @SuppressWarnings("unchecked")
             R message = (R) value;
+            receivedTotal++;
             if (discardInbound) {
                 grant(1);
                 return;
             }
-            if (buffer.size() >= window) {
+            if (receivedTotal > grantedTotal || buffer.size() >= window) {
                 Status violation = Status.of(StatusCode.RESOURCE_EXHAUSTED,
                         "peer sent more messages than the " + window + " credits it was granted");
                 if (server) {
@@ -390,6 +395,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private void grant(int consumed) {
             consumedSinceGrant += consumed;
             if (consumedSinceGrant >= Math.max(1, window / 2) && !finished && connection != null) {
+                grantedTotal += consumedSinceGrant;
                 connection.write(new SkeinFrame.StreamCredit(streamId, consumedSinceGrant));
                 consumedSinceGrant = 0;
             }
