@@ -56,6 +56,20 @@ public final class CallOptions {
         return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"));
     }
 
+    /**
+     * Options for a call a server makes while serving {@code parent}: the parent's persistent
+     * metadata travels on (transient values stop at one hop, as in Kitex's metainfo) and the parent's
+     * remaining deadline becomes this call's timeout, so a call chain never outlives its caller.
+     * A deadline already passed yields a 1 ms timeout, which fails at once with DEADLINE_EXCEEDED.
+     */
+    public static CallOptions continuing(CallContext parent) {
+        requireNonNull(parent, "parent");
+        CallOptions options = DEFAULT.withMetadata(parent.metadata().persistentOnly());
+        return parent.timeRemaining()
+                .map(left -> options.withTimeout(left.toMillis() >= 1 ? left : Duration.ofMillis(1)))
+                .orElse(options);
+    }
+
     /** Shorthand for {@code DEFAULT.withTimeout(timeout)}. */
     public static CallOptions timeout(Duration timeout) {
         return DEFAULT.withTimeout(timeout);
