@@ -176,6 +176,9 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         // Whether the peer has been told (or told us) that the call is over.
         private boolean peerKnowsEnd;
         private int wireId;
+        // Client: the request stream completed before the call was open on the wire (e.g. an empty
+        // client stream), so the half-close is sent as soon as the stream id is known.
+        private boolean halfClosePending;
 
         Logic() {
             super(shape);
@@ -317,6 +320,10 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 }
             } else if (event instanceof Opened o) {
                 streamId = o.streamId();
+                if (halfClosePending) {
+                    halfClosePending = false;
+                    connection.write(new SkeinFrame.StreamHalfClose(streamId));
+                }
                 maybePull();
             } else if (event instanceof Connected c) {
                 onConnected(c.connection());
@@ -457,8 +464,12 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private void localDoneSending() {
             if (server) {
                 end(Status.OK, true);
-            } else if (connection != null) {
+            } else if (connection != null && streamId != 0) {
                 connection.write(new SkeinFrame.StreamHalfClose(streamId));
+            } else {
+                // Fix: an upstream that completes before the stream is open (Source.empty() on a
+                // client-streaming call) used to drop the half-close, and the call hung forever.
+                halfClosePending = true;
             }
         }
 

@@ -1,7 +1,9 @@
 package io.skein.transport.internal;
 
 import io.netty.channel.Channel;
+import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.MethodRegistry;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /** Sets up the pipeline of an accepted connection: protocol detection first, then the protocol's handlers. */
@@ -13,9 +15,37 @@ public final class ServerChannels {
     /** Initializes an accepted channel; {@code onOpen} gets the connection once its protocol is known. */
     public static void initAccepted(Channel channel, MethodRegistry registry, NettyResources resources,
                                     Consumer<Connection> onOpen) {
+        initAccepted(channel, registry, resources, () -> false, onOpen);
+    }
+
+    /**
+     * Like {@link #initAccepted(Channel, MethodRegistry, NettyResources, Consumer)}; a connection whose
+     * protocol becomes known while {@code shuttingDown} holds is drained at once (GOAWAY, its calls get
+     * UNAVAILABLE, closed when idle), before its first frame is dispatched.
+     */
+    public static void initAccepted(Channel channel, MethodRegistry registry, NettyResources resources,
+                                    BooleanSupplier shuttingDown, Consumer<Connection> onOpen) {
+        // Fix (tests: ConnectionLifecycleTest): a connection accepted before shutdown but silent until
+        // after it began was never drained, so it served calls after SkeinServer.shutdown completed.
+        Consumer<Connection> opened = connection -> {
+            if (shuttingDown.getAsBoolean()) {
+                connection.write(new SkeinFrame.GoAway(0, "server shutting down"));
+                connection.drain(() -> connection.channel().close());
+            }
+            onOpen.accept(connection);
+        };
         channel.pipeline().addLast("detector", new ProtocolDetector(ctx -> {
             NativePipeline.addCodec(ctx.pipeline(), ctx.name(), resources.settings());
-            ctx.pipeline().addLast("skein-server", new ServerConnectionHandler(registry, resources, onOpen));
+            ctx.pipeline().addLast("skein-server", new ServerConnectionHandler(registry, resources, opened));
         }, resources.settings().handshakeTimeout().toMillis()));
+    }
+
+    /** Closes {@code channel} if it has not yet sent the bytes that select its protocol (no calls on it yet). */
+    public static void closeIfUndetected(Channel channel) {
+        channel.eventLoop().execute(() -> {
+            if (channel.pipeline().get(ProtocolDetector.class) != null) {
+                channel.close();
+            }
+        });
     }
 }

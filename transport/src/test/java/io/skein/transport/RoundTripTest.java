@@ -1,0 +1,90 @@
+package io.skein.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.skein.protocols.CallKind;
+import io.skein.protocols.Metadata;
+import io.skein.transport.testing.Await;
+import io.skein.transport.testing.Servers;
+import io.skein.transport.testing.TestServices;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The four call kinds through {@link SkeinChannel} and {@link SkeinServer}, with metadata both ways. */
+class RoundTripTest {
+
+    private static final Duration LIMIT = Duration.ofSeconds(5);
+    private static final String META = "test.Meta/Reflect";
+    private static ActorTestKit testKit;
+    private static SkeinServer server;
+    private static SkeinChannel channel;
+
+    @BeforeAll
+    static void start() {
+        // A small window makes the long streams below cross many credit grants.
+        testKit = ActorTestKit.create("RoundTripTest", Servers.config("skein.transport.stream-window = 4"));
+        server = Servers.start(testKit.system(), TestServices.echo()
+                .unary(META, (req, ctx) -> {
+                    ctx.setResponseHeaders(Metadata.builder().put("seen", ctx.metadata().get(req)).build());
+                    return CompletableFuture.completedFuture(ctx.method());
+                })
+                .build());
+        channel = SkeinChannel.create(testKit.system(), server.localAddress());
+    }
+
+    @AfterAll
+    static void stop() {
+        channel.close();
+        Await.result(server.shutdown(Duration.ofMillis(100)), Servers.TIMEOUT);
+        testKit.shutdownTestKit();
+    }
+
+    @Test
+    void unary() {
+        assertEquals("hi", Await.result(channel.unary(TestServices.method(TestServices.ECHO, CallKind.UNARY), "hi",
+                CallOptions.DEFAULT), LIMIT));
+    }
+
+    @Test
+    void unaryMetadataBothWays() {
+        ResponseMetadata capture = new ResponseMetadata();
+        CallOptions options = CallOptions.DEFAULT.withMetadata(Metadata.builder().put("k", "v").build())
+                .withResponseMetadata(capture);
+        assertEquals(META, Await.result(channel.unary(TestServices.method(META, CallKind.UNARY), "k", options), LIMIT));
+        assertEquals("v", Await.result(capture.headers(), LIMIT).get("seen"));
+    }
+
+    @Test
+    void serverStreaming() {
+        assertEquals(List.of("a-0", "a-1", "a-2"), Await.result(Source.single("a")
+                .via(channel.stream(TestServices.method(TestServices.EXPAND, CallKind.SERVER_STREAMING),
+                        CallOptions.DEFAULT))
+                .runWith(Sink.seq(), testKit.system()), LIMIT));
+    }
+
+    @Test
+    void clientStreaming() {
+        assertEquals(List.of("1,2,3"), Await.result(Source.from(List.of("1", "2", "3"))
+                .via(channel.stream(TestServices.method(TestServices.COLLECT, CallKind.CLIENT_STREAMING),
+                        CallOptions.DEFAULT))
+                .runWith(Sink.seq(), testKit.system()), LIMIT));
+    }
+
+    @Test
+    void bidiStreamingAcrossManyCreditGrants() {
+        List<String> sent = Source.range(1, 500).map(String::valueOf).runWith(Sink.seq(), testKit.system())
+                .toCompletableFuture().join();
+        assertEquals(sent, Await.result(Source.from(sent)
+                .via(channel.stream(TestServices.method(TestServices.CHAT, CallKind.BIDI_STREAMING),
+                        CallOptions.DEFAULT))
+                .runWith(Sink.seq(), testKit.system()), LIMIT));
+        Await.until(LIMIT, () -> Servers.load(server).activeCalls() == 0, () -> "no active calls");
+    }
+}
