@@ -1,14 +1,13 @@
 package io.skein.transport.internal;
 
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.skein.protocols.frame.SkeinFrame;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The client end of one native-protocol connection: routes each frame to its call by stream id. */
-final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
+final class ClientConnectionHandler extends ConnectionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnectionHandler.class);
 
@@ -16,8 +15,14 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
     private final Runnable onGoAway;
 
     ClientConnectionHandler(Connection connection, Runnable onGoAway) {
+        super("server");
         this.connection = connection;
         this.onGoAway = onGoAway;
+    }
+
+    @Override
+    Connection connection() {
+        return connection;
     }
 
     @Override
@@ -47,30 +52,5 @@ final class ClientConnectionHandler extends ChannelInboundHandlerAdapter {
         } finally {
             ReferenceCountUtil.release(msg);
         }
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            connection.fireWritable();
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        connection.fireClosed("connection to server " + ctx.channel().remoteAddress() + " closed");
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        closeWithReason(ctx, cause.toString());
-    }
-
-    private void closeWithReason(ChannelHandlerContext ctx, String reason) {
-        log.warn("closing connection to {}: {}", ctx.channel().remoteAddress(), reason);
-        connection.fireClosed("connection closed: " + reason);
-        ctx.close();
     }
 }

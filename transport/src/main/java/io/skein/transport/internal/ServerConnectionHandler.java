@@ -2,7 +2,6 @@ package io.skein.transport.internal;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.util.ReferenceCountUtil;
 import io.skein.protocols.CallKind;
 import io.skein.protocols.Metadata;
@@ -25,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * The server end of one native-protocol connection: turns decoded frames into calls on the
  * {@link MethodRegistry} and routes each later frame to its call by stream id.
  */
-final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
+final class ServerConnectionHandler extends ConnectionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ServerConnectionHandler.class);
 
@@ -35,9 +34,15 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
     private Connection connection;
 
     ServerConnectionHandler(MethodRegistry registry, NettyResources resources, Consumer<Connection> onOpen) {
+        super("client");
         this.registry = registry;
         this.resources = resources;
         this.onOpen = onOpen;
+    }
+
+    @Override
+    Connection connection() {
+        return connection;
     }
 
     @Override
@@ -164,30 +169,5 @@ final class ServerConnectionHandler extends ChannelInboundHandlerAdapter {
             return Status.of(StatusCode.INTERNAL, "stream id " + id + " is already in use");
         }
         return null;
-    }
-
-    @Override
-    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable()) {
-            connection.fireWritable();
-        }
-        ctx.fireChannelWritabilityChanged();
-    }
-
-    @Override
-    public void channelInactive(ChannelHandlerContext ctx) {
-        connection.fireClosed("connection to client " + ctx.channel().remoteAddress() + " closed");
-        ctx.fireChannelInactive();
-    }
-
-    @Override
-    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        closeWithReason(ctx, cause.toString());
-    }
-
-    private void closeWithReason(ChannelHandlerContext ctx, String reason) {
-        log.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), reason);
-        connection.fireClosed("connection closed: " + reason);
-        ctx.close();
     }
 }
