@@ -17,7 +17,7 @@ import io.skein.protocols.frame.SkeinFrameCodec;
 import io.skein.protocols.frame.SkeinKeys;
 import io.skein.protocols.ttheader.IntKey;
 import io.skein.protocols.ttheader.TTHeader;
-import io.skein.transport.testing.Await;
+import io.skein.testing.Await;
 import io.skein.transport.testing.RawClient;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.StringMarshaller;

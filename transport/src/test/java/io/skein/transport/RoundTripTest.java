@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.skein.protocols.CallKind;
 import io.skein.protocols.Metadata;
-import io.skein.transport.testing.Await;
+import io.skein.testing.Await;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestServices;
 import java.time.Duration;

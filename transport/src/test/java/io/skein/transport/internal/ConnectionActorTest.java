@@ -13,7 +13,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
-import io.skein.transport.testing.Await;
+import io.skein.testing.Await;
 import io.skein.transport.testing.RawClient;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestServices;

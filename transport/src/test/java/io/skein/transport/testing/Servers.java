@@ -1,5 +1,6 @@
 package io.skein.transport.testing;
 
+import io.skein.testing.Await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

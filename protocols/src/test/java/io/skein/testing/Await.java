@@ -1,4 +1,4 @@
-package io.skein.transport.testing;
+package io.skein.testing;
 
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
