@@ -65,6 +65,9 @@ public final class TestNodes {
         if (node == null) {
             return;
         }
+        if (node.system().whenTerminated().isCompleted()) {
+            return; // already gone (a test killed it); its coordinated shutdown cannot run any more
+        }
         try {
             node.shutdown().toCompletableFuture().get(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
