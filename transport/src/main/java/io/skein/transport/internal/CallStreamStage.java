@@ -112,45 +112,6 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         return new Logic();
     }
 
-    // Events from the event loop, delivered through one async callback.
-    private record Connected(Connection connection) {
-    }
-
-    private record ConnectFailed(Status status) {
-    }
-
-    private record Opened(int streamId) {
-    }
-
-    private record Message(Object value) {
-    }
-
-    private record Credit(int credits) {
-    }
-
-    private record Writable() {
-    }
-
-    private record Headers(Metadata metadata) {
-    }
-
-    private record HalfClosed() {
-    }
-
-    private record Trailers(Status status, Metadata metadata) {
-    }
-
-    private record Reset(Status status) {
-    }
-
-    private record Closed(Status status) {
-    }
-
-    private record ParseFailed(Status status) {
-    }
-
-    private static final Writable WRITABLE = new Writable();
-    private static final HalfClosed HALF_CLOSED = new HalfClosed();
     private static final Object DEADLINE_TIMER = "deadline";
 
     private final class Logic extends TimerGraphStageLogic implements WireStream {
@@ -229,21 +190,21 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 try {
                     parsed = reader.parse(m.payload());
                 } catch (Exception e) {
-                    events.invoke(new ParseFailed(Status.of(server ? StatusCode.INVALID_ARGUMENT : StatusCode.INTERNAL,
+                    events.invoke(new StreamEvent.ParseFailed(Status.of(server ? StatusCode.INVALID_ARGUMENT : StatusCode.INTERNAL,
                             "cannot parse " + (server ? "request" : "response") + " of " + method + ": " + e)));
                     return;
                 }
-                events.invoke(new Message(parsed));
+                events.invoke(new StreamEvent.Message(parsed));
             } else if (frame instanceof SkeinFrame.StreamCredit c) {
-                events.invoke(new Credit(c.credits()));
+                events.invoke(new StreamEvent.Credit(c.credits()));
             } else if (frame instanceof SkeinFrame.StreamHeaders h) {
-                events.invoke(new Headers(h.metadata()));
+                events.invoke(new StreamEvent.Headers(h.metadata()));
             } else if (frame instanceof SkeinFrame.StreamHalfClose) {
-                events.invoke(HALF_CLOSED);
+                events.invoke(StreamEvent.HALF_CLOSED);
             } else if (frame instanceof SkeinFrame.StreamTrailers t) {
-                events.invoke(new Trailers(t.status(), t.metadata()));
+                events.invoke(new StreamEvent.Trailers(t.status(), t.metadata()));
             } else if (frame instanceof SkeinFrame.StreamReset r) {
-                events.invoke(new Reset(Status.of(r.code(), r.reason())));
+                events.invoke(new StreamEvent.Reset(Status.of(r.code(), r.reason())));
             } else {
                 log.debug("ignoring unexpected {} on stream {}", frame.getClass().getSimpleName(), streamId);
             }
@@ -251,12 +212,12 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
         @Override
         public void onWritable() {
-            events.invoke(WRITABLE);
+            events.invoke(StreamEvent.WRITABLE);
         }
 
         @Override
         public void onConnectionClosed(Status status) {
-            events.invoke(new Closed(status));
+            events.invoke(new StreamEvent.Closed(status));
         }
 
         // ---- stage side ----
@@ -278,9 +239,9 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             } else {
                 binding.connection().whenComplete((c, err) -> {
                     if (err != null) {
-                        events.invoke(new ConnectFailed(Status.fromThrowable(err)));
+                        events.invoke(new StreamEvent.ConnectFailed(Status.fromThrowable(err)));
                     } else {
-                        events.invoke(new Connected(c));
+                        events.invoke(new StreamEvent.Connected(c));
                     }
                 });
             }
@@ -290,44 +251,44 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             if (finished) {
                 return;
             }
-            if (event instanceof Message m) {
+            if (event instanceof StreamEvent.Message m) {
                 onMessage(m.value());
-            } else if (event instanceof Credit c) {
+            } else if (event instanceof StreamEvent.Credit c) {
                 sendCredits += c.credits();
                 maybePull();
-            } else if (event instanceof Writable) {
+            } else if (event instanceof StreamEvent.Writable) {
                 maybePull();
-            } else if (event instanceof Headers h) {
+            } else if (event instanceof StreamEvent.Headers h) {
                 if (responseCapture != null) {
                     responseCapture.completeHeaders(h.metadata());
                 }
-            } else if (event instanceof HalfClosed) {
+            } else if (event instanceof StreamEvent.HalfClosed) {
                 peerDoneSending = true;
                 deliver();
-            } else if (event instanceof Trailers t) {
+            } else if (event instanceof StreamEvent.Trailers t) {
                 onTrailers(t.status(), t.metadata());
-            } else if (event instanceof Reset r) {
+            } else if (event instanceof StreamEvent.Reset r) {
                 onPeerReset(r.status());
-            } else if (event instanceof Closed c) {
+            } else if (event instanceof StreamEvent.Closed c) {
                 peerKnowsEnd = true;
                 end(c.status(), false);
-            } else if (event instanceof ParseFailed p) {
+            } else if (event instanceof StreamEvent.ParseFailed p) {
                 if (server) {
                     end(p.status(), true);
                 } else {
                     writeReset(StatusCode.CANCELLED, p.status().message());
                     end(p.status(), false);
                 }
-            } else if (event instanceof Opened o) {
+            } else if (event instanceof StreamEvent.Opened o) {
                 streamId = o.streamId();
                 if (halfClosePending) {
                     halfClosePending = false;
                     connection.write(new SkeinFrame.StreamHalfClose(streamId));
                 }
                 maybePull();
-            } else if (event instanceof Connected c) {
+            } else if (event instanceof StreamEvent.Connected c) {
                 onConnected(c.connection());
-            } else if (event instanceof ConnectFailed f) {
+            } else if (event instanceof StreamEvent.ConnectFailed f) {
                 end(f.status(), false);
             }
         }
@@ -353,7 +314,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 long timeoutMillis = timeout == null ? SkeinFrame.NO_TIMEOUT : Math.max(1, timeout.toMillis());
                 c.write(new SkeinFrame.StreamOpen(id, method, kind, requestMetadata, timeoutMillis, window));
                 // Delivered before any frame of the stream, which can only arrive after this task.
-                events.invoke(new Opened(id));
+                events.invoke(new StreamEvent.Opened(id));
             });
         }
 
