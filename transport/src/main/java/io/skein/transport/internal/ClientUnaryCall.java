@@ -62,7 +62,9 @@ final class ClientUnaryCall<Resp> extends CompletableFuture<Resp> implements Wir
     private void expire(long timeoutMillis) {
         if (fail(Status.of(StatusCode.DEADLINE_EXCEEDED, "deadline of " + timeoutMillis + " ms exceeded"))) {
             Connection c = connection;
-            c.write(new SkeinFrame.StreamReset(streamId, StatusCode.DEADLINE_EXCEEDED, "client deadline exceeded"));
+            if (c.isSkeinPeer()) {
+                c.write(new SkeinFrame.StreamReset(streamId, StatusCode.DEADLINE_EXCEEDED, "client deadline exceeded"));
+            }
             c.unregister(streamId, this);
         }
     }
@@ -75,7 +77,11 @@ final class ClientUnaryCall<Resp> extends CompletableFuture<Resp> implements Wir
         if (cancelled && c != null) {
             int id = streamId;
             c.channel().eventLoop().execute(() -> {
-                c.write(new SkeinFrame.StreamReset(id, StatusCode.CANCELLED, "cancelled by client"));
+                // A Kitex server takes any payload-less frame for a corrupt request and drops the
+                // connection; only a known Skein server hears about the cancel (Kitex has no cancel).
+                if (c.isSkeinPeer()) {
+                    c.write(new SkeinFrame.StreamReset(id, StatusCode.CANCELLED, "cancelled by client"));
+                }
                 c.unregister(id, this);
             });
         }
@@ -103,8 +109,19 @@ final class ClientUnaryCall<Resp> extends CompletableFuture<Resp> implements Wir
             deadlineTimer.cancel(false);
         }
         if (capture != null) {
-            capture.completeHeaders(response.metadata());
-            capture.completeTrailers(response.metadata());
+            Metadata md = response.metadata();
+            if (md.transientValues().containsKey(Connection.SKEIN_PEER_KEY)) {
+                Metadata.Builder visible = Metadata.builder();
+                md.transientValues().forEach((k, v) -> {
+                    if (!k.equals(Connection.SKEIN_PEER_KEY)) {
+                        visible.put(k, v);
+                    }
+                });
+                md.persistentValues().forEach(visible::putPersistent);
+                md = visible.build();
+            }
+            capture.completeHeaders(md);
+            capture.completeTrailers(md);
         }
         if (!response.status().isOk()) {
             completeExceptionally(new StatusException(response.status()));

@@ -31,6 +31,17 @@ public final class Connection {
     private volatile boolean draining;
     private volatile Runnable onIdle;
     private volatile int lastStreamId;
+    // Client side: whether the server is known to speak Skein frames (and so understands a reset of a
+    // unary call, which a Kitex server would take for a corrupt request). Server side: whether this
+    // connection has told its client so.
+    private volatile boolean skeinPeer;
+    private final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Transient response-metadata key a Skein server adds to the first unary response on a connection,
+     * so the client learns it may send Skein-only frames (a unary StreamReset) on it.
+     */
+    public static final String SKEIN_PEER_KEY = "skein-peer";
 
     private final int maxActiveCalls;
 
@@ -71,6 +82,20 @@ public final class Connection {
 
     boolean isDraining() {
         return draining;
+    }
+
+    /** Client side: the server is known to speak Skein frames. */
+    boolean isSkeinPeer() {
+        return skeinPeer;
+    }
+
+    void markSkeinPeer() {
+        skeinPeer = true;
+    }
+
+    /** Server side: true exactly once, for the response that announces Skein to the client. */
+    boolean announceOnce() {
+        return !announced.get() && announced.compareAndSet(false, true);
     }
 
     /** The highest stream id registered so far. */
