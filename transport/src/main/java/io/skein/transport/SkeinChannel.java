@@ -13,24 +13,37 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
 
 /**
- * A client of one endpoint over the native protocol, with a small pool of multiplexed connections
- * ({@code skein.client.connections-per-endpoint}) opened on first use and replaced when lost.
+ * A client of one endpoint over the native protocol (TTHeader), with a small pool of multiplexed
+ * connections ({@code skein.client.connections-per-endpoint}) opened on first use and replaced when
+ * lost. {@link #create} talks to a Skein server; {@link #kitex} to a Kitex server.
  */
 public final class SkeinChannel implements ClientChannel {
 
     private final EndpointPool pool;
     private final NettyResources resources;
 
-    private SkeinChannel(NettyResources resources, InetSocketAddress address) {
+    private SkeinChannel(NettyResources resources, InetSocketAddress address, boolean skeinPeer) {
         this.resources = resources;
-        this.pool = new EndpointPool(resources, address);
+        this.pool = new EndpointPool(resources, address, skeinPeer);
     }
 
-    /** A channel to {@code address}; connects lazily. */
+    /** A channel to the Skein server at {@code address}; connects lazily. */
     public static SkeinChannel create(ActorSystem<?> system, InetSocketAddress address) {
         requireNonNull(system, "system");
         requireNonNull(address, "address");
-        return new SkeinChannel(NettyResources.get(system), address);
+        return new SkeinChannel(NettyResources.get(system), address, true);
+    }
+
+    /**
+     * A channel to a Kitex server speaking TTHeader + Kitex Protobuf ({@code kitex://host:port}):
+     * unary calls only, and never a frame Kitex does not know (a cancelled or expired call is
+     * abandoned locally; the server applies the deadline it received). Streaming calls fail with
+     * {@code UNIMPLEMENTED}.
+     */
+    public static SkeinChannel kitex(ActorSystem<?> system, InetSocketAddress address) {
+        requireNonNull(system, "system");
+        requireNonNull(address, "address");
+        return new SkeinChannel(NettyResources.get(system), address, false);
     }
 
     /** A channel to {@code host:port}; connects lazily. */

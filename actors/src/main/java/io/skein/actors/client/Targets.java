@@ -11,8 +11,9 @@ import java.util.function.BiFunction;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
- * Opens a {@link ClientChannel} for a target URI. {@code skein://host:port} is built in; higher
- * modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
+ * Opens a {@link ClientChannel} for a target URI. Built in: {@code skein://host:port} (a Skein server)
+ * and {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only);
+ * higher modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
  */
 public final class Targets {
 
@@ -20,6 +21,8 @@ public final class Targets {
 
     static {
         SCHEMES.put("skein", (system, uri) -> SkeinChannel.create(system, host(uri), port(uri)));
+        SCHEMES.put("kitex", (system, uri) -> SkeinChannel.kitex(system,
+                new java.net.InetSocketAddress(host(uri), port(uri))));
     }
 
     private Targets() {

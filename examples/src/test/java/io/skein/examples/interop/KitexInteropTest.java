@@ -14,6 +14,7 @@ import io.skein.actors.client.UnaryMethod;
 import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoReply;
 import io.skein.examples.echo.EchoRequest;
+import io.skein.examples.echo.RepeatRequest;
 import io.skein.examples.echo.EchoService;
 import io.skein.examples.testing.TestNodes;
 import io.skein.protocols.Metadata;
@@ -85,7 +86,7 @@ class KitexInteropTest {
 
         clientSystem = TestNodes.clientSystem("kitex-interop-client", "");
         ServiceClient client = ServiceClient.create(clientSystem,
-                Targets.open(clientSystem, "skein://" + kitexAddress),
+                Targets.open(clientSystem, "kitex://" + kitexAddress),
                 EchoProto.getDescriptor().findServiceByName("Echo"));
         sayOnKitex = client.unary("Say", EchoRequest.class, EchoReply.class);
     }
@@ -207,7 +208,7 @@ class KitexInteropTest {
         // The Kitex server does not enforce RPCTimeout (no WithEnableContextTimeout), so only the Skein
         // client's timer ends the call: DEADLINE_EXCEEDED, on time. Its own channel: the StreamReset the
         // client then sends spoils its connection to a Kitex server (see the disabled test below).
-        ClientChannel channel = Targets.open(clientSystem, "skein://" + kitexAddress);
+        ClientChannel channel = Targets.open(clientSystem, "kitex://" + kitexAddress);
         try {
             UnaryMethod<EchoRequest, EchoReply> say = ServiceClient.create(clientSystem, channel,
                     EchoProto.getDescriptor().findServiceByName("Echo")).unary("Say", EchoRequest.class, EchoReply.class);
@@ -225,13 +226,13 @@ class KitexInteropTest {
 
     @Test
     // A Kitex server takes any payload-less TTHeader frame for a corrupt request and closes the
-    // connection, so the Skein client sends a unary StreamReset only to servers known to be Skein.
+    // connection, so a kitex:// channel never sends the StreamReset that cancels a unary call.
     void connectionToKitexSurvivesUnaryDeadlineAndCancel() {
         // One connection, so that the call after the deadline shares the connection the reset went on.
         ActorSystem<Void> system = TestNodes.clientSystem("kitex-interop-one-connection",
                 "skein.client.connections-per-endpoint = 1");
         try {
-            ClientChannel channel = Targets.open(system, "skein://" + kitexAddress);
+            ClientChannel channel = Targets.open(system, "kitex://" + kitexAddress);
             UnaryMethod<EchoRequest, EchoReply> say = ServiceClient.create(system, channel,
                     EchoProto.getDescriptor().findServiceByName("Echo")).unary("Say", EchoRequest.class, EchoReply.class);
             await(say.call(EchoRequest.newBuilder().setMessage("warm up").build()));
@@ -247,6 +248,22 @@ class KitexInteropTest {
                     await(say.call(EchoRequest.newBuilder().setMessage("after cancel").build())).getMessage());
         } finally {
             TestNodes.terminate(system);
+        }
+    }
+
+    @Test
+    void streamingCallsToAKitexPeerFailUnimplementedWithoutTouchingTheConnection() {
+        ClientChannel channel = Targets.open(clientSystem, "kitex://" + kitexAddress);
+        try {
+            ServiceClient echo = ServiceClient.create(clientSystem, channel, EchoProto.getDescriptor().findServiceByName("Echo"));
+            var stream = echo.serverStreaming("Repeat", RepeatRequest.class, EchoReply.class)
+                    .call(RepeatRequest.newBuilder().setCount(1).build())
+                    .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), clientSystem);
+            assertFails(StatusCode.UNIMPLEMENTED, stream, Duration.ofSeconds(10));
+            assertEquals("still fine", await(echo.unary("Say", EchoRequest.class, EchoReply.class)
+                    .call(EchoRequest.newBuilder().setMessage("still fine").build())).getMessage());
+        } finally {
+            await(channel.closeAsync());
         }
     }
 

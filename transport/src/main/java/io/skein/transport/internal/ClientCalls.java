@@ -5,12 +5,15 @@ import io.netty.buffer.ByteBufAllocator;
 import io.skein.protocols.CallKind;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
 import io.skein.transport.CallOptions;
 import io.skein.transport.MethodDescriptor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
 
 /** Starts client calls on an {@link EndpointPool}. */
 public final class ClientCalls {
@@ -75,6 +78,12 @@ public final class ClientCalls {
                                                               CallOptions options) {
         if (method.kind() == CallKind.UNARY) {
             throw new IllegalArgumentException(method.fullName() + " is unary; use unary()");
+        }
+        if (!pool.isSkeinPeer()) {
+            StatusException unsupported = new StatusException(StatusCode.UNIMPLEMENTED, "Kitex peer "
+                    + pool.address() + " serves only unary calls over TTHeader; " + method.fullName()
+                    + " is " + method.kind());
+            return Flow.fromSinkAndSource(Sink.cancelled(), Source.failed(unsupported));
         }
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
                 method.responses(), options.metadata(), options.timeout(), options.responseMetadata(),

@@ -43,12 +43,6 @@ final class ClientConnectionHandler extends ConnectionHandler {
                 closeWithReason(ctx, "server sent a client-only frame " + frame.getClass().getSimpleName());
                 return;
             }
-            if (frame instanceof SkeinFrame.UnaryResponse response
-                    ? response.metadata().transientValues().containsKey(Connection.SKEIN_PEER_KEY)
-                    : !connection.isSkeinPeer()) {
-                // Any stream frame, or the marker on a unary response, comes only from a Skein server.
-                connection.markSkeinPeer();
-            }
             WireStream stream = connection.stream(frame.streamId());
             if (stream != null) {
                 stream.onFrame(frame);

@@ -77,8 +77,7 @@ final class ClientUnaryCall<Resp> extends CompletableFuture<Resp> implements Wir
         if (cancelled && c != null) {
             int id = streamId;
             c.channel().eventLoop().execute(() -> {
-                // A Kitex server takes any payload-less frame for a corrupt request and drops the
-                // connection; only a known Skein server hears about the cancel (Kitex has no cancel).
+                // Kitex has no cancel, and would drop the connection on this frame.
                 if (c.isSkeinPeer()) {
                     c.write(new SkeinFrame.StreamReset(id, StatusCode.CANCELLED, "cancelled by client"));
                 }
@@ -110,16 +109,6 @@ final class ClientUnaryCall<Resp> extends CompletableFuture<Resp> implements Wir
         }
         if (capture != null) {
             Metadata md = response.metadata();
-            if (md.transientValues().containsKey(Connection.SKEIN_PEER_KEY)) {
-                Metadata.Builder visible = Metadata.builder();
-                md.transientValues().forEach((k, v) -> {
-                    if (!k.equals(Connection.SKEIN_PEER_KEY)) {
-                        visible.put(k, v);
-                    }
-                });
-                md.persistentValues().forEach(visible::putPersistent);
-                md = visible.build();
-            }
             capture.completeHeaders(md);
             capture.completeTrailers(md);
         }

@@ -31,24 +31,21 @@ public final class Connection {
     private volatile boolean draining;
     private volatile Runnable onIdle;
     private volatile int lastStreamId;
-    // Client side: whether the server is known to speak Skein frames (and so understands a reset of a
-    // unary call, which a Kitex server would take for a corrupt request). Server side: whether this
-    // connection has told its client so.
-    private volatile boolean skeinPeer;
-    private final java.util.concurrent.atomic.AtomicBoolean announced = new java.util.concurrent.atomic.AtomicBoolean();
-
-    /**
-     * Transient response-metadata key a Skein server adds to the first unary response on a connection,
-     * so the client learns it may send Skein-only frames (a unary StreamReset) on it.
-     */
-    public static final String SKEIN_PEER_KEY = "skein-peer";
+    // Client side: whether the server speaks the whole Skein protocol (streams, resets), or is a Kitex
+    // server that knows only unary TTHeader calls and drops a connection on any other frame.
+    private final boolean skeinPeer;
 
     private final int maxActiveCalls;
 
     Connection(Channel channel, TransportSettings settings, int maxActiveCalls) {
+        this(channel, settings, maxActiveCalls, true);
+    }
+
+    Connection(Channel channel, TransportSettings settings, int maxActiveCalls, boolean skeinPeer) {
         this.channel = channel;
         this.settings = settings;
         this.maxActiveCalls = maxActiveCalls;
+        this.skeinPeer = skeinPeer;
     }
 
     public Channel channel() {
@@ -84,18 +81,13 @@ public final class Connection {
         return draining;
     }
 
-    /** Client side: the server is known to speak Skein frames. */
+    /**
+     * Client side: whether the server speaks the whole Skein protocol. A Kitex server takes any
+     * payload-less TTHeader frame (such as the StreamReset that cancels a unary call) for a corrupt
+     * request and closes the connection, so such frames go only to Skein servers.
+     */
     boolean isSkeinPeer() {
         return skeinPeer;
-    }
-
-    void markSkeinPeer() {
-        skeinPeer = true;
-    }
-
-    /** Server side: true exactly once, for the response that announces Skein to the client. */
-    boolean announceOnce() {
-        return !announced.get() && announced.compareAndSet(false, true);
     }
 
     /** The highest stream id registered so far. */

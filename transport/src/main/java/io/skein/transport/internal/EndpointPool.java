@@ -41,15 +41,26 @@ public final class EndpointPool {
     // Set by callers that saw the pool below size, cleared by the actor once it tops the pool up.
     private volatile boolean growRequested;
 
-    public EndpointPool(NettyResources resources, InetSocketAddress address) {
+    private final boolean skeinPeer;
+
+    /**
+     * @param skeinPeer whether the endpoint is a Skein server (false: a Kitex server, unary calls only)
+     */
+    public EndpointPool(NettyResources resources, InetSocketAddress address, boolean skeinPeer) {
         this.resources = resources;
         this.address = address;
+        this.skeinPeer = skeinPeer;
         this.actor = resources.system().systemActorOf(Behaviors.setup(PoolActor::new),
                 "skein-pool-" + COUNTER.incrementAndGet(), Props.empty());
     }
 
     public InetSocketAddress address() {
         return address;
+    }
+
+    /** Whether the endpoint speaks the whole Skein protocol (false: a Kitex server). */
+    public boolean isSkeinPeer() {
+        return skeinPeer;
     }
 
     /** A usable connection: at once from the snapshot when there is one, otherwise once connected. */
@@ -164,7 +175,7 @@ public final class EndpointPool {
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            Connection connection = new Connection(ch, settings, Integer.MAX_VALUE);
+                            Connection connection = new Connection(ch, settings, Integer.MAX_VALUE, skeinPeer);
                             NativePipeline.addCodec(ch.pipeline(), null, settings);
                             ch.pipeline().addLast("skein-client",
                                     new ClientConnectionHandler(connection, () -> self.tell(new Changed())));

@@ -85,9 +85,6 @@ final class ServerUnaryCall<Resp> implements WireStream {
         Metadata headers = context.responseHeaders();
         Metadata trailers = context.responseTrailers();
         Metadata md = trailers.isEmpty() ? headers : headers.toBuilder().putAll(trailers).build();
-        if (connection.announceOnce()) {
-            md = md.toBuilder().put(Connection.SKEIN_PEER_KEY, "1").build();
-        }
         connection.write(new SkeinFrame.UnaryResponse(streamId, method, status, md, payload));
         connection.unregister(streamId, this);
     }
