@@ -5,14 +5,13 @@ import io.skein.protocols.CallKind;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
-import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallContext;
 import io.skein.transport.Marshaller;
 import io.skein.transport.ResponseMetadata;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
 import org.apache.pekko.stream.Inlet;
@@ -26,13 +25,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One streaming call bridged to Pekko Streams, on either side of the wire: the inlet takes the
- * messages this side sends, the outlet emits the messages the peer sent. The stage is the call's
- * owner: it lives in the stream's actor, holds the call state, and ends it.
+ * One streaming call bridged to Pekko Streams, on either side of the wire and over any protocol: the
+ * inlet takes the messages this side sends, the outlet emits the messages the peer sent. The stage
+ * is the call's owner: it lives in the stream's actor, holds the call state, and ends it.
  *
- * <p>Flow control is credit based: the outlet's demand becomes {@code StreamCredit} frames to the
- * peer (granted in batches of half the window); the inlet is pulled only while the peer has granted
- * credits and the channel is writable. Nothing buffers beyond the window.
+ * <p>Flow control follows demand: as the outlet's consumer takes messages the stage grants the peer
+ * more ({@link CallWire#grant}, in batches of half the window); the inlet is pulled only while the peer
+ * has granted credits (native protocol) and the wire is writable. Nothing buffers beyond the window.
  *
  * @param <W> the type written to the wire (requests on the client, responses on the server)
  * @param <R> the type read from the wire
@@ -40,12 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
     private static final Logger log = LoggerFactory.getLogger(CallStreamStage.class);
-
-    /** Where the call runs and what it is; one instance per materialization is made by the factories. */
-    interface Binding {
-        /** Completes with the connection to use (clients connect lazily). */
-        CompletionStage<Connection> connection();
-    }
+    private static final Object DEADLINE_TIMER = "deadline";
+    private static final Object STOPPED = new Object();
 
     private final Inlet<W> in = Inlet.create("CallStream.in");
     private final Outlet<R> out = Outlet.create("CallStream.out");
@@ -59,16 +54,13 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
     private final Metadata requestMetadata;
     private final Duration timeout;
     private final ResponseMetadata responseCapture;
-    private final Binding binding;
-    // server side only
-    private final int serverStreamId;
-    private final int serverInitialSendCredits;
-    private final CallContext context;
+    private final CallOpener opener;     // client side
+    private final CallWire serverWire;   // server side
+    private final CallContext context;   // server side
 
     private CallStreamStage(boolean server, String method, CallKind kind, Marshaller<W> writer, Marshaller<R> reader,
                             Metadata requestMetadata, Duration timeout, ResponseMetadata responseCapture,
-                            Binding binding, int serverStreamId, int serverInitialSendCredits,
-                            CallContext context) {
+                            CallOpener opener, CallWire serverWire, CallContext context) {
         this.server = server;
         this.method = method;
         this.kind = kind;
@@ -77,9 +69,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         this.requestMetadata = requestMetadata;
         this.timeout = timeout;
         this.responseCapture = responseCapture;
-        this.binding = binding;
-        this.serverStreamId = serverStreamId;
-        this.serverInitialSendCredits = serverInitialSendCredits;
+        this.opener = opener;
+        this.serverWire = serverWire;
         this.context = context;
     }
 
@@ -87,19 +78,18 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
     static <Req, Resp> CallStreamStage<Req, Resp> client(String method, CallKind kind, Marshaller<Req> requests,
                                                           Marshaller<Resp> responses, Metadata metadata,
                                                           Duration timeout, ResponseMetadata capture,
-                                                          Binding binding) {
-        return new CallStreamStage<>(false, method, kind, requests, responses, metadata, timeout, capture, binding,
-                0, 0, null);
+                                                          CallOpener opener) {
+        return new CallStreamStage<>(false, method, kind, requests, responses, metadata, timeout, capture, opener,
+                null, null);
     }
 
-    /** The server side of a streaming call: inlet = responses, outlet = requests. */
-    static <Req, Resp> CallStreamStage<Resp, Req> server(Connection connection, SkeinFrame.StreamOpen open,
-                                                          Marshaller<Req> requests, Marshaller<Resp> responses,
-                                                          CallContext context) {
-        Binding binding = () -> java.util.concurrent.CompletableFuture.completedFuture(connection);
-        Duration timeout = open.timeoutMillis() > 0 ? Duration.ofMillis(open.timeoutMillis()) : null;
-        return new CallStreamStage<>(true, open.method(), open.kind(), responses, requests, open.metadata(), timeout,
-                null, binding, open.streamId(), open.initialCredits(), context);
+    /** The server side of a streaming call on {@code wire}: inlet = responses, outlet = requests. */
+    static <Req, Resp> CallStreamStage<Resp, Req> server(CallWire wire, String method, CallKind kind,
+                                                          long timeoutMillis, Marshaller<Req> requests,
+                                                          Marshaller<Resp> responses, CallContext context) {
+        Duration timeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null;
+        return new CallStreamStage<>(true, method, kind, responses, requests, context.metadata(), timeout, null,
+                null, wire, context);
     }
 
     @Override
@@ -112,19 +102,18 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         return new Logic();
     }
 
-    private static final Object DEADLINE_TIMER = "deadline";
-
     private final class Logic extends TimerGraphStageLogic implements WireStream {
 
         private final AsyncCallback<Object> events = createAsyncCallback(this::onEvent);
         private final ArrayDeque<R> buffer = new ArrayDeque<>();
-        private Connection connection;
-        private int streamId;
+        // Client: the wire once open, or STOPPED once the stage stopped first (who cleans up is decided here).
+        private final AtomicReference<Object> openedWire = new AtomicReference<>();
+        private CallWire wire;
         private int window;
         private int sendCredits;
         private int consumedSinceGrant;
         // Messages the peer may send in total so far, and messages it did send: received > granted
-        // is a flow-control violation.
+        // is a flow-control violation (credit-counting wires only).
         private long grantedTotal;
         private long receivedTotal;
         private boolean peerDoneSending;
@@ -132,25 +121,17 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private boolean finished;
         private boolean headersSent;
         private boolean discardInbound;
-        // Event-loop confined: lets postStop and the registration task agree on who cleans up.
-        private boolean stoppedOnLoop;
         // Whether the peer has been told (or told us) that the call is over.
         private boolean peerKnowsEnd;
-        private int wireId;
         // Client: the request stream completed before the call was open on the wire (e.g. an empty
-        // client stream), so the half-close is sent as soon as the stream id is known.
+        // client stream), so the half-close is sent as soon as the wire is there.
         private boolean halfClosePending;
 
         Logic() {
             super(shape);
             if (server) {
-                // Registered while materializing on the event loop, before the stream's next frame is read.
-                Connection c = binding.connection().toCompletableFuture().join();
-                if (c.channel().eventLoop().inEventLoop()) {
-                    c.register(serverStreamId, this);
-                } else {
-                    c.channel().eventLoop().execute(() -> c.register(serverStreamId, this));
-                }
+                // Attached while materializing on the event loop, before the stream's next frame is read.
+                serverWire.attach(this);
             }
             setHandler(in, new AbstractInHandler() {
                 @Override
@@ -190,8 +171,9 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 try {
                     parsed = reader.parse(m.payload());
                 } catch (Exception e) {
-                    events.invoke(new StreamEvent.ParseFailed(Status.of(server ? StatusCode.INVALID_ARGUMENT : StatusCode.INTERNAL,
-                            "cannot parse " + (server ? "request" : "response") + " of " + method + ": " + e)));
+                    events.invoke(new StreamEvent.ParseFailed(Status.of(server ? StatusCode.INVALID_ARGUMENT
+                            : StatusCode.INTERNAL, "cannot parse " + (server ? "request" : "response") + " of "
+                            + method + ": " + e)));
                     return;
                 }
                 events.invoke(new StreamEvent.Message(parsed));
@@ -206,7 +188,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             } else if (frame instanceof SkeinFrame.StreamReset r) {
                 events.invoke(new StreamEvent.Reset(Status.of(r.code(), r.reason())));
             } else {
-                log.debug("ignoring unexpected {} on stream {}", frame.getClass().getSimpleName(), streamId);
+                log.debug("ignoring unexpected {} on a call of {}", frame.getClass().getSimpleName(), method);
             }
         }
 
@@ -228,23 +210,31 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 scheduleOnce(DEADLINE_TIMER, timeout);
             }
             if (server) {
-                streamId = serverStreamId;
-                connection = binding.connection().toCompletableFuture().join();
-                window = connection.settings().streamWindow();
-                sendCredits = serverInitialSendCredits;
-                // The handler registered us already; grant the client its first request credits.
+                useWire(serverWire);
                 grantedTotal = window;
-                connection.write(new SkeinFrame.StreamCredit(streamId, window));
+                serverWire.grant(window); // the client's first request credits
                 maybePull();
-            } else {
-                binding.connection().whenComplete((c, err) -> {
-                    if (err != null) {
-                        events.invoke(new StreamEvent.ConnectFailed(Status.fromThrowable(err)));
-                    } else {
-                        events.invoke(new StreamEvent.Connected(c));
-                    }
-                });
+                return;
             }
+            window = 0;
+            long timeoutMillis = timeout == null ? SkeinFrame.NO_TIMEOUT : Math.max(1, timeout.toMillis());
+            opener.open(method, kind, requestMetadata, timeoutMillis, -1, this).whenComplete((w, err) -> {
+                if (err != null) {
+                    events.invoke(new StreamEvent.ConnectFailed(Status.fromThrowable(err)));
+                } else if (openedWire.compareAndSet(null, w)) {
+                    events.invoke(new StreamEvent.Opened(w));
+                } else {
+                    // The stage stopped before the stream opened: end it on the wire at once.
+                    w.reset(StatusCode.CANCELLED, "client stopped the call");
+                    w.detach(this);
+                }
+            });
+        }
+
+        private void useWire(CallWire w) {
+            wire = w;
+            window = w.window();
+            sendCredits = w.countsCredits() ? w.initialSendCredits() : Integer.MAX_VALUE;
         }
 
         private void onEvent(Object event) {
@@ -254,7 +244,9 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             if (event instanceof StreamEvent.Message m) {
                 onMessage(m.value());
             } else if (event instanceof StreamEvent.Credit c) {
-                sendCredits += c.credits();
+                if (wire.countsCredits()) {
+                    sendCredits += c.credits();
+                }
                 maybePull();
             } else if (event instanceof StreamEvent.Writable) {
                 maybePull();
@@ -280,42 +272,16 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                     end(p.status(), false);
                 }
             } else if (event instanceof StreamEvent.Opened o) {
-                streamId = o.streamId();
+                useWire(o.wire());
+                grantedTotal = window; // announced when opening
                 if (halfClosePending) {
                     halfClosePending = false;
-                    connection.write(new SkeinFrame.StreamHalfClose(streamId));
+                    wire.halfClose();
                 }
                 maybePull();
-            } else if (event instanceof StreamEvent.Connected c) {
-                onConnected(c.connection());
             } else if (event instanceof StreamEvent.ConnectFailed f) {
                 end(f.status(), false);
             }
-        }
-
-        private void onConnected(Connection c) {
-            connection = c;
-            window = c.settings().streamWindow();
-            grantedTotal = window; // announced in StreamOpen
-            c.channel().eventLoop().execute(() -> {
-                if (stoppedOnLoop) {
-                    return;
-                }
-                if (!c.isUsable()) {
-                    onConnectionClosed(Status.of(StatusCode.UNAVAILABLE, "connection is not usable"));
-                    return;
-                }
-                int id = c.allocateStreamId();
-                if (!c.register(id, this)) {
-                    onConnectionClosed(Status.of(StatusCode.UNAVAILABLE, "connection closed"));
-                    return;
-                }
-                wireId = id;
-                long timeoutMillis = timeout == null ? SkeinFrame.NO_TIMEOUT : Math.max(1, timeout.toMillis());
-                c.write(new SkeinFrame.StreamOpen(id, method, kind, requestMetadata, timeoutMillis, window));
-                // Delivered before any frame of the stream, which can only arrive after this task.
-                events.invoke(new StreamEvent.Opened(id));
-            });
         }
 
         private void onMessage(Object value) {
@@ -326,7 +292,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 grant(1);
                 return;
             }
-            if (receivedTotal > grantedTotal || buffer.size() >= window) {
+            if ((wire.countsCredits() && receivedTotal > grantedTotal) || buffer.size() >= window) {
                 Status violation = Status.of(StatusCode.RESOURCE_EXHAUSTED,
                         "peer sent more messages than the " + window + " credits it was granted");
                 if (server) {
@@ -362,16 +328,15 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
         private void grant(int consumed) {
             consumedSinceGrant += consumed;
-            if (consumedSinceGrant >= Math.max(1, window / 2) && !finished && connection != null) {
+            if (consumedSinceGrant >= Math.max(1, window / 2) && !finished && wire != null) {
                 grantedTotal += consumedSinceGrant;
-                connection.write(new SkeinFrame.StreamCredit(streamId, consumedSinceGrant));
+                wire.grant(consumedSinceGrant);
                 consumedSinceGrant = 0;
             }
         }
 
         private void maybePull() {
-            if (connection != null && streamId != 0 && sendCredits > 0 && !isClosed(in) && !hasBeenPulled(in)
-                    && connection.channel().isWritable()) {
+            if (wire != null && sendCredits > 0 && !isClosed(in) && !hasBeenPulled(in) && wire.isWritable()) {
                 pull(in);
             }
         }
@@ -379,16 +344,16 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         private void send(W value) {
             ByteBuf payload;
             try {
-                payload = writer.serialize(value, connection.channel().alloc());
+                payload = writer.serialize(value, wire.alloc());
             } catch (RuntimeException e) {
                 localFailed(e);
                 return;
             }
-            if (payload.readableBytes() > connection.settings().maxFrameSize() - 1024) {
+            if (payload.readableBytes() > wire.maxMessageSize()) {
                 int size = payload.readableBytes();
                 payload.release();
                 Status tooBig = Status.of(StatusCode.RESOURCE_EXHAUSTED, "message of " + size
-                        + " bytes exceeds skein.transport.max-frame-size");
+                        + " bytes exceeds the limit of " + wire.maxMessageSize());
                 if (server) {
                     end(tooBig, true);
                 } else {
@@ -400,36 +365,34 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             if (server && !headersSent) {
                 sendHeaders();
             }
-            sendCredits--;
-            connection.write(new SkeinFrame.StreamMessage(streamId, payload));
+            if (sendCredits != Integer.MAX_VALUE) {
+                sendCredits--;
+            }
+            wire.sendMessage(payload);
             maybePull();
         }
 
-        /** Client side: tells the server the call is over, once the stream is open on the wire. */
+        /** Client side: tells the server the call is over, once the call is open on the wire. */
         private void writeReset(StatusCode code, String reason) {
-            if (connection != null && streamId != 0 && !peerKnowsEnd) {
+            if (wire != null && !peerKnowsEnd) {
                 peerKnowsEnd = true;
-                connection.write(new SkeinFrame.StreamReset(streamId, code, reason));
+                wire.reset(code, reason);
             }
         }
 
         private void sendHeaders() {
             headersSent = true;
             Metadata headers = context.responseHeaders();
-            if (!headers.isEmpty()) {
-                connection.write(new SkeinFrame.StreamHeaders(streamId, headers));
-            }
+            wire.sendHeaders(headers);
         }
 
         /** This side has sent everything. */
         private void localDoneSending() {
             if (server) {
                 end(Status.OK, true);
-            } else if (connection != null && streamId != 0) {
-                connection.write(new SkeinFrame.StreamHalfClose(streamId));
+            } else if (wire != null) {
+                wire.halfClose();
             } else {
-                // Fix: an upstream that completes before the stream is open (Source.empty() on a
-                // client-streaming call) used to drop the half-close, and the call hung forever.
                 halfClosePending = true;
             }
         }
@@ -482,7 +445,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             peerKnowsEnd = true;
             if (server) {
                 context.terminate(status.code() == StatusCode.DEADLINE_EXCEEDED ? status
-                        : Status.of(StatusCode.CANCELLED, status.message().isEmpty() ? "cancelled by client" : status.message()));
+                        : Status.of(StatusCode.CANCELLED, status.message().isEmpty() ? "cancelled by client"
+                        : status.message()));
                 end(Status.of(StatusCode.CANCELLED, "call cancelled by client: " + status.message()), false);
             } else {
                 end(status, false);
@@ -515,13 +479,12 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             }
             finished = true;
             if (server) {
-                if (notifyPeer && connection != null && !peerKnowsEnd) {
+                if (notifyPeer && !peerKnowsEnd) {
                     peerKnowsEnd = true;
                     if (!headersSent) {
                         sendHeaders();
                     }
-                    connection.write(new SkeinFrame.StreamTrailers(streamId, status,
-                            context.responseTrailers()));
+                    wire.sendTrailers(status, context.responseTrailers());
                 }
                 context.terminate(status);
             } else if (responseCapture != null) {
@@ -544,36 +507,22 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             boolean notifyPeer = !peerKnowsEnd;
             peerKnowsEnd = true;
             finished = true;
-            if (context != null) {
-                context.terminate(Status.of(StatusCode.UNAVAILABLE, "server stopped the call"));
-            }
-            Connection c = connection;
-            if (c == null) {
-                return;
-            }
             if (server) {
+                context.terminate(Status.of(StatusCode.UNAVAILABLE, "server stopped the call"));
                 if (notifyPeer) {
                     // Stopped from outside (materializer shutdown): tell the client.
-                    c.write(new SkeinFrame.StreamTrailers(streamId,
-                            Status.of(StatusCode.UNAVAILABLE, "server stopped the call"), Metadata.EMPTY));
+                    serverWire.sendTrailers(Status.of(StatusCode.UNAVAILABLE, "server stopped the call"), Metadata.EMPTY);
                 }
-                c.unregister(streamId, this);
+                serverWire.detach(this);
                 return;
             }
-            c.channel().eventLoop().execute(() -> {
-                stoppedOnLoop = true;
-                int id = wireId;
-                if (id != 0) {
-                    if (notifyPeer) {
-                        c.write(new SkeinFrame.StreamReset(id, StatusCode.CANCELLED, "client stopped the call"));
-                    }
-                    c.unregister(id, this);
+            Object w = openedWire.getAndSet(STOPPED);
+            if (w instanceof CallWire opened) {
+                if (notifyPeer) {
+                    opened.reset(StatusCode.CANCELLED, "client stopped the call");
                 }
-            });
+                opened.detach(this);
+            }
         }
-    }
-
-    static StatusException unavailable(String message) {
-        return new StatusException(StatusCode.UNAVAILABLE, message);
     }
 }

@@ -6,6 +6,7 @@ import io.skein.protocols.CallKind;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
+import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallOptions;
 import io.skein.transport.MethodDescriptor;
 import java.util.concurrent.CompletableFuture;
@@ -87,6 +88,34 @@ public final class ClientCalls {
         }
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
                 method.responses(), options.metadata(), options.timeout(), options.responseMetadata(),
-                pool::connection));
+                nativeOpener(pool)));
+    }
+
+    /** Opens native streams: a stream id on a pooled connection, registered before StreamOpen is written. */
+    private static CallOpener nativeOpener(EndpointPool pool) {
+        return (method, kind, metadata, timeoutMillis, window, inbound) -> pool.connection().thenCompose(c -> {
+            CompletableFuture<CallWire> opened = new CompletableFuture<>();
+            try {
+                c.channel().eventLoop().execute(() -> {
+                    if (!c.isUsable()) {
+                        opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE,
+                                "connection to " + c.channel().remoteAddress() + " is not usable"));
+                        return;
+                    }
+                    int id = c.allocateStreamId();
+                    if (!c.register(id, inbound)) {
+                        opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE, "connection closed"));
+                        return;
+                    }
+                    int grant = window > 0 ? window : c.settings().streamWindow();
+                    c.write(new SkeinFrame.StreamOpen(id, method, kind, metadata, timeoutMillis, grant));
+                    // Completed on the event loop, so the stage learns of the wire before any frame of it.
+                    opened.complete(new NativeCallWire(c, id, 0));
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE, "transport is shut down"));
+            }
+            return opened;
+        });
     }
 }

@@ -143,8 +143,9 @@ final class ServerConnectionHandler extends ConnectionHandler {
                     : erase(responses);
             return erased;
         });
-        CallStreamStage<Resp, Req> stage = CallStreamStage.server(connection, open, method.descriptor().requests(),
-                method.descriptor().responses(), context);
+        CallWire wire = new NativeCallWire(connection, id, open.initialCredits());
+        CallStreamStage<Resp, Req> stage = CallStreamStage.server(wire, open.method(), open.kind(),
+                open.timeoutMillis(), method.descriptor().requests(), method.descriptor().responses(), context);
         Flow.fromGraph(stage).join(service).run(resources.materializer());
     }
 

@@ -12,13 +12,10 @@ final class StreamEvent {
     private StreamEvent() {
     }
 
-    record Connected(Connection connection) {
-    }
-
     record ConnectFailed(Status status) {
     }
 
-    record Opened(int streamId) {
+    record Opened(CallWire wire) {
     }
 
     record Message(Object value) {
