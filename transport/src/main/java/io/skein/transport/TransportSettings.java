@@ -19,11 +19,23 @@ import java.time.Duration;
  * @param writeBufferHighWaterMark      writability high water mark
  * @param handshakeTimeout              time a new connection has to send its first bytes
  * @param connectionsPerEndpoint        client connections per endpoint
+ * @param grpc                          gRPC over HTTP/2 limits ({@code skein.grpc})
  */
 public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcurrentCallsPerConnection,
                                 Duration connectTimeout, int ioThreads, boolean preferNative,
                                 int writeBufferLowWaterMark, int writeBufferHighWaterMark,
-                                Duration handshakeTimeout, int connectionsPerEndpoint) {
+                                Duration handshakeTimeout, int connectionsPerEndpoint, Grpc grpc) {
+
+    /**
+     * gRPC over HTTP/2 limits, from {@code skein.grpc}.
+     *
+     * @param maxMessageSize       largest message accepted or sent; a bigger one ends the call with RESOURCE_EXHAUSTED
+     * @param maxConcurrentStreams HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the server announces
+     * @param initialWindowSize    HTTP/2 stream flow-control window, opened only as the consumer takes messages
+     * @param maxHeaderListSize    largest header block accepted
+     */
+    public record Grpc(int maxMessageSize, int maxConcurrentStreams, int initialWindowSize, int maxHeaderListSize) {
+    }
 
     public TransportSettings {
         if (maxFrameSize < 1024) {
@@ -37,6 +49,7 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
         }
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(handshakeTimeout, "handshakeTimeout");
+        requireNonNull(grpc, "grpc");
     }
 
     /** Reads the settings from a config that includes this module's {@code reference.conf}. */
@@ -54,13 +67,17 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
                 (int) (long) t.getBytes("write-buffer-low-water-mark"),
                 (int) (long) t.getBytes("write-buffer-high-water-mark"),
                 t.getDuration("handshake-timeout"),
-                c.getInt("connections-per-endpoint"));
+                c.getInt("connections-per-endpoint"),
+                new Grpc((int) Math.min(Integer.MAX_VALUE, config.getBytes("skein.grpc.max-message-size")),
+                        config.getInt("skein.grpc.max-concurrent-streams"),
+                        (int) (long) config.getBytes("skein.grpc.initial-window-size"),
+                        (int) (long) config.getBytes("skein.grpc.max-header-list-size")));
     }
 
     /** A copy with another stream window. */
     public TransportSettings withStreamWindow(int window) {
         return new TransportSettings(maxFrameSize, window, maxConcurrentCallsPerConnection, connectTimeout, ioThreads,
                 preferNative, writeBufferLowWaterMark, writeBufferHighWaterMark, handshakeTimeout,
-                connectionsPerEndpoint);
+                connectionsPerEndpoint, grpc);
     }
 }

@@ -12,7 +12,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Opens a {@link ClientChannel} for a target URI. Built in: {@code skein://host:port} (a Skein server)
- * and {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only);
+ * {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only) and
+ * {@code grpc://host:port} (gRPC over HTTP/2, cleartext);
  * higher modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
  */
 public final class Targets {
@@ -22,6 +23,8 @@ public final class Targets {
     static {
         SCHEMES.put("skein", (system, uri) -> SkeinChannel.create(system, host(uri), port(uri)));
         SCHEMES.put("kitex", (system, uri) -> SkeinChannel.kitex(system,
+                new java.net.InetSocketAddress(host(uri), port(uri))));
+        SCHEMES.put("grpc", (system, uri) -> SkeinChannel.grpc(system,
                 new java.net.InetSocketAddress(host(uri), port(uri))));
     }
 

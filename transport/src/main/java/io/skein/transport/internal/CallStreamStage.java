@@ -427,7 +427,9 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
         private void onTrailers(Status status, Metadata trailers) {
             if (server) {
-                return; // clients never send trailers
+                // Not from a client: the transport ends the call (e.g. an undecodable gRPC message).
+                end(status, true);
+                return;
             }
             if (responseCapture != null) {
                 responseCapture.completeTrailers(trailers);

@@ -36,6 +36,8 @@ public final class Connection {
     private final boolean skeinPeer;
 
     private final int maxActiveCalls;
+    private volatile java.util.function.Consumer<String> goAwaySender =
+            reason -> write(new SkeinFrame.GoAway(lastStreamId, reason));
 
     Connection(Channel channel, TransportSettings settings, int maxActiveCalls) {
         this(channel, settings, maxActiveCalls, true);
@@ -88,6 +90,19 @@ public final class Connection {
      */
     boolean isSkeinPeer() {
         return skeinPeer;
+    }
+
+    /**
+     * Tells the peer no new calls will be taken on this connection, in the connection's protocol
+     * (native: a GoAway frame; HTTP/2: a GOAWAY frame).
+     */
+    void sendGoAway(String reason) {
+        goAwaySender.accept(reason);
+    }
+
+    /** Replaces how GOAWAY is sent (the HTTP/2 pipeline sets its own). */
+    void goAwaySender(java.util.function.Consumer<String> sender) {
+        this.goAwaySender = sender;
     }
 
     /** The highest stream id registered so far. */

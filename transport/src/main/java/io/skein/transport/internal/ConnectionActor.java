@@ -1,6 +1,5 @@
 package io.skein.transport.internal;
 
-import io.skein.protocols.frame.SkeinFrame;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,7 +75,7 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         drainWaiters.add(drain.replyTo());
         if (drainWaiters.size() == 1) {
             ActorRef<Command> self = getContext().getSelf();
-            connection.write(new SkeinFrame.GoAway(connection.lastStreamId(), "server shutting down"));
+            connection.sendGoAway("server shutting down");
             connection.drain(() -> self.tell(new Drained()));
         }
         return this;

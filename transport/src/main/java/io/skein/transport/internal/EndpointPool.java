@@ -41,15 +41,22 @@ public final class EndpointPool {
     // Set by callers that saw the pool below size, cleared by the actor once it tops the pool up.
     private volatile boolean growRequested;
 
-    private final boolean skeinPeer;
+    private final WireProtocol protocol;
 
-    /**
-     * @param skeinPeer whether the endpoint is a Skein server (false: a Kitex server, unary calls only)
-     */
-    public EndpointPool(NettyResources resources, InetSocketAddress address, boolean skeinPeer) {
+    /** What an endpoint speaks. */
+    public enum WireProtocol {
+        /** Skein's native protocol (TTHeader with Skein stream frames). */
+        SKEIN,
+        /** A Kitex server: TTHeader + Kitex Protobuf, unary calls only. */
+        KITEX,
+        /** gRPC over HTTP/2 (cleartext, prior knowledge). */
+        GRPC
+    }
+
+    public EndpointPool(NettyResources resources, InetSocketAddress address, WireProtocol protocol) {
         this.resources = resources;
         this.address = address;
-        this.skeinPeer = skeinPeer;
+        this.protocol = protocol;
         this.actor = resources.system().systemActorOf(Behaviors.setup(PoolActor::new),
                 "skein-pool-" + COUNTER.incrementAndGet(), Props.empty());
     }
@@ -60,7 +67,11 @@ public final class EndpointPool {
 
     /** Whether the endpoint speaks the whole Skein protocol (false: a Kitex server). */
     public boolean isSkeinPeer() {
-        return skeinPeer;
+        return protocol == WireProtocol.SKEIN;
+    }
+
+    public WireProtocol protocol() {
+        return protocol;
     }
 
     /** A usable connection: at once from the snapshot when there is one, otherwise once connected. */
@@ -175,10 +186,15 @@ public final class EndpointPool {
                     .handler(new ChannelInitializer<>() {
                         @Override
                         protected void initChannel(Channel ch) {
-                            Connection connection = new Connection(ch, settings, Integer.MAX_VALUE, skeinPeer);
-                            NativePipeline.addCodec(ch.pipeline(), null, settings);
-                            ch.pipeline().addLast("skein-client",
-                                    new ClientConnectionHandler(connection, () -> self.tell(new Changed())));
+                            Connection connection = new Connection(ch, settings, Integer.MAX_VALUE,
+                                    protocol == WireProtocol.SKEIN);
+                            Runnable changed = () -> self.tell(new Changed());
+                            if (protocol == WireProtocol.GRPC) {
+                                GrpcClientPipeline.install(ch, connection, settings, changed);
+                            } else {
+                                NativePipeline.addCodec(ch.pipeline(), null, settings);
+                                ch.pipeline().addLast("skein-client", new ClientConnectionHandler(connection, changed));
+                            }
                             ch.attr(ConnectionKey.KEY).set(connection);
                         }
                     });

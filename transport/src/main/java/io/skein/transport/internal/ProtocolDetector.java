@@ -26,11 +26,19 @@ final class ProtocolDetector extends ByteToMessageDecoder {
     }
 
     private final PipelineInstaller nativeProtocol;
+    private final PipelineInstaller http2;
     private final long handshakeTimeoutMillis;
     private ScheduledFuture<?> timeout;
 
+    /** A detector that serves only the native protocol. */
     ProtocolDetector(PipelineInstaller nativeProtocol, long handshakeTimeoutMillis) {
+        this(nativeProtocol, null, handshakeTimeoutMillis);
+    }
+
+    /** A detector for the native protocol and, when {@code http2} is not null, HTTP/2 (gRPC). */
+    ProtocolDetector(PipelineInstaller nativeProtocol, PipelineInstaller http2, long handshakeTimeoutMillis) {
         this.nativeProtocol = nativeProtocol;
+        this.http2 = http2;
         this.handshakeTimeoutMillis = handshakeTimeoutMillis;
     }
 
@@ -61,8 +69,14 @@ final class ProtocolDetector extends ByteToMessageDecoder {
             ctx.pipeline().remove(this);
             return;
         }
-        String reason = in.getInt(start) == 0x50524920 // "PRI "
-                ? "HTTP/2 (gRPC) is not served on this port yet"
+        boolean preface = in.getInt(start) == 0x50524920 && in.getUnsignedShort(start + 4) == 0x2a20; // "PRI *"
+        if (preface && http2 != null) {
+            http2.install(ctx);
+            ctx.pipeline().remove(this);
+            return;
+        }
+        String reason = preface
+                ? "HTTP/2 (gRPC) is not served on this port"
                 : "unknown protocol, first bytes " + ByteBufUtil.hexDump(in, start, Math.min(16, in.readableBytes()));
         log.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), reason);
         in.skipBytes(in.readableBytes());

@@ -1,7 +1,6 @@
 package io.skein.transport.internal;
 
 import io.netty.channel.Channel;
-import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.MethodRegistry;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -29,7 +28,7 @@ public final class ServerChannels {
         // after it began was never drained, so it served calls after SkeinServer.shutdown completed.
         Consumer<Connection> opened = connection -> {
             if (shuttingDown.getAsBoolean()) {
-                connection.write(new SkeinFrame.GoAway(0, "server shutting down"));
+                connection.sendGoAway("server shutting down");
                 connection.drain(() -> connection.channel().close());
             }
             onOpen.accept(connection);
@@ -37,7 +36,8 @@ public final class ServerChannels {
         channel.pipeline().addLast("detector", new ProtocolDetector(ctx -> {
             NativePipeline.addCodec(ctx.pipeline(), ctx.name(), resources.settings());
             ctx.pipeline().addLast("skein-server", new ServerConnectionHandler(registry, resources, opened));
-        }, resources.settings().handshakeTimeout().toMillis()));
+        }, ctx -> GrpcServerPipeline.install(ctx, registry, resources, opened),
+                resources.settings().handshakeTimeout().toMillis()));
     }
 
     /** Closes {@code channel} if it has not yet sent the bytes that select its protocol (no calls on it yet). */

@@ -11,8 +11,6 @@ import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -110,14 +108,7 @@ final class ServerConnectionHandler extends ConnectionHandler {
         ServerUnaryCall<Resp> call = new ServerUnaryCall<>(connection, id, request.method(), context,
                 method.descriptor().responses());
         connection.register(id, call);
-        call.armDeadline(request.timeoutMillis());
-        CompletionStage<Resp> answer;
-        try {
-            answer = method.handler().unary(message, context);
-        } catch (Throwable t) {
-            answer = CompletableFuture.failedFuture(t);
-        }
-        answer.whenComplete(call::complete);
+        call.start(method.handler(), message, request.timeoutMillis());
     }
 
     private <Req, Resp> void onOpen(ChannelHandlerContext ctx, SkeinFrame.StreamOpen open) {
@@ -150,7 +141,7 @@ final class ServerConnectionHandler extends ConnectionHandler {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> Source<T, Object> erase(Source<T, ?> source) {
+    static <T> Source<T, Object> erase(Source<T, ?> source) {
         return (Source<T, Object>) source;
     }
 

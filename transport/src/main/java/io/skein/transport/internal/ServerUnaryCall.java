@@ -9,7 +9,10 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallContext;
 import io.skein.transport.Marshaller;
+import io.skein.transport.ServerMethodHandler;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -23,14 +26,33 @@ final class ServerUnaryCall<Resp> implements WireStream {
     private final String method;
     private final CallContext context;
     private final Marshaller<Resp> responses;
+    private final Responder responder;
+    private final int maxMessageSize;
     private ScheduledFuture<?> deadlineTimer;
 
+    /** Writes the one answer of a unary call in the connection's protocol. */
+    interface Responder {
+        /** Writes the answer; takes ownership of {@code payload} (empty unless OK). */
+        void respond(Status status, Metadata headers, Metadata trailers, ByteBuf payload);
+    }
+
+    /** A unary call on a native connection: the answer is one UnaryResponse frame. */
     ServerUnaryCall(Connection connection, int streamId, String method, CallContext context, Marshaller<Resp> responses) {
+        this(connection, streamId, method, context, responses, connection.settings().maxFrameSize() - 1024,
+                (status, headers, trailers, payload) -> connection.write(new SkeinFrame.UnaryResponse(streamId,
+                        method, status, trailers.isEmpty() ? headers : headers.toBuilder().putAll(trailers).build(),
+                        payload)));
+    }
+
+    ServerUnaryCall(Connection connection, int streamId, String method, CallContext context, Marshaller<Resp> responses,
+                    int maxMessageSize, Responder responder) {
         this.connection = connection;
         this.streamId = streamId;
         this.method = method;
         this.context = context;
         this.responses = responses;
+        this.maxMessageSize = maxMessageSize;
+        this.responder = responder;
     }
 
     /** Arms the deadline; on the event loop, right after registration. */
@@ -53,9 +75,9 @@ final class ServerUnaryCall<Resp> implements WireStream {
             try {
                 payload = responses.serialize(response, connection.channel().alloc());
                 status = Status.OK;
-                if (payload.readableBytes() > connection.settings().maxFrameSize() - 1024) {
+                if (payload.readableBytes() > maxMessageSize) {
                     status = Status.of(StatusCode.RESOURCE_EXHAUSTED, "response of " + payload.readableBytes()
-                            + " bytes exceeds skein.transport.max-frame-size");
+                            + " bytes exceeds the limit of " + maxMessageSize);
                     payload.release();
                     payload = Unpooled.EMPTY_BUFFER;
                 }
@@ -82,11 +104,20 @@ final class ServerUnaryCall<Resp> implements WireStream {
         if (timer != null) {
             timer.cancel(false);
         }
-        Metadata headers = context.responseHeaders();
-        Metadata trailers = context.responseTrailers();
-        Metadata md = trailers.isEmpty() ? headers : headers.toBuilder().putAll(trailers).build();
-        connection.write(new SkeinFrame.UnaryResponse(streamId, method, status, md, payload));
+        responder.respond(status, context.responseHeaders(), context.responseTrailers(), payload);
         connection.unregister(streamId, this);
+    }
+
+    /** Arms the deadline and hands the request to the service; on the event loop, once registered. */
+    <Req> void start(ServerMethodHandler<Req, Resp> handler, Req request, long timeoutMillis) {
+        armDeadline(timeoutMillis);
+        CompletionStage<Resp> answer;
+        try {
+            answer = handler.unary(request, context);
+        } catch (Throwable t) {
+            answer = CompletableFuture.failedFuture(t);
+        }
+        answer.whenComplete(this::complete);
     }
 
     @Override

@@ -1,0 +1,207 @@
+package io.skein.transport.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.util.ReferenceCountUtil;
+import io.skein.protocols.Metadata;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.protocols.frame.SkeinFrame;
+import io.skein.protocols.grpc.GrpcCompression;
+import io.skein.protocols.grpc.GrpcMessageDeframer;
+import io.skein.protocols.grpc.GrpcMetadata;
+import io.skein.protocols.grpc.GrpcStatusCodec;
+
+/**
+ * The client side of one gRPC call's HTTP/2 stream (a child channel): turns response headers, DATA
+ * and trailers into the frames a call understands ({@link SkeinFrame} records delivered to a
+ * {@link WireStream}), whichever kind of call it is. With auto-read off it reads only while the call
+ * wants messages, so the server's HTTP/2 window opens with demand.
+ */
+final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
+
+    private final WireStream target;
+    private final int maxMessageSize;
+    private GrpcMessageDeframer deframer;
+    private boolean headersSeen;
+    private boolean ended;
+    private int requested;
+    private ChannelHandlerContext ctx;
+
+    /**
+     * @param target      where the call's frames go
+     * @param initialDemand messages wanted before any grant (Integer.MAX_VALUE: read freely)
+     */
+    GrpcClientStreamHandler(WireStream target, int maxMessageSize, int initialDemand) {
+        this.target = target;
+        this.maxMessageSize = maxMessageSize;
+        this.requested = initialDemand;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    /** The call wants {@code messages} more; any thread. */
+    void demand(int messages) {
+        if (ctx.executor().inEventLoop()) {
+            requested = requested > Integer.MAX_VALUE - messages ? Integer.MAX_VALUE : requested + messages;
+            ctx.read();
+        } else {
+            ctx.executor().execute(() -> demand(messages));
+        }
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (ended) {
+                return;
+            }
+            if (msg instanceof Http2HeadersFrame headers) {
+                onHeaders(headers);
+            } else if (msg instanceof Http2DataFrame data) {
+                onData(data);
+            } else if (msg instanceof Http2ResetFrame reset) {
+                ended = true;
+                target.onFrame(new SkeinFrame.StreamReset(0, statusOfReset(reset.errorCode()),
+                        "stream reset by server (" + Http2Error.valueOf(reset.errorCode()) + ")"));
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private static StatusCode statusOfReset(long errorCode) {
+        if (errorCode == Http2Error.CANCEL.code()) {
+            return StatusCode.CANCELLED;
+        }
+        if (errorCode == Http2Error.REFUSED_STREAM.code()) {
+            return StatusCode.UNAVAILABLE;
+        }
+        if (errorCode == Http2Error.ENHANCE_YOUR_CALM.code()) {
+            return StatusCode.RESOURCE_EXHAUSTED;
+        }
+        return StatusCode.INTERNAL;
+    }
+
+    private void onHeaders(Http2HeadersFrame frame) {
+        Http2Headers headers = frame.headers();
+        if (!headersSeen) {
+            headersSeen = true;
+            CharSequence status = headers.status();
+            if (status != null && !"200".contentEquals(status)) {
+                finish(GrpcStatusCodec.fromHttpStatus(status), Metadata.EMPTY);
+                return;
+            }
+            if (frame.isEndStream()) { // trailers only
+                finish(GrpcStatusCodec.fromTrailers(headers), GrpcMetadata.fromHeaders(headers));
+                return;
+            }
+            CharSequence contentType = headers.get("content-type");
+            if (contentType == null || !contentType.toString().startsWith("application/grpc")) {
+                finish(Status.of(StatusCode.UNKNOWN, "response content-type is " + contentType), Metadata.EMPTY);
+                return;
+            }
+            CharSequence encodingName = headers.get("grpc-encoding");
+            GrpcCompression encoding = GrpcCompression.forName(encodingName);
+            if (encoding == null) {
+                finish(Status.of(StatusCode.INTERNAL, "server used unsupported grpc-encoding " + encodingName),
+                        Metadata.EMPTY);
+                return;
+            }
+            deframer = new GrpcMessageDeframer(ctx.alloc(), encoding, maxMessageSize);
+            target.onFrame(new SkeinFrame.StreamHeaders(0, GrpcMetadata.fromHeaders(headers)));
+            return;
+        }
+        // Trailers.
+        if (deframer != null) {
+            try {
+                deframer.endOfStream();
+            } catch (StatusException e) {
+                finish(e.status(), Metadata.EMPTY);
+                return;
+            }
+        }
+        finish(GrpcStatusCodec.fromTrailers(headers), GrpcMetadata.fromHeaders(headers));
+    }
+
+    private void onData(Http2DataFrame data) {
+        if (deframer == null) {
+            finish(Status.of(StatusCode.INTERNAL, "DATA before response headers"), Metadata.EMPTY);
+            return;
+        }
+        try {
+            deframer.feed(data.content().retain());
+            for (ByteBuf message; (message = deframer.poll()) != null; ) {
+                try {
+                    if (requested != Integer.MAX_VALUE) {
+                        requested--;
+                    }
+                    target.onFrame(new SkeinFrame.StreamMessage(0, message));
+                } finally {
+                    message.release();
+                }
+            }
+        } catch (StatusException e) {
+            finish(e.status(), Metadata.EMPTY);
+            ctx.channel().writeAndFlush(new io.netty.handler.codec.http2.DefaultHttp2ResetFrame(Http2Error.CANCEL));
+        }
+    }
+
+    private void finish(Status status, Metadata trailers) {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        target.onFrame(new SkeinFrame.StreamTrailers(0, status, trailers));
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (!ended && (requested > 0 || !headersSeen)) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable()) {
+            target.onWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        if (!ended) {
+            ended = true;
+            target.onConnectionClosed(Status.of(StatusCode.UNAVAILABLE, "HTTP/2 stream closed before the call ended"));
+        }
+        if (deframer != null) {
+            deframer.close();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        finish(Status.of(StatusCode.INTERNAL, cause.toString()), Metadata.EMPTY);
+        ctx.close();
+    }
+}

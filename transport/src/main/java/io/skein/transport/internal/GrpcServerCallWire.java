@@ -1,0 +1,185 @@
+package io.skein.transport.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.skein.protocols.Metadata;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.protocols.grpc.GrpcCompression;
+import io.skein.protocols.grpc.GrpcMessageFramer;
+import io.skein.protocols.grpc.GrpcMetadata;
+import io.skein.protocols.grpc.GrpcStatusCodec;
+import io.skein.transport.TransportSettings;
+import java.util.function.IntConsumer;
+
+/**
+ * The server side of a gRPC call's HTTP/2 stream: response headers, length-prefixed messages in DATA
+ * frames, and the status in trailers (or trailers only when nothing was sent before). Demand reaches
+ * the client as HTTP/2 window updates: the stream channel is read only when messages are wanted.
+ */
+final class GrpcServerCallWire implements CallWire {
+
+    private final Http2StreamChannel channel;
+    private final Connection connection;
+    private final int streamId;
+    private final TransportSettings settings;
+    private final GrpcCompression responseEncoding;
+    private final GrpcMessageFramer framer;
+    private final IntConsumer demand;
+    private volatile boolean headersSent;
+
+    GrpcServerCallWire(Http2StreamChannel channel, Connection connection, int streamId, TransportSettings settings,
+                       GrpcCompression responseEncoding, IntConsumer demand) {
+        this.channel = channel;
+        this.connection = connection;
+        this.streamId = streamId;
+        this.settings = settings;
+        this.responseEncoding = responseEncoding;
+        this.framer = new GrpcMessageFramer(channel.alloc(), responseEncoding, settings.grpc().maxMessageSize());
+        this.demand = demand;
+    }
+
+    /** A trailers-only response: HTTP 200 with the gRPC status and trailing metadata, ending the stream. */
+    static Http2HeadersFrame trailersOnly(Status status, Metadata trailers) {
+        Http2Headers headers = new DefaultHttp2Headers().status("200").set("content-type", "application/grpc");
+        GrpcMetadata.toHeaders(trailers, headers);
+        GrpcStatusCodec.toTrailers(status, headers);
+        return new DefaultHttp2HeadersFrame(headers, true);
+    }
+
+    @Override
+    public boolean countsCredits() {
+        return false;
+    }
+
+    @Override
+    public int initialSendCredits() {
+        return Integer.MAX_VALUE;
+    }
+
+    @Override
+    public int window() {
+        return settings.streamWindow();
+    }
+
+    @Override
+    public int maxMessageSize() {
+        return settings.grpc().maxMessageSize();
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return channel.alloc();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void attach(WireStream stream) {
+        GrpcServerStreamHandler handler = channel.pipeline().get(GrpcServerStreamHandler.class);
+        if (channel.eventLoop().inEventLoop()) {
+            handler.attach(stream);
+            connection.register(streamId, stream);
+        } else {
+            channel.eventLoop().execute(() -> {
+                handler.attach(stream);
+                connection.register(streamId, stream);
+            });
+        }
+    }
+
+    @Override
+    public void sendMessage(ByteBuf payload) {
+        ByteBuf framed;
+        try {
+            framed = framer.frame(payload);
+        } catch (StatusException e) {
+            sendTrailers(e.status(), Metadata.EMPTY);
+            return;
+        }
+        channel.writeAndFlush(new DefaultHttp2DataFrame(framed, false));
+    }
+
+    @Override
+    public void halfClose() {
+        throw new UnsupportedOperationException("a server does not half-close");
+    }
+
+    @Override
+    public void sendHeaders(Metadata headers) {
+        if (headersSent) {
+            return;
+        }
+        headersSent = true;
+        Http2Headers h = new DefaultHttp2Headers().status("200").set("content-type", "application/grpc");
+        if (responseEncoding != GrpcCompression.IDENTITY) {
+            h.set("grpc-encoding", responseEncoding.asciiName());
+        }
+        h.set("grpc-accept-encoding", GrpcCompression.ACCEPT_ENCODING);
+        GrpcMetadata.toHeaders(headers, h);
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(h, false));
+    }
+
+    @Override
+    public void sendTrailers(Status status, Metadata trailers) {
+        if (!headersSent) {
+            headersSent = true;
+            channel.writeAndFlush(trailersOnly(status, trailers));
+            return;
+        }
+        Http2Headers h = new DefaultHttp2Headers();
+        GrpcMetadata.toHeaders(trailers, h);
+        GrpcStatusCodec.toTrailers(status, h);
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+    }
+
+    /** Writes the whole answer of a unary call; takes ownership of {@code payload}. */
+    void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload) {
+        if (!status.isOk()) {
+            payload.release();
+            sendTrailers(status, headers.isEmpty() ? trailers : headers.toBuilder().putAll(trailers).build());
+            return;
+        }
+        ByteBuf framed;
+        try {
+            framed = framer.frame(payload);
+        } catch (StatusException e) {
+            sendTrailers(e.status(), Metadata.EMPTY);
+            return;
+        }
+        sendHeaders(headers);
+        channel.write(new DefaultHttp2DataFrame(framed, false));
+        Http2Headers h = new DefaultHttp2Headers();
+        GrpcMetadata.toHeaders(trailers, h);
+        GrpcStatusCodec.toTrailers(Status.OK, h);
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+    }
+
+    @Override
+    public void reset(StatusCode code, String reason) {
+        channel.writeAndFlush(new DefaultHttp2ResetFrame(code == StatusCode.CANCELLED ? Http2Error.CANCEL
+                : Http2Error.INTERNAL_ERROR));
+    }
+
+    @Override
+    public void grant(int messages) {
+        demand.accept(messages);
+    }
+
+    @Override
+    public void detach(WireStream stream) {
+        connection.unregister(streamId, stream);
+    }
+}

@@ -1,0 +1,343 @@
+package io.skein.transport.internal;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.skein.protocols.CallKind;
+import io.skein.protocols.Metadata;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.protocols.frame.SkeinFrame;
+import io.skein.protocols.grpc.GrpcCompression;
+import io.skein.protocols.grpc.GrpcMessageDeframer;
+import io.skein.transport.CallContext;
+import io.skein.transport.MethodRegistry;
+import io.skein.transport.ServerMethod;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server side of one gRPC call: one HTTP/2 stream (a child channel with auto-read off). Unary
+ * calls take a fast path straight to the method handler; streaming calls run a {@link CallStreamStage}
+ * whose demand opens the stream's HTTP/2 window (the channel is read only as messages are wanted).
+ */
+final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(GrpcServerStreamHandler.class);
+
+    private final Connection connection;
+    private final MethodRegistry registry;
+    private final NettyResources resources;
+    private Http2StreamChannel channel;
+    private int streamId;
+    private GrpcMessageDeframer deframer;
+    private GrpcServerCallWire wire;
+    private CallKind kind;
+    private boolean inputEnded;
+    private boolean done;
+    // Unary
+    private ServerMethod<?, ?> unaryMethod;
+    private ByteBuf unaryRequest;
+    private ServerUnaryCall<?> unaryCall;
+    private CallContext context;
+    private long timeoutMillis;
+    // Streaming: the stage, and how many more messages it wants
+    private WireStream target;
+    private int requested;
+
+    GrpcServerStreamHandler(Connection connection, MethodRegistry registry, NettyResources resources) {
+        this.connection = connection;
+        this.registry = registry;
+        this.resources = resources;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        channel = (Http2StreamChannel) ctx.channel();
+        streamId = channel.stream().id();
+        ctx.read(); // the request headers
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (msg instanceof Http2HeadersFrame headers) {
+                if (kind == null && !done) {
+                    onRequestHeaders(headers);
+                } else if (headers.isEndStream()) {
+                    onInputEnd(); // request trailers
+                }
+            } else if (msg instanceof Http2DataFrame data) {
+                onData(data);
+            } else if (msg instanceof Http2ResetFrame reset) {
+                onReset(reset);
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onRequestHeaders(Http2HeadersFrame frame) {
+        Http2Headers headers = frame.headers();
+        GrpcServerRequest request;
+        try {
+            request = GrpcServerRequest.parse(headers, resources.settings().grpc().maxMessageSize());
+        } catch (GrpcServerRequest.Rejected rejected) {
+            done = true;
+            writeAndClose(rejected.response());
+            return;
+        }
+        ServerMethod<?, ?> method = registry.lookup(request.method());
+        Status refusal = null;
+        if (method == null) {
+            refusal = Status.of(StatusCode.UNIMPLEMENTED, "unknown method " + request.method());
+        } else if (connection.isDraining() || connection.isClosed()) {
+            refusal = Status.of(StatusCode.UNAVAILABLE, "server is shutting down");
+        }
+        if (refusal != null) {
+            done = true;
+            writeAndClose(GrpcServerCallWire.trailersOnly(refusal, Metadata.EMPTY));
+            return;
+        }
+        kind = method.descriptor().kind();
+        timeoutMillis = request.timeoutMillis();
+        context = new CallContext(method.descriptor().fullName(), request.metadata(), timeoutMillis,
+                connection.channel().remoteAddress());
+        deframer = new GrpcMessageDeframer(channel.alloc(), request.encoding(), resources.settings().grpc().maxMessageSize());
+        GrpcCompression responseEncoding = request.responseEncoding();
+        wire = new GrpcServerCallWire(channel, connection, streamId, resources.settings(), responseEncoding, this::demand);
+        if (kind == CallKind.UNARY) {
+            unaryMethod = method;
+        } else {
+            startStream(method);
+        }
+        if (frame.isEndStream()) {
+            onInputEnd();
+        } else {
+            requestRead();
+        }
+    }
+
+    private <Req, Resp> void startStream(ServerMethod<Req, Resp> method) {
+        Flow<Req, Resp, NotUsed> service = Flow.<Req>create().prefixAndTail(0).flatMapConcat(pair -> {
+            Source<Resp, ?> responses;
+            try {
+                responses = method.handler().streaming(pair.second(), context);
+            } catch (Throwable t) {
+                responses = Source.failed(t);
+            }
+            return ServerConnectionHandler.erase(responses == null
+                    ? Source.<Resp>failed(new NullPointerException("service returned no stream")) : responses);
+        });
+        CallStreamStage<Resp, Req> stage = CallStreamStage.server(wire, method.descriptor().fullName(), kind,
+                timeoutMillis, method.descriptor().requests(), method.descriptor().responses(), context);
+        Flow.fromGraph(stage).join(service).run(resources.materializer());
+    }
+
+    /** The stage attached itself (during materialization, on this event loop). */
+    void attach(WireStream stream) {
+        target = stream;
+    }
+
+    private void onData(Http2DataFrame data) {
+        if (done || deframer == null) {
+            return;
+        }
+        try {
+            deframer.feed(data.content().retain());
+            for (ByteBuf message; (message = deframer.poll()) != null; ) {
+                onMessage(message);
+                if (done) {
+                    return;
+                }
+            }
+        } catch (StatusException e) {
+            fail(e.status());
+            return;
+        }
+        if (data.isEndStream()) {
+            onInputEnd();
+        }
+    }
+
+    private void onMessage(ByteBuf message) {
+        if (kind == CallKind.UNARY) {
+            if (unaryRequest != null) {
+                message.release();
+                fail(Status.of(StatusCode.INTERNAL, "unary call with more than one request message"));
+                return;
+            }
+            unaryRequest = message;
+            return;
+        }
+        try {
+            requested--;
+            target.onFrame(new SkeinFrame.StreamMessage(streamId, message));
+        } finally {
+            message.release();
+        }
+    }
+
+    private void onInputEnd() {
+        if (inputEnded || done) {
+            return;
+        }
+        inputEnded = true;
+        try {
+            deframer.endOfStream();
+        } catch (StatusException e) {
+            fail(e.status());
+            return;
+        }
+        if (kind == CallKind.UNARY) {
+            startUnary();
+        } else if (target != null) {
+            target.onFrame(new SkeinFrame.StreamHalfClose(streamId));
+        }
+    }
+
+    private <Req, Resp> void startUnary() {
+        @SuppressWarnings("unchecked")
+        ServerMethod<Req, Resp> method = (ServerMethod<Req, Resp>) unaryMethod;
+        ByteBuf bytes = unaryRequest;
+        unaryRequest = null;
+        if (bytes == null) {
+            fail(Status.of(StatusCode.INTERNAL, "unary call without a request message"));
+            return;
+        }
+        Req request;
+        try {
+            request = method.descriptor().requests().parse(bytes);
+        } catch (Exception e) {
+            fail(Status.of(StatusCode.INVALID_ARGUMENT, "cannot parse request of " + method.descriptor().fullName()
+                    + ": " + e));
+            return;
+        } finally {
+            bytes.release();
+        }
+        ServerUnaryCall<Resp> call = new ServerUnaryCall<>(connection, streamId, method.descriptor().fullName(), context,
+                method.descriptor().responses(), resources.settings().grpc().maxMessageSize(), wire::respondUnary);
+        unaryCall = call;
+        connection.register(streamId, call);
+        done = true;
+        call.start(method.handler(), request, timeoutMillis);
+    }
+
+    /** Ends the call from the transport side with {@code status} (bad input). */
+    private void fail(Status status) {
+        if (target != null) {
+            // The stage sends the trailers and stops the service.
+            target.onFrame(new SkeinFrame.StreamTrailers(streamId, status, Metadata.EMPTY));
+            return;
+        }
+        if (done) {
+            return;
+        }
+        done = true;
+        writeAndClose(GrpcServerCallWire.trailersOnly(status, Metadata.EMPTY));
+        if (context != null) {
+            context.terminate(status);
+        }
+    }
+
+    private void onReset(Http2ResetFrame reset) {
+        SkeinFrame.StreamReset cancel = new SkeinFrame.StreamReset(streamId, StatusCode.CANCELLED,
+                "cancelled by client (RST_STREAM " + reset.errorCode() + ")");
+        if (unaryCall != null) {
+            unaryCall.onFrame(cancel);
+        } else if (target != null) {
+            target.onFrame(cancel);
+        } else if (context != null) {
+            context.terminate(Status.of(StatusCode.CANCELLED, cancel.reason()));
+        }
+        done = true;
+    }
+
+    /** The stage took {@code messages} more; read on (from any thread). */
+    private void demand(int messages) {
+        if (channel.eventLoop().inEventLoop()) {
+            requested += messages;
+            requestRead();
+        } else {
+            channel.eventLoop().execute(() -> demand(messages));
+        }
+    }
+
+    private void requestRead() {
+        if (inputEnded) {
+            if (!channel.isActive()) {
+                return;
+            }
+            channel.read(); // only a reset can come now; it must not wait unread
+        } else if (kind == CallKind.UNARY || requested > 0) {
+            channel.read();
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        // A DATA frame may hold part of a message only: keep reading while messages are wanted.
+        requestRead();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && target != null) {
+            target.onWritable();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        // The stream is gone (reset, or the connection closed); a call still running ends UNAVAILABLE.
+        Status gone = Status.of(StatusCode.UNAVAILABLE, "HTTP/2 stream closed");
+        if (target != null) {
+            target.onConnectionClosed(gone);
+        } else if (unaryCall != null) {
+            unaryCall.onConnectionClosed(gone);
+        }
+        release();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        release();
+    }
+
+    private void release() {
+        if (deframer != null) {
+            deframer.close();
+        }
+        if (unaryRequest != null) {
+            unaryRequest.release();
+            unaryRequest = null;
+        }
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.warn("gRPC stream {} from {} failed: {}", streamId, connection.channel().remoteAddress(), cause.toString());
+        fail(Status.of(StatusCode.INTERNAL, cause.toString()));
+    }
+
+    private void writeAndClose(Http2HeadersFrame response) {
+        Channel ch = channel;
+        ch.writeAndFlush(response);
+    }
+
+}
