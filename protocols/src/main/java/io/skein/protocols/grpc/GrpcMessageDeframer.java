@@ -41,6 +41,9 @@ import java.util.function.Consumer;
  */
 public final class GrpcMessageDeframer implements AutoCloseable {
 
+    /** grpc-java's default limit on received messages, 4 MiB; a sensible value for {@code maxMessageSize}. */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 4 * 1024 * 1024;
+
     private final ByteBufAllocator alloc;
     private final GrpcCompression compression;
     private final String encodingName;

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.CompositeByteBuf;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 
@@ -108,12 +109,15 @@ public final class GrpcMessageFramer {
                 writeHeader(out, false, length);
                 out.writeBytes(message, message.readerIndex(), length);
             } else {
-                ByteBuf header = alloc.buffer(HEADER_SIZE);
-                writeHeader(header, false, length);
-                // The composite takes over the message (released with it), so it is not released below.
-                ByteBuf composite = alloc.compositeBuffer(2).addComponents(true, header, message);
+                out = alloc.buffer(HEADER_SIZE);
+                writeHeader(out, false, length);
+                CompositeByteBuf composite = alloc.compositeBuffer(2);
+                // From here the composite owns both (it releases them even if adding fails).
+                ByteBuf header = out;
+                ByteBuf payload = message;
+                out = null;
                 message = null;
-                return composite;
+                return composite.addComponents(true, header, payload);
             }
             ByteBuf result = out;
             out = null;

@@ -138,8 +138,9 @@ public final class GrpcMetadata {
      * @throws IllegalArgumentException for a key that is empty, reserved or has characters other than
      *                                  {@code 0-9 a-z _ - .} (after lower-casing), a value of a
      *                                  non-binary key with characters outside {@code 0x20..0x7E} (use a
-     *                                  {@code -bin} key for anything else), or a {@code -bin} value that
-     *                                  is not base64
+     *                                  {@code -bin} key for anything else) or starting or ending with a
+     *                                  space (HTTP/2 forbids it), or a {@code -bin} value that is not
+     *                                  base64
      */
     public static void toHeaders(Metadata metadata, Http2Headers headers) {
         requireNonNull(metadata, "metadata");
@@ -209,13 +210,19 @@ public final class GrpcMetadata {
                         + "' is not base64: " + e.getMessage());
             }
         }
-        for (int i = 0; i < value.length(); i++) {
+        int n = value.length();
+        for (int i = 0; i < n; i++) {
             char c = value.charAt(i);
             if (c < 0x20 || c > 0x7E) {
                 throw new IllegalArgumentException("value of metadata key '" + key
                         + "' has a character outside printable ASCII at index " + i
                         + " (use a -bin key for binary or non-ASCII values)");
             }
+        }
+        if (n > 0 && (value.charAt(0) == ' ' || value.charAt(n - 1) == ' ')) {
+            // RFC 9113 8.2.1: an HTTP/2 field value must not start or end with whitespace.
+            throw new IllegalArgumentException("value of metadata key '" + key
+                    + "' starts or ends with a space, which HTTP/2 does not allow");
         }
         return value;
     }

@@ -102,7 +102,10 @@ class GrpcMessageFramerTest {
         GrpcMessageFramer.writeHeader(out, false, 0);
         assertEquals("01010203040000000000", ByteBufUtil.hexDump(out));
         out.release();
-        assertThrows(IllegalArgumentException.class, () -> GrpcMessageFramer.writeHeader(ALLOC.heapBuffer(0), false, -1));
+        ByteBuf unused = ALLOC.heapBuffer(0);
+        assertThrows(IllegalArgumentException.class, () -> GrpcMessageFramer.writeHeader(unused, false, -1));
+        assertEquals(0, unused.writerIndex());
+        unused.release();
         assertThrows(IllegalArgumentException.class, () -> new GrpcMessageFramer(ALLOC, GrpcCompression.GZIP, -1));
     }
 
