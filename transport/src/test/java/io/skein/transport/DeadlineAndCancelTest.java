@@ -27,6 +27,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +46,8 @@ class DeadlineAndCancelTest {
     private static final BlockingQueue<CompletableFuture<String>> answers = new LinkedBlockingQueue<>();
     private static ActorTestKit testKit;
     private static SkeinServer server;
-    private static SkeinChannel channel;
+    private static SkeinChannel nativeChannel;
+    private static SkeinChannel grpcChannel;
 
     @BeforeAll
     static void start() {
@@ -63,13 +65,25 @@ class DeadlineAndCancelTest {
                     return Source.single("first").concat(Source.never());
                 })
                 .build());
-        channel = SkeinChannel.create(testKit.system(), server.localAddress());
+        nativeChannel = SkeinChannel.create(testKit.system(), server.localAddress());
+        grpcChannel = SkeinChannel.grpc(testKit.system(), server.localAddress());
+        // Connect (and load classes) first: a 100 ms deadline must not be spent on connecting.
+        for (SkeinChannel c : new SkeinChannel[] {nativeChannel, grpcChannel}) {
+            Await.result(c.unary(TestServices.method(TestServices.ECHO, CallKind.UNARY), "warm", CallOptions.DEFAULT),
+                    LIMIT);
+        }
+    }
+
+    /** The native protocol and gRPC share the port; both must keep deadlines and cancels apart. */
+    private static SkeinChannel channel(String protocol) {
+        return protocol.equals("grpc") ? grpcChannel : nativeChannel;
     }
 
     @AfterAll
     static void stop() {
-        if (channel != null) {
-            channel.close();
+        if (nativeChannel != null) {
+            nativeChannel.close();
+            grpcChannel.close();
         }
         if (server != null) {
             Await.result(server.shutdown(Duration.ofMillis(100)), Servers.TIMEOUT);
@@ -98,10 +112,11 @@ class DeadlineAndCancelTest {
         Await.until(LIMIT, () -> Servers.load(server).activeCalls() == 0, () -> "no active calls");
     }
 
-    @Test
-    void unaryDeadlineExpiresOnBothSides() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void unaryDeadlineExpiresOnBothSides(String protocol) {
         long start = System.nanoTime();
-        CompletionStage<String> call = channel.unary(NEVER_METHOD, "wait", CallOptions.timeout(Duration.ofMillis(100)));
+        CompletionStage<String> call = channel(protocol).unary(NEVER_METHOD, "wait", CallOptions.timeout(Duration.ofMillis(100)));
         CallContext ctx = take(contexts);
         assertTrue(ctx.hasDeadline());
         assertTrue(ctx.timeRemaining().orElseThrow().toMillis() <= 100);
@@ -134,12 +149,12 @@ class DeadlineAndCancelTest {
         awaitNoActiveCalls();
     }
 
-    @ParameterizedTest(name = "timeout {0} ms")
-    @ValueSource(longs = {0, 30_000})
-    void clientCancelIsCancelledOnTheServer(long timeoutMillis) {
+    @ParameterizedTest(name = "{0}, timeout {1} ms")
+    @CsvSource({"skein, 0", "skein, 30000", "grpc, 0", "grpc, 30000"})
+    void clientCancelIsCancelledOnTheServer(String protocol, long timeoutMillis) {
         CallOptions options = timeoutMillis == 0 ? CallOptions.DEFAULT
                 : CallOptions.timeout(Duration.ofMillis(timeoutMillis));
-        CompletionStage<String> call = channel.unary(NEVER_METHOD, "wait", options);
+        CompletionStage<String> call = channel(protocol).unary(NEVER_METHOD, "wait", options);
         CallContext ctx = take(contexts);
         CompletableFuture<String> answer = take(answers);
         assertTrue(call.toCompletableFuture().cancel(true));
@@ -149,14 +164,15 @@ class DeadlineAndCancelTest {
         assertEquals(StatusCode.CANCELLED, codeOf(Await.failure(call, LIMIT)));
         answer.complete("ignored"); // answered after the cancel: dropped and released
         awaitNoActiveCalls();
-        assertEquals("still", Await.result(channel.unary(TestServices.method(TestServices.ECHO, CallKind.UNARY),
+        assertEquals("still", Await.result(channel(protocol).unary(TestServices.method(TestServices.ECHO, CallKind.UNARY),
                 "still", CallOptions.DEFAULT), LIMIT));
     }
 
-    @Test
-    void streamDeadlineExpiresOnBothSides() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void streamDeadlineExpiresOnBothSides(String protocol) {
         CompletionStage<?> call = Source.<String>never()
-                .via(channel.stream(NEVER_STREAM_METHOD, CallOptions.timeout(Duration.ofMillis(100))))
+                .via(channel(protocol).stream(NEVER_STREAM_METHOD, CallOptions.timeout(Duration.ofMillis(100))))
                 .runWith(Sink.seq(), testKit.system());
         CallContext ctx = take(contexts);
         assertEquals(StatusCode.DEADLINE_EXCEEDED, codeOf(Await.failure(call, LIMIT)));
@@ -178,11 +194,12 @@ class DeadlineAndCancelTest {
         awaitNoActiveCalls();
     }
 
-    @Test
-    void streamCancelIsCancelledOnTheServer() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void streamCancelIsCancelledOnTheServer(String protocol) {
         // Sink.head takes the first response and cancels: the client resets the stream.
         CompletionStage<String> first = Source.<String>never()
-                .via(channel.stream(NEVER_STREAM_METHOD, CallOptions.timeout(Duration.ofSeconds(30))))
+                .via(channel(protocol).stream(NEVER_STREAM_METHOD, CallOptions.timeout(Duration.ofSeconds(30))))
                 .runWith(Sink.head(), testKit.system());
         CallContext ctx = take(contexts);
         assertEquals("first", Await.result(first, LIMIT));

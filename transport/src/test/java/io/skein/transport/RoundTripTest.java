@@ -15,16 +15,21 @@ import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** The four call kinds through {@link SkeinChannel} and {@link SkeinServer}, with metadata both ways. */
+/**
+ * The four call kinds through {@link SkeinChannel} and {@link SkeinServer}, with metadata both ways, over
+ * the native protocol and over gRPC (HTTP/2) on the same port.
+ */
 class RoundTripTest {
 
     private static final Duration LIMIT = Duration.ofSeconds(5);
     private static final String META = "test.Meta/Reflect";
     private static ActorTestKit testKit;
     private static SkeinServer server;
-    private static SkeinChannel channel;
+    private static SkeinChannel nativeChannel;
+    private static SkeinChannel grpcChannel;
 
     @BeforeAll
     static void start() {
@@ -36,53 +41,65 @@ class RoundTripTest {
                     return CompletableFuture.completedFuture(ctx.method());
                 })
                 .build());
-        channel = SkeinChannel.create(testKit.system(), server.localAddress());
+        nativeChannel = SkeinChannel.create(testKit.system(), server.localAddress());
+        grpcChannel = SkeinChannel.grpc(testKit.system(), server.localAddress());
+    }
+
+    /** The same calls over each protocol the port serves. */
+    private static SkeinChannel channel(String protocol) {
+        return protocol.equals("grpc") ? grpcChannel : nativeChannel;
     }
 
     @AfterAll
     static void stop() {
-        channel.close();
+        nativeChannel.close();
+        grpcChannel.close();
         Await.result(server.shutdown(Duration.ofMillis(100)), Servers.TIMEOUT);
         testKit.shutdownTestKit();
     }
 
-    @Test
-    void unary() {
-        assertEquals("hi", Await.result(channel.unary(TestServices.method(TestServices.ECHO, CallKind.UNARY), "hi",
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void unary(String protocol) {
+        assertEquals("hi", Await.result(channel(protocol).unary(TestServices.method(TestServices.ECHO, CallKind.UNARY), "hi",
                 CallOptions.DEFAULT), LIMIT));
     }
 
-    @Test
-    void unaryMetadataBothWays() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void unaryMetadataBothWays(String protocol) {
         ResponseMetadata capture = new ResponseMetadata();
         CallOptions options = CallOptions.DEFAULT.withMetadata(Metadata.builder().put("k", "v").build())
                 .withResponseMetadata(capture);
-        assertEquals(META, Await.result(channel.unary(TestServices.method(META, CallKind.UNARY), "k", options), LIMIT));
+        assertEquals(META, Await.result(channel(protocol).unary(TestServices.method(META, CallKind.UNARY), "k", options), LIMIT));
         assertEquals("v", Await.result(capture.headers(), LIMIT).get("seen"));
     }
 
-    @Test
-    void serverStreaming() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void serverStreaming(String protocol) {
         assertEquals(List.of("a-0", "a-1", "a-2"), Await.result(Source.single("a")
-                .via(channel.stream(TestServices.method(TestServices.EXPAND, CallKind.SERVER_STREAMING),
+                .via(channel(protocol).stream(TestServices.method(TestServices.EXPAND, CallKind.SERVER_STREAMING),
                         CallOptions.DEFAULT))
                 .runWith(Sink.seq(), testKit.system()), LIMIT));
     }
 
-    @Test
-    void clientStreaming() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void clientStreaming(String protocol) {
         assertEquals(List.of("1,2,3"), Await.result(Source.from(List.of("1", "2", "3"))
-                .via(channel.stream(TestServices.method(TestServices.COLLECT, CallKind.CLIENT_STREAMING),
+                .via(channel(protocol).stream(TestServices.method(TestServices.COLLECT, CallKind.CLIENT_STREAMING),
                         CallOptions.DEFAULT))
                 .runWith(Sink.seq(), testKit.system()), LIMIT));
     }
 
-    @Test
-    void bidiStreamingAcrossManyCreditGrants() {
+    @ParameterizedTest
+    @ValueSource(strings = {"skein", "grpc"})
+    void bidiStreamingAcrossManyCreditGrants(String protocol) {
         List<String> sent = Source.range(1, 500).map(String::valueOf).runWith(Sink.seq(), testKit.system())
                 .toCompletableFuture().join();
         assertEquals(sent, Await.result(Source.from(sent)
-                .via(channel.stream(TestServices.method(TestServices.CHAT, CallKind.BIDI_STREAMING),
+                .via(channel(protocol).stream(TestServices.method(TestServices.CHAT, CallKind.BIDI_STREAMING),
                         CallOptions.DEFAULT))
                 .runWith(Sink.seq(), testKit.system()), LIMIT));
         Await.until(LIMIT, () -> Servers.load(server).activeCalls() == 0, () -> "no active calls");

@@ -193,6 +193,18 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         }
 
         @Override
+        public void onOpened(CallWire w) {
+            // On the event loop, ahead of the stream's frames: the same thread orders both events.
+            if (openedWire.compareAndSet(null, w)) {
+                events.invoke(new StreamEvent.Opened(w));
+            } else {
+                // The stage stopped before the stream opened: end it on the wire at once.
+                w.reset(StatusCode.CANCELLED, "client stopped the call");
+                w.detach(this);
+            }
+        }
+
+        @Override
         public void onWritable() {
             events.invoke(StreamEvent.WRITABLE);
         }
@@ -217,16 +229,10 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 return;
             }
             window = 0;
-            long timeoutMillis = timeout == null ? SkeinFrame.NO_TIMEOUT : Math.max(1, timeout.toMillis());
-            opener.open(method, kind, requestMetadata, timeoutMillis, -1, this).whenComplete((w, err) -> {
+            long deadlineNanos = timeout == null ? 0 : System.nanoTime() + timeout.toNanos();
+            opener.open(method, kind, requestMetadata, deadlineNanos, -1, this).whenComplete((w, err) -> {
                 if (err != null) {
                     events.invoke(new StreamEvent.ConnectFailed(Status.fromThrowable(err)));
-                } else if (openedWire.compareAndSet(null, w)) {
-                    events.invoke(new StreamEvent.Opened(w));
-                } else {
-                    // The stage stopped before the stream opened: end it on the wire at once.
-                    w.reset(StatusCode.CANCELLED, "client stopped the call");
-                    w.detach(this);
                 }
             });
         }

@@ -93,7 +93,7 @@ public final class ClientCalls {
 
     /** Opens native streams: a stream id on a pooled connection, registered before StreamOpen is written. */
     private static CallOpener nativeOpener(EndpointPool pool) {
-        return (method, kind, metadata, timeoutMillis, window, inbound) -> pool.connection().thenCompose(c -> {
+        return (method, kind, metadata, deadlineNanos, window, inbound) -> pool.connection().thenCompose(c -> {
             CompletableFuture<CallWire> opened = new CompletableFuture<>();
             try {
                 c.channel().eventLoop().execute(() -> {
@@ -108,9 +108,11 @@ public final class ClientCalls {
                         return;
                     }
                     int grant = window > 0 ? window : c.settings().streamWindow();
-                    c.write(new SkeinFrame.StreamOpen(id, method, kind, metadata, timeoutMillis, grant));
-                    // Completed on the event loop, so the stage learns of the wire before any frame of it.
-                    opened.complete(new NativeCallWire(c, id, 0));
+                    NativeCallWire wire = new NativeCallWire(c, id, 0);
+                    inbound.onOpened(wire);
+                    c.write(new SkeinFrame.StreamOpen(id, method, kind, metadata,
+                            CallOpener.remainingMillis(deadlineNanos), grant));
+                    opened.complete(wire);
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE, "transport is shut down"));

@@ -4,7 +4,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -16,8 +15,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcMessageFramer;
-import io.skein.protocols.grpc.GrpcMetadata;
-import io.skein.protocols.grpc.GrpcTimeout;
+import io.skein.protocols.grpc.GrpcRequestHeaders;
 import io.skein.transport.CallOptions;
 import io.skein.transport.MethodDescriptor;
 import io.skein.transport.TransportSettings;
@@ -29,8 +27,6 @@ import org.apache.pekko.stream.javadsl.Flow;
 
 /** Starts gRPC calls on a pool of HTTP/2 connections: each call is one HTTP/2 stream. */
 public final class GrpcClientCalls {
-
-    private static final String USER_AGENT = "skein-java/0.1";
 
     private GrpcClientCalls() {
     }
@@ -103,14 +99,16 @@ public final class GrpcClientCalls {
             throw new IllegalArgumentException(method.fullName() + " is unary; use unary()");
         }
         TransportSettings settings = resources.settings();
-        CallOpener opener = (name, kind, metadata, timeoutMillis, window, inbound) -> pool.connection()
+        CallOpener opener = (name, kind, metadata, deadlineNanos, window, inbound) -> pool.connection()
                 .thenCompose(connection -> {
                     GrpcClientStreamHandler handler = new GrpcClientStreamHandler(inbound,
                             settings.grpc().maxMessageSize(), settings.streamWindow());
                     return open(connection, handler).thenApply(stream -> {
+                        CallWire wire = new GrpcClientCallWire(stream, settings, handler);
+                        inbound.onOpened(wire); // on the stream's event loop, before its headers go out
                         stream.writeAndFlush(new DefaultHttp2HeadersFrame(requestHeaders(connection, name, metadata,
-                                timeoutMillis), false));
-                        return (CallWire) new GrpcClientCallWire(stream, settings, handler);
+                                CallOpener.remainingMillis(deadlineNanos)), false));
+                        return wire;
                     });
                 });
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
@@ -142,19 +140,10 @@ public final class GrpcClientCalls {
         java.net.SocketAddress remote = connection.channel().remoteAddress();
         String authority = remote instanceof java.net.InetSocketAddress isa
                 ? isa.getHostString() + ":" + isa.getPort() : "localhost";
-        Http2Headers headers = new DefaultHttp2Headers()
-                .method("POST")
-                .scheme("http")
-                .path("/" + method)
-                .authority(authority)
-                .set("content-type", "application/grpc")
-                .set("te", "trailers")
-                .set("user-agent", USER_AGENT)
-                .set("grpc-accept-encoding", GrpcCompression.ACCEPT_ENCODING);
+        GrpcRequestHeaders.Builder headers = GrpcRequestHeaders.builder(method).authority(authority).metadata(metadata);
         if (timeoutMillis > 0) {
-            headers.set("grpc-timeout", GrpcTimeout.encode(TimeUnit.MILLISECONDS.toNanos(timeoutMillis)));
+            headers.timeoutNanos(TimeUnit.MILLISECONDS.toNanos(timeoutMillis));
         }
-        GrpcMetadata.toHeaders(metadata, headers);
-        return headers;
+        return headers.build();
     }
 }

@@ -15,6 +15,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.protocols.grpc.GrpcCompression;
+import io.skein.protocols.grpc.GrpcHeaders;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
 import io.skein.protocols.grpc.GrpcMetadata;
 import io.skein.protocols.grpc.GrpcStatusCodec;
@@ -86,6 +87,17 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // Netty delivers RST_STREAM as an event, not a read: it is not flow controlled.
+        if (evt instanceof Http2ResetFrame reset && !ended) {
+            ended = true;
+            target.onFrame(new SkeinFrame.StreamReset(0, statusOfReset(reset.errorCode()),
+                    "stream reset by server (" + Http2Error.valueOf(reset.errorCode()) + ")"));
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     private static StatusCode statusOfReset(long errorCode) {
         if (errorCode == Http2Error.CANCEL.code()) {
             return StatusCode.CANCELLED;
@@ -103,18 +115,13 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
         Http2Headers headers = frame.headers();
         if (!headersSeen) {
             headersSeen = true;
-            CharSequence status = headers.status();
-            if (status != null && !"200".contentEquals(status)) {
-                finish(GrpcStatusCodec.fromHttpStatus(status), Metadata.EMPTY);
+            Status check = GrpcHeaders.checkResponseHeaders(headers);
+            if (!check.isOk()) {
+                finish(check, Metadata.EMPTY);
                 return;
             }
             if (frame.isEndStream()) { // trailers only
                 finish(GrpcStatusCodec.fromTrailers(headers), GrpcMetadata.fromHeaders(headers));
-                return;
-            }
-            CharSequence contentType = headers.get("content-type");
-            if (contentType == null || !contentType.toString().startsWith("application/grpc")) {
-                finish(Status.of(StatusCode.UNKNOWN, "response content-type is " + contentType), Metadata.EMPTY);
                 return;
             }
             CharSequence encodingName = headers.get("grpc-encoding");

@@ -3,11 +3,9 @@ package io.skein.transport.internal;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2Error;
-import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.skein.protocols.Metadata;
@@ -16,8 +14,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcMessageFramer;
-import io.skein.protocols.grpc.GrpcMetadata;
-import io.skein.protocols.grpc.GrpcStatusCodec;
+import io.skein.protocols.grpc.GrpcHeaders;
 import io.skein.transport.TransportSettings;
 import java.util.function.IntConsumer;
 
@@ -50,10 +47,7 @@ final class GrpcServerCallWire implements CallWire {
 
     /** A trailers-only response: HTTP 200 with the gRPC status and trailing metadata, ending the stream. */
     static Http2HeadersFrame trailersOnly(Status status, Metadata trailers) {
-        Http2Headers headers = new DefaultHttp2Headers().status("200").set("content-type", "application/grpc");
-        GrpcMetadata.toHeaders(trailers, headers);
-        GrpcStatusCodec.toTrailers(status, headers);
-        return new DefaultHttp2HeadersFrame(headers, true);
+        return new DefaultHttp2HeadersFrame(GrpcHeaders.trailersOnly(status, trailers), true);
     }
 
     @Override
@@ -123,13 +117,7 @@ final class GrpcServerCallWire implements CallWire {
             return;
         }
         headersSent = true;
-        Http2Headers h = new DefaultHttp2Headers().status("200").set("content-type", "application/grpc");
-        if (responseEncoding != GrpcCompression.IDENTITY) {
-            h.set("grpc-encoding", responseEncoding.asciiName());
-        }
-        h.set("grpc-accept-encoding", GrpcCompression.ACCEPT_ENCODING);
-        GrpcMetadata.toHeaders(headers, h);
-        channel.writeAndFlush(new DefaultHttp2HeadersFrame(h, false));
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.responseHeaders(responseEncoding, headers), false));
     }
 
     @Override
@@ -139,10 +127,7 @@ final class GrpcServerCallWire implements CallWire {
             channel.writeAndFlush(trailersOnly(status, trailers));
             return;
         }
-        Http2Headers h = new DefaultHttp2Headers();
-        GrpcMetadata.toHeaders(trailers, h);
-        GrpcStatusCodec.toTrailers(status, h);
-        channel.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(status, trailers), true));
     }
 
     /** Writes the whole answer of a unary call; takes ownership of {@code payload}. */
@@ -161,10 +146,7 @@ final class GrpcServerCallWire implements CallWire {
         }
         sendHeaders(headers);
         channel.write(new DefaultHttp2DataFrame(framed, false));
-        Http2Headers h = new DefaultHttp2Headers();
-        GrpcMetadata.toHeaders(trailers, h);
-        GrpcStatusCodec.toTrailers(Status.OK, h);
-        channel.writeAndFlush(new DefaultHttp2HeadersFrame(h, true));
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(Status.OK, trailers), true));
     }
 
     @Override

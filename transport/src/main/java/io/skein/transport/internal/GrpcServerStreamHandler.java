@@ -35,6 +35,8 @@ import org.slf4j.LoggerFactory;
 final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(GrpcServerStreamHandler.class);
+    // How close to its deadline a reset counts as the client's deadline firing (network latency).
+    private static final long DEADLINE_SLACK_MILLIS = 20;
 
     private final Connection connection;
     private final MethodRegistry registry;
@@ -93,7 +95,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         Http2Headers headers = frame.headers();
         GrpcServerRequest request;
         try {
-            request = GrpcServerRequest.parse(headers, resources.settings().grpc().maxMessageSize());
+            request = GrpcServerRequest.parse(headers);
         } catch (GrpcServerRequest.Rejected rejected) {
             done = true;
             writeAndClose(rejected.response());
@@ -252,15 +254,34 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        // Netty delivers RST_STREAM as an event, not a read: it is not flow controlled.
+        if (evt instanceof Http2ResetFrame reset) {
+            onReset(reset);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
     private void onReset(Http2ResetFrame reset) {
-        SkeinFrame.StreamReset cancel = new SkeinFrame.StreamReset(streamId, StatusCode.CANCELLED,
+        if (done && unaryCall == null && target == null) {
+            return;
+        }
+        // RST_STREAM carries no reason. A client resets when it cancels, and also when its deadline
+        // passes; the deadline travelled in grpc-timeout, so a reset at (or within a few ms of) that
+        // deadline is the deadline, anything earlier a cancel. Never the other way round.
+        boolean atDeadline = context != null && context.timeRemaining()
+                .map(left -> left.toMillis() <= DEADLINE_SLACK_MILLIS).orElse(false);
+        SkeinFrame.StreamReset cancel = atDeadline
+                ? new SkeinFrame.StreamReset(streamId, StatusCode.DEADLINE_EXCEEDED, "client deadline exceeded")
+                : new SkeinFrame.StreamReset(streamId, StatusCode.CANCELLED,
                 "cancelled by client (RST_STREAM " + reset.errorCode() + ")");
         if (unaryCall != null) {
             unaryCall.onFrame(cancel);
         } else if (target != null) {
             target.onFrame(cancel);
         } else if (context != null) {
-            context.terminate(Status.of(StatusCode.CANCELLED, cancel.reason()));
+            context.terminate(Status.of(cancel.code(), cancel.reason()));
         }
         done = true;
     }

@@ -12,6 +12,13 @@ interface WireStream {
     /** A frame for this stream arrived. The caller releases it after this returns. */
     void onFrame(SkeinFrame frame);
 
+    /**
+     * Client side: the call is open on {@code wire}. Called on the wire's event loop before any frame
+     * of the stream can arrive, so a stream learns its wire before its first frame.
+     */
+    default void onOpened(CallWire wire) {
+    }
+
     /** The channel became writable again. */
     default void onWritable() {
     }

@@ -136,13 +136,27 @@ class ProtocolDetectorTest {
     }
 
     @Test
-    void http2PrefaceIsRejected() {
+    void http2PrefaceSelectsTheGrpcPipeline() {
         writeInbound("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        assertFalse(channel.isOpen());
+        assertTrue(channel.isOpen());
         assertNull(channel.pipeline().get("frame-decoder"));
-        assertNull(channel.readInbound());
-        assertNull(channel.readOutbound());
-        assertTrue(opened.isEmpty());
+        assertNotNull(channel.pipeline().get("http2-codec"));
+        assertNotNull(channel.pipeline().get("http2-multiplex"));
+        assertEquals(1, opened.size(), "the connection is handed to its actor");
+        Object settings;
+        while ((settings = channel.readOutbound()) != null) {
+            io.netty.util.ReferenceCountUtil.release(settings); // the server's SETTINGS
+        }
+    }
+
+    @Test
+    void brokenHttp2PrefaceClosesTheConnection() {
+        writeInbound("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertFalse(channel.isOpen());
+        Object out;
+        while ((out = channel.readOutbound()) != null) {
+            io.netty.util.ReferenceCountUtil.release(out);
+        }
     }
 
     @Test
