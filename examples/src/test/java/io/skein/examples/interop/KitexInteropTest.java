@@ -372,7 +372,11 @@ class KitexInteropTest {
         System.out.printf("built %s in %d ms%n", kitexEcho, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
     }
 
-    /** {@code go} from the PATH; fails (does not skip) when there is none. */
+    /**
+     * {@code go} from the PATH. Without one the test is skipped on a developer's machine (the README
+     * promises a JDK and Maven suffice) but fails under CI ({@code CI=true}), where the Kitex peer is
+     * the proof of wire compatibility and must run.
+     */
     private static Path findGo() {
         String path = System.getenv("PATH");
         if (path != null) {
@@ -386,7 +390,12 @@ class KitexInteropTest {
                 }
             }
         }
-        throw new AssertionError("KitexInteropTest needs the Go toolchain: no 'go' executable on PATH (" + path
-                + "). Install Go (and allow the Go module proxy) to run the Kitex interop test.");
+        String why = "KitexInteropTest needs the Go toolchain: no 'go' executable on PATH (" + path
+                + "). Install Go (and allow the Go module proxy) to run the Kitex interop test.";
+        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
+            throw new AssertionError(why);
+        }
+        org.junit.jupiter.api.Assumptions.abort(why);
+        return null;
     }
 }
