@@ -1,7 +1,6 @@
 package io.skein.transport.internal;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -13,7 +12,6 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.grpc.GrpcCompression;
-import io.skein.protocols.grpc.GrpcMessageFramer;
 import io.skein.protocols.grpc.GrpcHeaders;
 import io.skein.transport.TransportSettings;
 import java.util.function.IntConsumer;
@@ -23,61 +21,31 @@ import java.util.function.IntConsumer;
  * frames, and the status in trailers (or trailers only when nothing was sent before). Demand reaches
  * the client as HTTP/2 window updates: the stream channel is read only when messages are wanted.
  */
-final class GrpcServerCallWire implements CallWire {
+final class GrpcServerCallWire extends GrpcCallWire {
 
-    private final Http2StreamChannel channel;
     private final Connection connection;
     private final int streamId;
-    private final TransportSettings settings;
     private final GrpcCompression responseEncoding;
-    private final GrpcMessageFramer framer;
     private final IntConsumer demand;
     private volatile boolean headersSent;
 
     GrpcServerCallWire(Http2StreamChannel channel, Connection connection, int streamId, TransportSettings settings,
                        GrpcCompression responseEncoding, IntConsumer demand) {
-        this.channel = channel;
+        super(channel, settings, responseEncoding);
         this.connection = connection;
         this.streamId = streamId;
-        this.settings = settings;
         this.responseEncoding = responseEncoding;
-        this.framer = new GrpcMessageFramer(channel.alloc(), responseEncoding, settings.grpc().maxMessageSize());
         this.demand = demand;
+    }
+
+    @Override
+    void tooLarge(StatusException error) {
+        sendTrailers(error.status(), Metadata.EMPTY);
     }
 
     /** A trailers-only response: HTTP 200 with the gRPC status and trailing metadata, ending the stream. */
     static Http2HeadersFrame trailersOnly(Status status, Metadata trailers) {
         return new DefaultHttp2HeadersFrame(GrpcHeaders.trailersOnly(status, trailers), true);
-    }
-
-    @Override
-    public boolean countsCredits() {
-        return false;
-    }
-
-    @Override
-    public int initialSendCredits() {
-        return Integer.MAX_VALUE;
-    }
-
-    @Override
-    public int window() {
-        return settings.streamWindow();
-    }
-
-    @Override
-    public int maxMessageSize() {
-        return settings.grpc().maxMessageSize();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return channel.alloc();
-    }
-
-    @Override
-    public boolean isWritable() {
-        return channel.isWritable();
     }
 
     @Override
@@ -92,18 +60,6 @@ final class GrpcServerCallWire implements CallWire {
                 connection.register(streamId, stream);
             });
         }
-    }
-
-    @Override
-    public void sendMessage(ByteBuf payload) {
-        ByteBuf framed;
-        try {
-            framed = framer.frame(payload);
-        } catch (StatusException e) {
-            sendTrailers(e.status(), Metadata.EMPTY);
-            return;
-        }
-        channel.writeAndFlush(new DefaultHttp2DataFrame(framed, false));
     }
 
     @Override
@@ -137,11 +93,8 @@ final class GrpcServerCallWire implements CallWire {
             sendTrailers(status, headers.isEmpty() ? trailers : headers.toBuilder().putAll(trailers).build());
             return;
         }
-        ByteBuf framed;
-        try {
-            framed = framer.frame(payload);
-        } catch (StatusException e) {
-            sendTrailers(e.status(), Metadata.EMPTY);
+        ByteBuf framed = frame(payload);
+        if (framed == null) {
             return;
         }
         sendHeaders(headers);
