@@ -4,6 +4,9 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoService;
+import io.skein.examples.grpc.testing.TestProto;
+import io.skein.examples.interop.InteropCommand;
+import io.skein.examples.interop.TestServiceActor;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cli.Args;
 import io.skein.runtime.cli.CallCommand;
@@ -15,7 +18,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The {@code skein} command line: {@code serve}, {@code call} and {@code demo}. Run it as
+ * The {@code skein} command line: {@code serve}, {@code call}, {@code demo}, and gRPC's interop
+ * {@code interop-server} and {@code interop-client}. Run it as
  * {@code java -jar examples/target/skein.jar COMMAND}.
  */
 public final class Main {
@@ -26,7 +30,13 @@ public final class Main {
             "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]...",
             "                                               TARGET is skein://host:port; streaming requests",
             "                                               are read from stdin, one JSON per line",
-            "  demo                                          start a node and walk through all four call kinds");
+            "                                               (services not compiled in are resolved through the",
+            "                                               server's gRPC reflection)",
+            "  demo                                          start a node and walk through all four call kinds",
+            "  interop-server --port N [--host H]            serve grpc.testing.TestService and Echo (gRPC interop)",
+            "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
+            "                 [--transport grpc|skein]      run gRPC interop test cases; exit 0 only if all passed",
+            "                                               (default transport grpc: target grpc://H:N)");
 
     private Main() {
     }
@@ -46,7 +56,11 @@ public final class Main {
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
         try {
             return switch (argv[0]) {
-                case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config"), Set.of()));
+                case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config"), Set.of()), false);
+                case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls"), Set.of()),
+                        true);
+                case "interop-client" -> InteropCommand.client(Args.parse(rest, InteropCommand.CLIENT_OPTIONS, Set.of()),
+                        System.out, System.err);
                 case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
                 case "demo" -> Demo.run(System.out);
                 case "help", "--help", "-h" -> {
@@ -78,7 +92,11 @@ public final class Main {
         return config;
     }
 
-    private static int serve(Args args) {
+    private static int serve(Args args, boolean interop) {
+        if (interop && !InteropCommand.plaintext(args)) {
+            System.err.println("ERROR: --use_tls=true is not supported: Skein serves plaintext only");
+            return 2;
+        }
         Config config = config(args);
         if (args.has("port")) {
             config = ConfigFactory.parseString("skein.server.port = " + args.getInt("port", 8080)).withFallback(config);
@@ -87,10 +105,13 @@ public final class Main {
             config = ConfigFactory.parseMap(java.util.Map.of("skein.server.host", args.get("host", "0.0.0.0")))
                     .withFallback(config);
         }
-        SkeinNode node = SkeinNode.builder()
+        SkeinNode.Builder builder = SkeinNode.builder()
                 .config(config)
-                .service(info -> EchoService.definition(info::nodeId))
-                .start();
+                .service(info -> EchoService.definition(info::nodeId));
+        if (interop) {
+            builder.service(info -> TestServiceActor.definition(info::nodeId));
+        }
+        SkeinNode node = builder.start();
         CountDownLatch terminated = new CountDownLatch(1);
         node.system().getWhenTerminated().thenRun(terminated::countDown);
         String host = node.address().getAddress().isAnyLocalAddress()
@@ -109,7 +130,8 @@ public final class Main {
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-cli", config);
         try {
-            return new CallCommand(system, List.of(EchoProto.getDescriptor()), System.in, System.out, System.err)
+            return new CallCommand(system, List.of(EchoProto.getDescriptor(), TestProto.getDescriptor()),
+                    System.in, System.out, System.err)
                     .run(args);
         } finally {
             system.terminate();

@@ -9,6 +9,7 @@ import io.skein.actors.BoundService;
 import io.skein.actors.ServiceDefinition;
 import io.skein.actors.client.ServiceClient;
 import io.skein.actors.client.Targets;
+import io.skein.runtime.reflection.ReflectionService;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
@@ -72,7 +73,10 @@ public final class SkeinNode implements AutoCloseable {
         return nodeId;
     }
 
-    /** Full names of the services this node serves. */
+    /**
+     * Full names of the services this node was built with (the gRPC reflection services it also serves
+     * by default are not listed here; see {@link Builder#reflection(boolean)}).
+     */
     public List<String> services() {
         return services;
     }
@@ -107,8 +111,18 @@ public final class SkeinNode implements AutoCloseable {
         private Config config;
         private final List<Function<NodeInfo, ServiceDefinition<?>>> services = new ArrayList<>();
         private String name = "skein";
+        private boolean reflection = true;
 
         private Builder() {
+        }
+
+        /**
+         * Whether the node also serves gRPC server reflection ({@code grpc.reflection.v1alpha} and
+         * {@code v1} {@code ServerReflection}) describing its services; default {@code true}.
+         */
+        public Builder reflection(boolean enabled) {
+            this.reflection = enabled;
+            return this;
         }
 
         /** The configuration (Pekko and {@code skein} keys); default {@code ConfigFactory.load()}. */
@@ -153,10 +167,27 @@ public final class SkeinNode implements AutoCloseable {
             NodeInfo info = new NodeInfo();
             List<ServerMethod<?, ?>> methods = new ArrayList<>();
             List<String> names = new ArrayList<>();
+            List<ServiceDefinition<?>> definitions = new ArrayList<>();
             for (Function<NodeInfo, ServiceDefinition<?>> factory : services) {
-                BoundService bound = factory.apply(info).bind(system);
+                definitions.add(factory.apply(info));
+            }
+            List<ServiceDefinition<?>> toBind = new ArrayList<>(definitions);
+            if (reflection) {
+                ReflectionService reflectionService = ReflectionService.of(
+                        definitions.stream().map(ServiceDefinition::descriptor).toList());
+                for (ServiceDefinition<?> r : reflectionService.definitions()) {
+                    // A node given its own reflection implementation keeps it.
+                    if (definitions.stream().noneMatch(d -> d.name().equals(r.name()))) {
+                        toBind.add(r);
+                    }
+                }
+            }
+            for (ServiceDefinition<?> definition : toBind) {
+                BoundService bound = definition.bind(system);
                 methods.addAll(bound.methods());
-                names.add(bound.name());
+                if (definitions.contains(definition)) {
+                    names.add(bound.name());
+                }
             }
             InetSocketAddress bindTo = new InetSocketAddress(server.getString("host"), server.getInt("port"));
             SkeinServer skeinServer = SkeinServer.start(system, bindTo, MethodRegistry.of(methods))

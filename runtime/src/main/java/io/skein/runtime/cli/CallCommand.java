@@ -4,9 +4,12 @@ import com.google.protobuf.Descriptors;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
+import com.google.protobuf.DynamicMessage;
+import io.skein.actors.client.Targets;
+import io.skein.actors.protobuf.DynamicProtobufMarshaller;
 import io.skein.actors.protobuf.ProtoMethods;
 import io.skein.actors.protobuf.ProtoTypes;
-import io.skein.actors.client.Targets;
+import io.skein.runtime.reflection.ReflectionClient;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
@@ -33,11 +36,18 @@ import org.apache.pekko.stream.javadsl.Source;
  * prints each response as one line of JSON. Unary and server streaming take the request as an
  * argument; client and bidi streaming read one JSON request per line from standard input. An error
  * prints {@code ERROR <CODE>: <message>} to standard error; the exit code is the numeric status.
+ *
+ * <p>Methods resolve from the compiled proto files the command is given; a service not among them is
+ * looked up through the target's gRPC server reflection ({@code file_containing_symbol}) and called
+ * with {@link DynamicMessage}s, so any reflecting server can be called without its classes.
  */
 public final class CallCommand {
 
     /** Options this command takes. */
     public static final Set<String> OPTIONS = Set.of("timeout", "metadata", "persistent-metadata", "config");
+
+    /** The bound of a reflection lookup when the call has no timeout. */
+    private static final Duration REFLECTION_TIMEOUT = Duration.ofSeconds(10);
 
     private final ActorSystem<?> system;
     private final Collection<Descriptors.FileDescriptor> files;
@@ -47,7 +57,8 @@ public final class CallCommand {
 
     /**
      * @param system the actor system the client runs in
-     * @param files  proto files whose services may be called
+     * @param files  compiled proto files whose services may be called; others are looked up through
+     *               the target's server reflection
      */
     public CallCommand(ActorSystem<?> system, Collection<Descriptors.FileDescriptor> files, InputStream in,
                        PrintStream out, PrintStream err) {
@@ -68,10 +79,36 @@ public final class CallCommand {
         String methodName = args.positionals().get(1);
         String json = args.positionals().size() > 2 ? args.positionals().get(2) : null;
         try {
-            Descriptors.MethodDescriptor method = findMethod(methodName);
             CallOptions options = options(args);
+            int slash = methodName.indexOf('/');
+            if (slash <= 0 || slash == methodName.length() - 1) {
+                throw new IllegalArgumentException("method must be package.Service/Method: " + methodName);
+            }
+            String service = methodName.substring(0, slash);
+            String method = methodName.substring(slash + 1);
+            Descriptors.ServiceDescriptor compiled = findCompiled(service);
             try (ClientChannel channel = Targets.open(system, target)) {
-                return call(channel, method, json, options);
+                if (compiled != null) {
+                    Descriptors.MethodDescriptor m = ProtoMethods.find(compiled, method);
+                    return call(channel, m, ProtoMethods.descriptor(m),
+                            ProtoTypes.defaultInstance(m.getInputType()), json, options);
+                }
+                Descriptors.ServiceDescriptor reflected;
+                try {
+                    reflected = reflect(channel, service, options);
+                } catch (CompletionException e) {
+                    Status status = Status.fromThrowable(e.getCause() == null ? e : e.getCause());
+                    if (status.code() == StatusCode.NOT_FOUND || status.code() == StatusCode.UNIMPLEMENTED) {
+                        throw new IllegalArgumentException("unknown service " + service + ": not compiled in, and "
+                                + target + " does not describe it through reflection (" + status + ")");
+                    }
+                    err.println("ERROR " + status.code() + ": reflection lookup of " + service + " failed: "
+                            + status.message());
+                    return status.code().value();
+                }
+                Descriptors.MethodDescriptor m = ProtoMethods.find(reflected, method);
+                return call(channel, m, DynamicProtobufMarshaller.descriptor(m),
+                        DynamicMessage.getDefaultInstance(m.getInputType()), json, options);
             }
         } catch (IllegalArgumentException e) {
             err.println("ERROR " + StatusCode.INVALID_ARGUMENT + ": " + e.getMessage());
@@ -79,23 +116,43 @@ public final class CallCommand {
         }
     }
 
-    private int call(ClientChannel channel, Descriptors.MethodDescriptor method, String json, CallOptions options) {
-        MethodDescriptor<Message, Message> descriptor = ProtoMethods.descriptor(method);
-        Message prototype = ProtoTypes.defaultInstance(method.getInputType());
+    /** The service as the target's reflection describes it. */
+    private Descriptors.ServiceDescriptor reflect(ClientChannel channel, String service, CallOptions callOptions) {
+        CallOptions lookup = CallOptions.DEFAULT.withMetadata(callOptions.metadata())
+                .withTimeout(callOptions.timeout() != null ? callOptions.timeout() : REFLECTION_TIMEOUT);
+        Descriptors.FileDescriptor file = new ReflectionClient(system, channel, lookup)
+                .fileContainingSymbol(service).toCompletableFuture().join();
+        for (Descriptors.ServiceDescriptor s : file.getServices()) {
+            if (s.getFullName().equals(service)) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown service " + service + ": the reflection answer "
+                + file.getName() + " does not declare it");
+    }
+
+    private int call(ClientChannel channel, Descriptors.MethodDescriptor method,
+                     MethodDescriptor<Message, Message> descriptor, Message prototype, String json,
+                     CallOptions options) {
+        JsonFormat.TypeRegistry types = JsonFormat.TypeRegistry.newBuilder()
+                .add(method.getInputType()).add(method.getOutputType()).build();
+        JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(types);
+        JsonFormat.Printer printer = JsonFormat.printer().usingTypeRegistry(types).omittingInsignificantWhitespace();
         Materializer mat = Materializer.matFromSystem(system);
         try {
             switch (descriptor.kind()) {
-                case UNARY -> print(channel.unary(descriptor, parse(prototype, json == null ? "{}" : json), options)
+                case UNARY -> print(printer, channel.unary(descriptor,
+                                parse(parser, prototype, json == null ? "{}" : json), options)
                         .toCompletableFuture().join());
-                case SERVER_STREAMING -> Source.single(parse(prototype, json == null ? "{}" : json))
+                case SERVER_STREAMING -> Source.single(parse(parser, prototype, json == null ? "{}" : json))
                         .via(channel.stream(descriptor, options))
-                        .runWith(Sink.foreach(this::print), mat).toCompletableFuture().join();
+                        .runWith(Sink.foreach(m -> print(printer, m)), mat).toCompletableFuture().join();
                 default -> {
                     Source<Message, ?> requests = json != null
-                            ? Source.single(parse(prototype, json))
-                            : stdinLines().map(line -> parse(prototype, line));
+                            ? Source.single(parse(parser, prototype, json))
+                            : stdinLines().map(line -> parse(parser, prototype, line));
                     requests.via(channel.stream(descriptor, options))
-                            .runWith(Sink.foreach(this::print), mat).toCompletableFuture().join();
+                            .runWith(Sink.foreach(m -> print(printer, m)), mat).toCompletableFuture().join();
                 }
             }
             return 0;
@@ -115,19 +172,19 @@ public final class CallCommand {
                 .async("pekko.actor.default-blocking-io-dispatcher");
     }
 
-    private void print(Message m) {
+    private void print(JsonFormat.Printer printer, Message m) {
         try {
-            out.println(JsonFormat.printer().omittingInsignificantWhitespace().print(m));
+            out.println(printer.print(m));
             out.flush();
         } catch (InvalidProtocolBufferException e) {
             throw new UncheckedIOException(e);
         }
     }
 
-    private static Message parse(Message prototype, String json) {
+    private static Message parse(JsonFormat.Parser parser, Message prototype, String json) {
         Message.Builder builder = prototype.newBuilderForType();
         try {
-            JsonFormat.parser().merge(json, builder);
+            parser.merge(json, builder);
         } catch (InvalidProtocolBufferException e) {
             throw new IllegalArgumentException("request is not valid JSON for "
                     + prototype.getDescriptorForType().getFullName() + ": " + e.getMessage());
@@ -135,20 +192,15 @@ public final class CallCommand {
         return builder.build();
     }
 
-    private Descriptors.MethodDescriptor findMethod(String name) {
-        int slash = name.indexOf('/');
-        if (slash <= 0) {
-            throw new IllegalArgumentException("method must be package.Service/Method: " + name);
-        }
-        String service = name.substring(0, slash);
+    private Descriptors.ServiceDescriptor findCompiled(String service) {
         for (Descriptors.FileDescriptor f : files) {
             for (Descriptors.ServiceDescriptor s : f.getServices()) {
                 if (s.getFullName().equals(service)) {
-                    return ProtoMethods.find(s, name.substring(slash + 1));
+                    return s;
                 }
             }
         }
-        throw new IllegalArgumentException("unknown service " + service);
+        return null;
     }
 
     private static CallOptions options(Args args) {

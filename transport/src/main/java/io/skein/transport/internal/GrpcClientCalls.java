@@ -73,7 +73,7 @@ public final class GrpcClientCalls {
             }
             long budget = remaining;
             GrpcClientStreamHandler handler = new GrpcClientStreamHandler(call, resources.settings().grpc().maxMessageSize(),
-                    Integer.MAX_VALUE);
+                    Integer.MAX_VALUE, timeoutMillis > 0 ? startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0);
             open(connection, handler).whenComplete((stream, openErr) -> {
                 if (openErr != null) {
                     framed.release();
@@ -102,7 +102,7 @@ public final class GrpcClientCalls {
         CallOpener opener = (name, kind, metadata, deadlineNanos, window, inbound) -> pool.connection()
                 .thenCompose(connection -> {
                     GrpcClientStreamHandler handler = new GrpcClientStreamHandler(inbound,
-                            settings.grpc().maxMessageSize(), settings.streamWindow());
+                            settings.grpc().maxMessageSize(), settings.streamWindow(), deadlineNanos);
                     return open(connection, handler).thenApply(stream -> {
                         CallWire wire = new GrpcClientCallWire(stream, settings, handler);
                         inbound.onOpened(wire); // on the stream's event loop, before its headers go out

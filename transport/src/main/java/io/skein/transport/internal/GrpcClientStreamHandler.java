@@ -28,8 +28,12 @@ import io.skein.protocols.grpc.GrpcStatusCodec;
  */
 final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
 
+    // How close to the call's deadline a server's RST_STREAM(CANCEL) counts as the deadline (timer skew).
+    private static final long DEADLINE_SLACK_NANOS = 20_000_000L;
+
     private final WireStream target;
     private final int maxMessageSize;
+    private final long deadlineNanos;
     private GrpcMessageDeframer deframer;
     private boolean headersSeen;
     private boolean ended;
@@ -39,11 +43,13 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
     /**
      * @param target      where the call's frames go
      * @param initialDemand messages wanted before any grant (Integer.MAX_VALUE: read freely)
+     * @param deadlineNanos the call's deadline as a {@link System#nanoTime()} value, 0 for none
      */
-    GrpcClientStreamHandler(WireStream target, int maxMessageSize, int initialDemand) {
+    GrpcClientStreamHandler(WireStream target, int maxMessageSize, int initialDemand, long deadlineNanos) {
         this.target = target;
         this.maxMessageSize = maxMessageSize;
         this.requested = initialDemand;
+        this.deadlineNanos = deadlineNanos;
     }
 
     @Override
@@ -79,8 +85,7 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
                 onData(data);
             } else if (msg instanceof Http2ResetFrame reset) {
                 ended = true;
-                target.onFrame(new SkeinFrame.StreamReset(0, statusOfReset(reset.errorCode()),
-                        "stream reset by server (" + Http2Error.valueOf(reset.errorCode()) + ")"));
+                target.onFrame(resetFrame(reset.errorCode()));
             }
         } finally {
             ReferenceCountUtil.release(msg);
@@ -92,10 +97,25 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
         // Netty delivers RST_STREAM as an event, not a read: it is not flow controlled.
         if (evt instanceof Http2ResetFrame reset && !ended) {
             ended = true;
-            target.onFrame(new SkeinFrame.StreamReset(0, statusOfReset(reset.errorCode()),
-                    "stream reset by server (" + Http2Error.valueOf(reset.errorCode()) + ")"));
+            target.onFrame(resetFrame(reset.errorCode()));
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /**
+     * What a server's RST_STREAM means to the call. Fix (found by GrpcJavaInteropTest,
+     * timeout_on_sleeping_server against a grpc-java server): a server whose grpc-timeout expires resets
+     * the stream with CANCEL, which can arrive before the client's own deadline timer fires; like
+     * grpc-java's client, a CANCEL at (or within timer skew of) the call's deadline is
+     * DEADLINE_EXCEEDED, not CANCELLED.
+     */
+    private SkeinFrame.StreamReset resetFrame(long errorCode) {
+        String reason = "stream reset by server (" + Http2Error.valueOf(errorCode) + ")";
+        if (errorCode == Http2Error.CANCEL.code() && deadlineNanos != 0
+                && System.nanoTime() - deadlineNanos >= -DEADLINE_SLACK_NANOS) {
+            return new SkeinFrame.StreamReset(0, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded; " + reason);
+        }
+        return new SkeinFrame.StreamReset(0, statusOfReset(errorCode), reason);
     }
 
     private static StatusCode statusOfReset(long errorCode) {

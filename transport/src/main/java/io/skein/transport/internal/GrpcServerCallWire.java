@@ -81,9 +81,19 @@ final class GrpcServerCallWire extends GrpcCallWire {
         if (!headersSent) {
             headersSent = true;
             channel.writeAndFlush(trailersOnly(status, trailers));
-            return;
+        } else {
+            channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(status, trailers), true));
         }
-        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(status, trailers), true));
+        responseEnded();
+    }
+
+    // Fix: a response that ends before the request does must not leave the stream half-open with the
+    // client's later frames queued unread (see GrpcServerStreamHandler.responseEnded).
+    private void responseEnded() {
+        GrpcServerStreamHandler handler = channel.pipeline().get(GrpcServerStreamHandler.class);
+        if (handler != null) {
+            handler.responseEnded();
+        }
     }
 
     /** Writes the whole answer of a unary call; takes ownership of {@code payload}. */
@@ -100,6 +110,7 @@ final class GrpcServerCallWire extends GrpcCallWire {
         sendHeaders(headers);
         channel.write(new DefaultHttp2DataFrame(framed, false));
         channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(Status.OK, trailers), true));
+        responseEnded();
     }
 
     @Override

@@ -4,7 +4,9 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
+import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
@@ -359,6 +361,31 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private void writeAndClose(Http2HeadersFrame response) {
         Channel ch = channel;
         ch.writeAndFlush(response);
+        responseEnded();
+    }
+
+    /**
+     * The response is complete (END_STREAM written). When the request is not (the client has not ended
+     * its side), ask the client to stop sending, with RST_STREAM(NO_ERROR) as RFC 9113 section 8.1
+     * allows and grpc-go does, and close the stream channel.
+     *
+     * <p>Fix (found by Http2BadInputTest and PARANOID leak detection with grpc-java): the stream channel
+     * is read only on demand, so after an early answer (a rejected request, an oversized message, a
+     * service that finished before the client did) nothing read it any more: DATA frames the client
+     * still sent sat unreleased in the channel's inbound queue, and the stream stayed half-open, until
+     * the connection closed. Closing the channel releases the queue.
+     */
+    void responseEnded() {
+        Http2StreamChannel ch = channel;
+        if (!ch.eventLoop().inEventLoop()) {
+            ch.eventLoop().execute(this::responseEnded);
+            return;
+        }
+        if (inputEnded || !ch.isActive()) {
+            return;
+        }
+        ch.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.NO_ERROR));
+        ch.close();
     }
 
 }

@@ -1,0 +1,268 @@
+package io.skein.examples.interop;
+
+import com.google.protobuf.ByteString;
+import io.skein.actors.BidiStreamingCall;
+import io.skein.actors.CallMessage;
+import io.skein.actors.ClientStreamingCall;
+import io.skein.actors.ServerStreamingCall;
+import io.skein.actors.ServiceCall;
+import io.skein.actors.ServiceDefinition;
+import io.skein.actors.UnaryCall;
+import io.skein.examples.grpc.testing.EchoStatus;
+import io.skein.examples.grpc.testing.Empty;
+import io.skein.examples.grpc.testing.Payload;
+import io.skein.examples.grpc.testing.PayloadType;
+import io.skein.examples.grpc.testing.ResponseParameters;
+import io.skein.examples.grpc.testing.SimpleRequest;
+import io.skein.examples.grpc.testing.SimpleResponse;
+import io.skein.examples.grpc.testing.StreamingInputCallRequest;
+import io.skein.examples.grpc.testing.StreamingInputCallResponse;
+import io.skein.examples.grpc.testing.StreamingOutputCallRequest;
+import io.skein.examples.grpc.testing.StreamingOutputCallResponse;
+import io.skein.examples.grpc.testing.TestProto;
+import io.skein.protocols.Metadata;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.transport.CallContext;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * gRPC's interop {@code grpc.testing.TestService} as a typed actor, following the server features of
+ * gRPC's public interop test descriptions:
+ *
+ * <ul>
+ *   <li>{@code EmptyCall} answers the empty message;</li>
+ *   <li>{@code UnaryCall} answers {@code response_size} zero bytes, or ends with {@code response_status}
+ *       (Echo Status); {@code CacheableUnaryCall} answers the current time in nanoseconds;</li>
+ *   <li>{@code StreamingOutputCall} answers one response per {@code ResponseParameters}, each after its
+ *       {@code interval_us} (on a timer, never blocking a thread);</li>
+ *   <li>{@code StreamingInputCall} answers the sum of the request payload sizes;</li>
+ *   <li>{@code FullDuplexCall} answers each request's parameters as it arrives; {@code HalfDuplexCall}
+ *       buffers every request, then answers them in order; both honour {@code response_status};</li>
+ *   <li>{@code UnimplementedCall} ends with {@code UNIMPLEMENTED}.</li>
+ * </ul>
+ *
+ * Every method echoes Echo Metadata: the request's {@code x-grpc-test-echo-initial} comes back in the
+ * response headers, {@code x-grpc-test-echo-trailing-bin} in the trailers (values as received).
+ */
+public final class TestServiceActor {
+
+    /** Initial metadata the server echoes in its response headers. */
+    public static final String ECHO_INITIAL = "x-grpc-test-echo-initial";
+    /** Metadata the server echoes in its trailers. */
+    public static final String ECHO_TRAILING = "x-grpc-test-echo-trailing-bin";
+
+    /** The TestService actor's protocol. */
+    public sealed interface Command {
+    }
+
+    /** An {@code EmptyCall}. */
+    public record EmptyCall(UnaryCall<Empty, Empty> call) implements Command, CallMessage {
+    }
+
+    /** A {@code UnaryCall}. */
+    public record Unary(UnaryCall<SimpleRequest, SimpleResponse> call) implements Command, CallMessage {
+    }
+
+    /** A {@code CacheableUnaryCall}. */
+    public record CacheableUnary(UnaryCall<SimpleRequest, SimpleResponse> call) implements Command, CallMessage {
+    }
+
+    /** A {@code StreamingOutputCall}. */
+    public record StreamingOutput(ServerStreamingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call)
+            implements Command, CallMessage {
+    }
+
+    /** A {@code StreamingInputCall}. */
+    public record StreamingInput(ClientStreamingCall<StreamingInputCallRequest, StreamingInputCallResponse> call)
+            implements Command, CallMessage {
+    }
+
+    /** A {@code FullDuplexCall}. */
+    public record FullDuplex(BidiStreamingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call)
+            implements Command, CallMessage {
+    }
+
+    /** A {@code HalfDuplexCall}. */
+    public record HalfDuplex(BidiStreamingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call)
+            implements Command, CallMessage {
+    }
+
+    /** An {@code UnimplementedCall}. */
+    public record Unimplemented(UnaryCall<Empty, Empty> call) implements Command, CallMessage {
+    }
+
+    private TestServiceActor() {
+    }
+
+    /** {@code grpc.testing.TestService}. */
+    public static com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
+        return TestProto.getDescriptor().findServiceByName("TestService");
+    }
+
+    /** The TestService definition; {@code serverId} fills {@code server_id} when a request asks for it. */
+    public static ServiceDefinition<Command> definition(Supplier<String> serverId) {
+        return ServiceDefinition.forBehavior(descriptor(), create(serverId))
+                .unary("EmptyCall", EmptyCall::new)
+                .unary("UnaryCall", Unary::new)
+                .unary("CacheableUnaryCall", CacheableUnary::new)
+                .serverStreaming("StreamingOutputCall", StreamingOutput::new)
+                .clientStreaming("StreamingInputCall", StreamingInput::new)
+                .bidiStreaming("FullDuplexCall", FullDuplex::new)
+                .bidiStreaming("HalfDuplexCall", HalfDuplex::new)
+                .unary("UnimplementedCall", Unimplemented::new)
+                .build();
+    }
+
+    /** The TestService actor. */
+    public static Behavior<Command> create(Supplier<String> serverId) {
+        return Behaviors.setup(ctx -> {
+            Materializer mat = Materializer.matFromSystem(ctx.getSystem());
+            return Behaviors.receive(Command.class)
+                    .onMessage(EmptyCall.class, m -> {
+                        echoMetadata(m.call());
+                        m.call().reply(Empty.getDefaultInstance());
+                        return Behaviors.same();
+                    })
+                    .onMessage(Unary.class, m -> {
+                        unary(m.call(), serverId);
+                        return Behaviors.same();
+                    })
+                    .onMessage(CacheableUnary.class, m -> {
+                        echoMetadata(m.call());
+                        m.call().reply(SimpleResponse.newBuilder()
+                                .setPayload(Payload.newBuilder()
+                                        .setBody(ByteString.copyFromUtf8(Long.toString(System.nanoTime()))))
+                                .build());
+                        return Behaviors.same();
+                    })
+                    .onMessage(StreamingOutput.class, m -> {
+                        echoMetadata(m.call());
+                        StreamingOutputCallRequest req = m.call().request();
+                        Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
+                        Source<StreamingOutputCallResponse, NotUsed> out = responses(req);
+                        if (status != null) {
+                            out = out.concat(Source.lazySource(() -> Source.failed(status.asException())));
+                        }
+                        m.call().respond(out);
+                        return Behaviors.same();
+                    })
+                    .onMessage(StreamingInput.class, m -> {
+                        echoMetadata(m.call());
+                        m.call().reply(m.call().requests()
+                                .runWith(Sink.fold(0, (sum, r) -> sum + r.getPayload().getBody().size()), mat)
+                                .thenApply(sum -> StreamingInputCallResponse.newBuilder()
+                                        .setAggregatedPayloadSize(sum).build()));
+                        return Behaviors.same();
+                    })
+                    .onMessage(FullDuplex.class, m -> {
+                        echoMetadata(m.call());
+                        m.call().respond(m.call().requests().flatMapConcat(TestServiceActor::answer));
+                        return Behaviors.same();
+                    })
+                    .onMessage(HalfDuplex.class, m -> {
+                        echoMetadata(m.call());
+                        m.call().respond(m.call().requests()
+                                .fold(new ArrayList<StreamingOutputCallRequest>(), (all, r) -> {
+                                    all.add(r);
+                                    return all;
+                                })
+                                .mapConcat(all -> all)
+                                .flatMapConcat(TestServiceActor::answer));
+                        return Behaviors.same();
+                    })
+                    .onMessage(Unimplemented.class, m -> {
+                        m.call().fail(Status.of(StatusCode.UNIMPLEMENTED,
+                                m.call().method() + " is not implemented by the interop server"));
+                        return Behaviors.same();
+                    })
+                    .build();
+        });
+    }
+
+    private static void unary(UnaryCall<SimpleRequest, SimpleResponse> call, Supplier<String> serverId) {
+        echoMetadata(call);
+        SimpleRequest req = call.request();
+        Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
+        if (status != null) {
+            call.fail(status);
+            return;
+        }
+        if (req.getResponseType() != PayloadType.COMPRESSABLE) {
+            call.fail(Status.of(StatusCode.INVALID_ARGUMENT, "unsupported response_type " + req.getResponseTypeValue()));
+            return;
+        }
+        if (req.getResponseSize() < 0) {
+            call.fail(Status.of(StatusCode.INVALID_ARGUMENT, "negative response_size " + req.getResponseSize()));
+            return;
+        }
+        SimpleResponse.Builder response = SimpleResponse.newBuilder().setPayload(zeros(req.getResponseSize()));
+        if (req.getFillServerId()) {
+            response.setServerId(serverId.get());
+        }
+        call.reply(response.build());
+    }
+
+    /** The responses one streaming request asks for; then its {@code response_status}, if any. */
+    private static Source<StreamingOutputCallResponse, NotUsed> answer(StreamingOutputCallRequest req) {
+        Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
+        if (status != null) {
+            // Echo Status: the call ends with it, and no further request is processed.
+            return Source.failed(status.asException());
+        }
+        return responses(req);
+    }
+
+    /** One response per parameter, each {@code interval_us} after the previous one (a timer, not a sleep). */
+    private static Source<StreamingOutputCallResponse, NotUsed> responses(StreamingOutputCallRequest req) {
+        List<ResponseParameters> params = req.getResponseParametersList();
+        for (ResponseParameters p : params) {
+            if (p.getSize() < 0 || p.getIntervalUs() < 0) {
+                return Source.failed(Status.of(StatusCode.INVALID_ARGUMENT,
+                        "negative size or interval in " + p).asException());
+            }
+        }
+        return Source.from(params).flatMapConcat(p -> {
+            Source<StreamingOutputCallResponse, NotUsed> one = Source.lazySingle(() ->
+                    StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize())).build());
+            return p.getIntervalUs() > 0 ? one.initialDelay(Duration.ofNanos(p.getIntervalUs() * 1_000L)) : one;
+        });
+    }
+
+    private static Payload zeros(int size) {
+        return Payload.newBuilder()
+                .setType(PayloadType.COMPRESSABLE)
+                .setBody(ByteString.copyFrom(new byte[size]))
+                .build();
+    }
+
+    /** The status a request asks the call to end with, or {@code null} for none (absent or code 0). */
+    private static Status status(EchoStatus s) {
+        if (s == null || s.getCode() == 0) {
+            return null;
+        }
+        return Status.of(StatusCode.fromValue(s.getCode()), s.getMessage());
+    }
+
+    /** Echo Metadata: the initial value back as a response header, the trailing one as a trailer. */
+    private static void echoMetadata(ServiceCall<?, ?> call) {
+        CallContext ctx = call.context();
+        String initial = ctx.metadata().get(ECHO_INITIAL);
+        if (initial != null) {
+            ctx.setResponseHeaders(Metadata.builder().put(ECHO_INITIAL, initial).build());
+        }
+        String trailing = ctx.metadata().get(ECHO_TRAILING);
+        if (trailing != null) {
+            ctx.setResponseTrailers(Metadata.builder().put(ECHO_TRAILING, trailing).build());
+        }
+    }
+}

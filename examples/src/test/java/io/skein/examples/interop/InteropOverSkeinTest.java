@@ -1,0 +1,100 @@
+package io.skein.examples.interop;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.skein.examples.echo.EchoService;
+import io.skein.examples.testing.TestNodes;
+import io.skein.runtime.SkeinNode;
+import io.skein.transport.ClientChannel;
+import io.skein.transport.SkeinChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every gRPC interop case, run by {@link InteropClient} over the native {@code skein://} transport
+ * against a real node serving {@link TestServiceActor} (and Echo, as {@code interop-server} does).
+ */
+class InteropOverSkeinTest {
+
+    private static final Duration BOUND = Duration.ofSeconds(20);
+
+    private static SkeinNode server;
+    private static ActorSystem<Void> client;
+    private static ClientChannel channel;
+    private static InteropClient interop;
+
+    @BeforeAll
+    static void start() {
+        server = SkeinNode.builder()
+                .config(ConfigFactory.parseString(TestNodes.LOOPBACK + "pekko.loglevel = WARNING"))
+                .service(info -> TestServiceActor.definition(info::nodeId))
+                .service(info -> EchoService.definition(info::nodeId))
+                .start();
+        client = TestNodes.clientSystem("interop-client", "pekko.loglevel = WARNING");
+        channel = SkeinChannel.create(client, server.address());
+        interop = new InteropClient(client, channel, BOUND);
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (channel != null) {
+                channel.closeAsync().toCompletableFuture().orTimeout(BOUND.toMillis(),
+                        java.util.concurrent.TimeUnit.MILLISECONDS).join();
+            }
+        } finally {
+            try {
+                TestNodes.terminate(client);
+            } finally {
+                TestNodes.close(server);
+            }
+        }
+    }
+
+    static Stream<String> cases() {
+        return InteropClient.CASES.stream();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void interopCasePasses(String testCase) {
+        InteropClient.Result result = interop.run(testCase);
+        assertTrue(result.passed(), result::toString);
+        assertEquals(testCase, result.testCase());
+    }
+
+    @Test
+    void allRunsEveryCaseInOrder() {
+        List<InteropClient.Result> results = interop.runAll();
+        assertEquals(InteropClient.CASES, results.stream().map(InteropClient.Result::testCase).toList());
+        assertTrue(results.stream().allMatch(InteropClient.Result::passed), results::toString);
+    }
+
+    @Test
+    void unknownCaseIsAnArgumentError() {
+        assertThrows(IllegalArgumentException.class, () -> interop.run("no_such_case"));
+    }
+
+    @Test
+    void aFailingCaseSaysPreciselyWhatFailed() {
+        // A node without TestService: every call ends UNIMPLEMENTED, so empty_unary fails and says so.
+        SkeinNode echoOnly = TestNodes.echoNode("pekko.loglevel = WARNING");
+        try (ClientChannel other = SkeinChannel.create(client, echoOnly.address())) {
+            InteropClient.Result result = new InteropClient(client, other, BOUND).run("empty_unary");
+            assertTrue(!result.passed(), result::toString);
+            assertTrue(result.message().contains("EmptyCall failed: UNIMPLEMENTED"), result::toString);
+        } finally {
+            TestNodes.close(echoOnly);
+        }
+    }
+}
