@@ -196,6 +196,14 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
         }
         ended = true;
         target.onFrame(new SkeinFrame.StreamTrailers(0, status, trailers));
+        // The call is over. If this side has not ended its half (a server that answered early), close
+        // the stream (RST_STREAM) rather than leave it half-open with buffers held until the connection goes.
+        if (deframer != null) {
+            deframer.close();
+        }
+        if (ctx.channel().isActive()) {
+            ctx.channel().close();
+        }
     }
 
     @Override

@@ -1,0 +1,516 @@
+package io.skein.examples.grpc;
+
+import static io.skein.examples.grpc.GrpcJava.assertStatus;
+import static io.skein.examples.grpc.GrpcJava.await;
+import static io.skein.examples.grpc.GrpcJava.awaitFailure;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.grpc.ForwardingServerCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+import io.skein.actors.client.Targets;
+import io.skein.examples.echo.EchoService;
+import io.skein.examples.grpc.testing.EchoStatus;
+import io.skein.examples.grpc.testing.Empty;
+import io.skein.examples.grpc.testing.Payload;
+import io.skein.examples.grpc.testing.ResponseParameters;
+import io.skein.examples.grpc.testing.SimpleRequest;
+import io.skein.examples.grpc.testing.SimpleResponse;
+import io.skein.examples.grpc.testing.StreamingInputCallRequest;
+import io.skein.examples.grpc.testing.StreamingInputCallResponse;
+import io.skein.examples.grpc.testing.StreamingOutputCallRequest;
+import io.skein.examples.grpc.testing.StreamingOutputCallResponse;
+import io.skein.examples.grpc.testing.TestServiceGrpc;
+import io.skein.examples.grpc.testing.UnimplementedServiceGrpc;
+import io.skein.examples.interop.InteropClient;
+import io.skein.examples.interop.TestServiceActor;
+import io.skein.examples.testing.TestNodes;
+import io.skein.runtime.SkeinNode;
+import io.skein.transport.ClientChannel;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * gRPC's interop cases (gRPC's public interop test descriptions) between Skein and grpc-java 1.85.1,
+ * both ways: grpc-java's side of every case, written here, against Skein's {@code interop-server}
+ * ({@link TestServiceActor}); and Skein's {@link InteropClient} over {@code grpc://} against a grpc-java
+ * TestService server written here.
+ */
+class GrpcJavaInteropTest {
+
+    static final Metadata.Key<String> ECHO_INITIAL =
+            Metadata.Key.of("x-grpc-test-echo-initial", Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<byte[]> ECHO_TRAILING =
+            Metadata.Key.of("x-grpc-test-echo-trailing-bin", Metadata.BINARY_BYTE_MARSHALLER);
+    static final int[] REQUEST_SIZES = {27182, 8, 1828, 45904};
+    static final int[] RESPONSE_SIZES = {31415, 9, 2653, 58979};
+
+    static Payload zeros(int size) {
+        return Payload.newBuilder().setBody(ByteString.copyFrom(new byte[size])).build();
+    }
+
+    static void assertZeros(int size, Payload payload) {
+        assertEquals(size, payload.getBody().size());
+        for (byte b : payload.getBody().toByteArray()) {
+            if (b != 0) {
+                throw new AssertionError("payload is not all zeros");
+            }
+        }
+    }
+
+    // ---- (1) grpc-java client -> Skein interop server ----------------------------------------------
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class GrpcJavaClientAgainstSkeinServer {
+
+        private SkeinNode server;
+        private ManagedChannel channel;
+
+        @BeforeAll
+        void start() {
+            server = SkeinNode.builder()
+                    .config(com.typesafe.config.ConfigFactory.parseString(TestNodes.LOOPBACK + "pekko.loglevel = WARNING"))
+                    .service(info -> TestServiceActor.definition(info::nodeId))
+                    .service(info -> EchoService.definition(info::nodeId))
+                    .start();
+            channel = GrpcJava.channel(server.address());
+        }
+
+        @AfterAll
+        void stop() {
+            try {
+                GrpcJava.close(channel);
+            } finally {
+                TestNodes.close(server);
+            }
+        }
+
+        private TestServiceGrpc.TestServiceBlockingStub blocking() {
+            return TestServiceGrpc.newBlockingStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+        }
+
+        private TestServiceGrpc.TestServiceStub async() {
+            return TestServiceGrpc.newStub(channel).withDeadlineAfter(20, TimeUnit.SECONDS);
+        }
+
+        @Test
+        void empty_unary() {
+            assertEquals(Empty.getDefaultInstance(), blocking().emptyCall(Empty.getDefaultInstance()));
+        }
+
+        @Test
+        void large_unary() {
+            SimpleResponse r = blocking().unaryCall(SimpleRequest.newBuilder().setResponseSize(314159)
+                    .setPayload(zeros(271828)).build());
+            assertZeros(314159, r.getPayload());
+        }
+
+        @Test
+        void client_streaming() {
+            GrpcJava.Collector<StreamingInputCallResponse> response = new GrpcJava.Collector<>();
+            StreamObserver<StreamingInputCallRequest> requests = async().streamingInputCall(response);
+            for (int size : REQUEST_SIZES) {
+                requests.onNext(StreamingInputCallRequest.newBuilder().setPayload(zeros(size)).build());
+            }
+            requests.onCompleted();
+            assertEquals(74922, await(response.done).get(0).getAggregatedPayloadSize());
+        }
+
+        @Test
+        void server_streaming() {
+            StreamingOutputCallRequest.Builder req = StreamingOutputCallRequest.newBuilder();
+            for (int size : RESPONSE_SIZES) {
+                req.addResponseParameters(ResponseParameters.newBuilder().setSize(size));
+            }
+            List<StreamingOutputCallResponse> responses = new ArrayList<>();
+            blocking().streamingOutputCall(req.build()).forEachRemaining(responses::add);
+            assertEquals(RESPONSE_SIZES.length, responses.size());
+            for (int i = 0; i < RESPONSE_SIZES.length; i++) {
+                assertZeros(RESPONSE_SIZES[i], responses.get(i).getPayload());
+            }
+        }
+
+        @Test
+        void ping_pong() throws InterruptedException {
+            BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+            StreamObserver<StreamingOutputCallRequest> requests = async().fullDuplexCall(new StreamObserver<>() {
+                @Override
+                public void onNext(StreamingOutputCallResponse value) {
+                    received.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    received.add(t);
+                }
+
+                @Override
+                public void onCompleted() {
+                    received.add("completed");
+                }
+            });
+            for (int i = 0; i < REQUEST_SIZES.length; i++) {
+                requests.onNext(StreamingOutputCallRequest.newBuilder()
+                        .addResponseParameters(ResponseParameters.newBuilder().setSize(RESPONSE_SIZES[i]))
+                        .setPayload(zeros(REQUEST_SIZES[i])).build());
+                Object r = received.poll(GrpcJava.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+                assertTrue(r instanceof StreamingOutputCallResponse, "response " + i + ": " + r);
+                assertZeros(RESPONSE_SIZES[i], ((StreamingOutputCallResponse) r).getPayload());
+            }
+            requests.onCompleted();
+            assertEquals("completed", received.poll(GrpcJava.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        }
+
+        @Test
+        void empty_stream() {
+            GrpcJava.Collector<StreamingOutputCallResponse> responses = new GrpcJava.Collector<>();
+            async().fullDuplexCall(responses).onCompleted();
+            assertEquals(List.of(), await(responses.done));
+        }
+
+        @Test
+        void custom_metadata() {
+            byte[] trailing = {(byte) 0xab, (byte) 0xab, (byte) 0xab};
+            Metadata sent = new Metadata();
+            sent.put(ECHO_INITIAL, "test_initial_metadata_value");
+            sent.put(ECHO_TRAILING, trailing);
+            // Unary.
+            AtomicReference<Metadata> headers = new AtomicReference<>();
+            AtomicReference<Metadata> trailers = new AtomicReference<>();
+            SimpleResponse r = blocking().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(sent),
+                            MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+                    .unaryCall(SimpleRequest.newBuilder().setResponseSize(314159).setPayload(zeros(271828)).build());
+            assertZeros(314159, r.getPayload());
+            assertEquals("test_initial_metadata_value", headers.get().get(ECHO_INITIAL));
+            assertArrayEquals(trailing, trailers.get().get(ECHO_TRAILING));
+            // Full duplex.
+            headers.set(null);
+            trailers.set(null);
+            GrpcJava.Collector<StreamingOutputCallResponse> responses = new GrpcJava.Collector<>();
+            StreamObserver<StreamingOutputCallRequest> requests = async()
+                    .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(sent),
+                            MetadataUtils.newCaptureMetadataInterceptor(headers, trailers))
+                    .fullDuplexCall(responses);
+            requests.onNext(StreamingOutputCallRequest.newBuilder()
+                    .addResponseParameters(ResponseParameters.newBuilder().setSize(314159))
+                    .setPayload(zeros(271828)).build());
+            requests.onCompleted();
+            assertZeros(314159, await(responses.done).get(0).getPayload());
+            assertEquals("test_initial_metadata_value", headers.get().get(ECHO_INITIAL));
+            assertArrayEquals(trailing, trailers.get().get(ECHO_TRAILING));
+        }
+
+        private void statusCase(String message) {
+            EchoStatus status = EchoStatus.newBuilder().setCode(2).setMessage(message).build();
+            Status s = assertStatus(Status.Code.UNKNOWN, () -> blocking()
+                    .unaryCall(SimpleRequest.newBuilder().setResponseStatus(status).build()));
+            assertEquals(message, s.getDescription());
+            GrpcJava.Collector<StreamingOutputCallResponse> responses = new GrpcJava.Collector<>();
+            StreamObserver<StreamingOutputCallRequest> requests = async().fullDuplexCall(responses);
+            requests.onNext(StreamingOutputCallRequest.newBuilder().setResponseStatus(status).build());
+            requests.onCompleted();
+            Status d = awaitFailure(responses.done);
+            assertEquals(Status.Code.UNKNOWN, d.getCode());
+            assertEquals(message, d.getDescription());
+        }
+
+        @Test
+        void status_code_and_message() {
+            statusCase("test status message");
+        }
+
+        @Test
+        void special_status_message() {
+            statusCase(InteropClient.SPECIAL_STATUS_MESSAGE);
+        }
+
+        @Test
+        void unimplemented_method() {
+            assertStatus(Status.Code.UNIMPLEMENTED, () -> blocking().unimplementedCall(Empty.getDefaultInstance()));
+        }
+
+        @Test
+        void unimplemented_service() {
+            assertStatus(Status.Code.UNIMPLEMENTED, () -> UnimplementedServiceGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(20, TimeUnit.SECONDS).unimplementedCall(Empty.getDefaultInstance()));
+        }
+
+        @Test
+        void cancel_after_begin() {
+            GrpcJava.Collector<StreamingInputCallResponse> response = new GrpcJava.Collector<>();
+            ClientCallStreamObserver<StreamingInputCallRequest> requests =
+                    (ClientCallStreamObserver<StreamingInputCallRequest>) async().streamingInputCall(response);
+            requests.cancel("cancel_after_begin", null);
+            assertEquals(Status.Code.CANCELLED, awaitFailure(response.done).getCode());
+        }
+
+        @Test
+        void cancel_after_first_response() throws InterruptedException {
+            BlockingQueue<Object> received = new LinkedBlockingQueue<>();
+            CompletableFuture<Status> closed = new CompletableFuture<>();
+            ClientCallStreamObserver<StreamingOutputCallRequest> requests =
+                    (ClientCallStreamObserver<StreamingOutputCallRequest>) async().fullDuplexCall(new StreamObserver<>() {
+                        @Override
+                        public void onNext(StreamingOutputCallResponse value) {
+                            received.add(value);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            closed.complete(Status.fromThrowable(t));
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            closed.complete(Status.OK);
+                        }
+                    });
+            requests.onNext(StreamingOutputCallRequest.newBuilder()
+                    .addResponseParameters(ResponseParameters.newBuilder().setSize(31415))
+                    .setPayload(zeros(27182)).build());
+            Object first = received.poll(GrpcJava.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            assertTrue(first instanceof StreamingOutputCallResponse, "first response: " + first);
+            assertZeros(31415, ((StreamingOutputCallResponse) first).getPayload());
+            requests.cancel("cancel_after_first_response", null);
+            assertEquals(Status.Code.CANCELLED, await(closed).getCode());
+        }
+
+        @Test
+        void timeout_on_sleeping_server() {
+            GrpcJava.Collector<StreamingOutputCallResponse> responses = new GrpcJava.Collector<>();
+            StreamObserver<StreamingOutputCallRequest> requests = TestServiceGrpc.newStub(channel)
+                    .withDeadlineAfter(1, TimeUnit.MILLISECONDS).fullDuplexCall(responses);
+            try {
+                requests.onNext(StreamingOutputCallRequest.newBuilder().setPayload(zeros(27182)).build());
+            } catch (RuntimeException e) {
+                // the call may already be over: that is the point
+            }
+            assertEquals(Status.Code.DEADLINE_EXCEEDED, awaitFailure(responses.done).getCode());
+        }
+    }
+
+    // ---- (2) Skein's InteropClient over grpc:// -> grpc-java TestService server --------------------
+
+    /** grpc.testing.TestService as grpc-java's own interop server implements it (intervals ignored). */
+    static final class GrpcJavaTestService extends TestServiceGrpc.TestServiceImplBase {
+
+        @Override
+        public void emptyCall(Empty request, StreamObserver<Empty> response) {
+            response.onNext(Empty.getDefaultInstance());
+            response.onCompleted();
+        }
+
+        @Override
+        public void unaryCall(SimpleRequest request, StreamObserver<SimpleResponse> response) {
+            if (request.hasResponseStatus() && request.getResponseStatus().getCode() != 0) {
+                response.onError(status(request.getResponseStatus()));
+                return;
+            }
+            response.onNext(SimpleResponse.newBuilder().setPayload(zeros(request.getResponseSize())).build());
+            response.onCompleted();
+        }
+
+        @Override
+        public void streamingOutputCall(StreamingOutputCallRequest request,
+                                        StreamObserver<StreamingOutputCallResponse> response) {
+            for (ResponseParameters p : request.getResponseParametersList()) {
+                response.onNext(StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize())).build());
+            }
+            if (request.hasResponseStatus() && request.getResponseStatus().getCode() != 0) {
+                response.onError(status(request.getResponseStatus()));
+                return;
+            }
+            response.onCompleted();
+        }
+
+        @Override
+        public StreamObserver<StreamingInputCallRequest> streamingInputCall(
+                StreamObserver<StreamingInputCallResponse> response) {
+            return new StreamObserver<>() {
+                private int sum;
+
+                @Override
+                public void onNext(StreamingInputCallRequest value) {
+                    sum += value.getPayload().getBody().size();
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    response.onNext(StreamingInputCallResponse.newBuilder().setAggregatedPayloadSize(sum).build());
+                    response.onCompleted();
+                }
+            };
+        }
+
+        @Override
+        public StreamObserver<StreamingOutputCallRequest> fullDuplexCall(
+                StreamObserver<StreamingOutputCallResponse> response) {
+            return new StreamObserver<>() {
+                private boolean failed;
+
+                @Override
+                public void onNext(StreamingOutputCallRequest value) {
+                    if (failed) {
+                        return;
+                    }
+                    if (value.hasResponseStatus() && value.getResponseStatus().getCode() != 0) {
+                        failed = true;
+                        response.onError(status(value.getResponseStatus()));
+                        return;
+                    }
+                    for (ResponseParameters p : value.getResponseParametersList()) {
+                        response.onNext(StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize())).build());
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    if (!failed) {
+                        response.onCompleted();
+                    }
+                }
+            };
+        }
+
+        @Override
+        public StreamObserver<StreamingOutputCallRequest> halfDuplexCall(
+                StreamObserver<StreamingOutputCallResponse> response) {
+            List<StreamingOutputCallRequest> all = new ArrayList<>();
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(StreamingOutputCallRequest value) {
+                    all.add(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                    for (StreamingOutputCallRequest r : all) {
+                        for (ResponseParameters p : r.getResponseParametersList()) {
+                            response.onNext(StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize()))
+                                    .build());
+                        }
+                    }
+                    response.onCompleted();
+                }
+            };
+        }
+
+        private static RuntimeException status(EchoStatus s) {
+            return Status.fromCodeValue(s.getCode()).withDescription(s.getMessage()).asRuntimeException();
+        }
+    }
+
+    /** Echoes x-grpc-test-echo-initial in the response headers and x-grpc-test-echo-trailing-bin in the trailers. */
+    static final ServerInterceptor ECHO_METADATA = new ServerInterceptor() {
+        @Override
+        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                           ServerCallHandler<Q, R> next) {
+            String initial = headers.get(ECHO_INITIAL);
+            byte[] trailing = headers.get(ECHO_TRAILING);
+            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                @Override
+                public void sendHeaders(Metadata responseHeaders) {
+                    if (initial != null) {
+                        responseHeaders.put(ECHO_INITIAL, initial);
+                    }
+                    super.sendHeaders(responseHeaders);
+                }
+
+                @Override
+                public void close(Status status, Metadata responseTrailers) {
+                    if (trailing != null) {
+                        responseTrailers.put(ECHO_TRAILING, trailing);
+                    }
+                    super.close(status, responseTrailers);
+                }
+            }, headers);
+        }
+    };
+
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class SkeinClientAgainstGrpcJavaServer {
+
+        private Server server;
+        private ActorSystem<Void> client;
+        private ClientChannel channel;
+        private InteropClient interop;
+
+        @BeforeAll
+        void start() throws IOException {
+            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                    .addService(ServerInterceptors.intercept(new GrpcJavaTestService(), ECHO_METADATA))
+                    .build()
+                    .start();
+            client = TestNodes.clientSystem("interop-grpc-client", "pekko.loglevel = WARNING");
+            channel = Targets.open(client, "grpc://127.0.0.1:" + server.getPort());
+            interop = new InteropClient(client, channel, Duration.ofSeconds(20));
+        }
+
+        @AfterAll
+        void stop() {
+            try {
+                if (channel != null) {
+                    channel.closeAsync().toCompletableFuture().orTimeout(15, TimeUnit.SECONDS).join();
+                }
+                TestNodes.terminate(client);
+            } finally {
+                GrpcJava.close(server);
+            }
+        }
+
+        Stream<String> cases() {
+            return InteropClient.CASES.stream();
+        }
+
+        @ParameterizedTest(name = "{0}")
+        @MethodSource("cases")
+        void skeinInteropCasePassesAgainstGrpcJava(String testCase) {
+            InteropClient.Result result = interop.run(testCase);
+            assertTrue(result.passed(), result::toString);
+        }
+    }
+}
