@@ -110,10 +110,16 @@ class InteropCliTest {
     @Test
     @Order(6)
     void callUsesCompiledTestServiceDescriptors() {
-        ChildJvm call = ChildJvm.start("call", "skein://127.0.0.1:" + port, "grpc.testing.TestService/UnaryCall",
-                "{\"responseSize\":3}");
-        assertEquals(0, call.awaitExit(RUN), call::toString);
-        assertEquals(List.of("{\"payload\":{\"body\":\"AAAA\"}}"), call.stdout(), call::toString);
+        for (String scheme : List.of("skein", "grpc")) {
+            ChildJvm call = ChildJvm.start("call", scheme + "://127.0.0.1:" + port, "grpc.testing.TestService/UnaryCall",
+                    "{\"responseSize\":3}");
+            assertEquals(0, call.awaitExit(RUN), call::toString);
+            assertEquals(List.of("{\"payload\":{\"body\":\"AAAA\"}}"), call.stdout(), call::toString);
+        }
+        ChildJvm failing = ChildJvm.start("call", "grpc://127.0.0.1:" + port, "grpc.testing.TestService/UnaryCall",
+                "{\"responseStatus\":{\"code\":9,\"message\":\"no way\"}}");
+        assertEquals(9, failing.awaitExit(RUN), failing::toString);
+        assertTrue(failing.toString().contains("ERROR FAILED_PRECONDITION: no way"), failing::toString);
     }
 
     @Test
@@ -121,7 +127,7 @@ class InteropCliTest {
     void callResolvesAServiceItHasNoClassesForThroughReflection() {
         // The CLI compiles in Echo and TestService only; the reflection service itself is learnt from
         // the server's reflection, then called with dynamic messages.
-        ChildJvm call = ChildJvm.start("call", "skein://127.0.0.1:" + port,
+        ChildJvm call = ChildJvm.start("call", "grpc://127.0.0.1:" + port,
                 "grpc.reflection.v1.ServerReflection/ServerReflectionInfo");
         call.writeStdinAndClose("{\"listServices\":\"\"}\n{\"fileContainingSymbol\":\"no.such.Thing\"}\n");
         assertEquals(0, call.awaitExit(RUN), call::toString);
