@@ -29,6 +29,7 @@ final class GrpcClientPipeline {
                 stream.close();
             }
         });
+        channel.pipeline().addLast("flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
         channel.pipeline().addLast("http2-codec", codec);
         channel.pipeline().addLast("http2-multiplex", multiplex);
         channel.pipeline().addLast("grpc-connection", new GrpcConnectionHandler(connection, onGoAway));

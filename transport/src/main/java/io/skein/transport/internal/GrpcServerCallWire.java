@@ -98,6 +98,15 @@ final class GrpcServerCallWire extends GrpcCallWire {
 
     /** Writes the whole answer of a unary call; takes ownership of {@code payload}. */
     void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload) {
+        if (!channel.eventLoop().inEventLoop()) {
+            // One event-loop task for headers, message and trailers rather than one per write.
+            try {
+                channel.eventLoop().execute(() -> respondUnary(status, headers, trailers, payload));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                payload.release(); // the connection's event loop is gone, and the caller with it
+            }
+            return;
+        }
         if (!status.isOk()) {
             payload.release();
             sendTrailers(status, headers.isEmpty() ? trailers : headers.toBuilder().putAll(trailers).build());

@@ -50,7 +50,9 @@ final class GrpcServerPipeline {
         });
         String base = ctx.name();
         // The multiplexer needs the codec before it when it is added.
-        ctx.pipeline().addAfter(base, "http2-codec", codec);
+        // Answers written by many streams (from actor threads) are flushed together, not one syscall each.
+        ctx.pipeline().addAfter(base, "flush", new io.netty.handler.flush.FlushConsolidationHandler(256, true));
+        ctx.pipeline().addAfter("flush", "http2-codec", codec);
         ctx.pipeline().addAfter("http2-codec", "http2-multiplex", multiplex);
         ctx.pipeline().addAfter("http2-multiplex", "grpc-connection", new GrpcConnectionHandler(connection, () -> { }));
         onOpen.accept(connection);
