@@ -2,6 +2,8 @@ package io.skein.examples;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.skein.examples.bench.BenchCommand;
+import io.skein.examples.bench.LoadGenerator;
 import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoService;
 import io.skein.examples.grpc.testing.TestProto;
@@ -18,8 +20,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The {@code skein} command line: {@code serve}, {@code call}, {@code demo}, and gRPC's interop
- * {@code interop-server} and {@code interop-client}. Run it as
+ * The {@code skein} command line: {@code serve}, {@code call}, {@code demo}, the load generator
+ * {@code bench}, and gRPC's interop {@code interop-server} and {@code interop-client}. Run it as
  * {@code java -jar examples/target/skein.jar COMMAND}.
  */
 public final class Main {
@@ -33,6 +35,7 @@ public final class Main {
             "                                               (services not compiled in are resolved through the",
             "                                               server's gRPC reflection)",
             "  demo                                          start a node and walk through all four call kinds",
+            BenchCommand.USAGE,
             "  interop-server --port N [--host H]            serve grpc.testing.TestService and Echo (gRPC interop)",
             "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
             "                 [--transport grpc|skein]      run gRPC interop test cases; exit 0 only if all passed",
@@ -63,6 +66,7 @@ public final class Main {
                         System.out, System.err);
                 case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
                 case "demo" -> Demo.run(System.out);
+                case "bench" -> bench(Args.parse(rest, BenchCommand.OPTIONS, BenchCommand.FLAGS));
                 case "help", "--help", "-h" -> {
                     System.out.println(USAGE);
                     yield 0;
@@ -124,6 +128,12 @@ public final class Main {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    private static int bench(Args args) {
+        LoadGenerator.Settings settings = BenchCommand.settings(args);
+        Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
+        return BenchCommand.run(settings, config, args.has("json"), System.out, System.err);
     }
 
     private static int call(Args args) {
