@@ -3,7 +3,6 @@ package io.skein.actors.protobuf;
 import static java.util.Objects.requireNonNull;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.Descriptors;
 import com.google.protobuf.DynamicMessage;
 import com.google.protobuf.Message;
@@ -13,7 +12,6 @@ import io.netty.buffer.ByteBufInputStream;
 import io.skein.transport.Marshaller;
 import io.skein.transport.MethodDescriptor;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 
 /**
@@ -63,21 +61,6 @@ public final class DynamicProtobufMarshaller implements Marshaller<Message> {
             throw new IllegalArgumentException("expected a " + type.getFullName() + ", got a "
                     + value.getDescriptorForType().getFullName());
         }
-        int size = value.getSerializedSize();
-        ByteBuf buffer = allocator.buffer(size);
-        try {
-            ByteBuffer target = buffer.nioBuffer(buffer.writerIndex(), size);
-            CodedOutputStream out = CodedOutputStream.newInstance(target);
-            value.writeTo(out);
-            out.checkNoSpaceLeft();
-            buffer.writerIndex(buffer.writerIndex() + size);
-            return buffer;
-        } catch (IOException e) {
-            buffer.release();
-            throw new UncheckedIOException(e);
-        } catch (RuntimeException e) {
-            buffer.release();
-            throw e;
-        }
+        return ProtobufMarshaller.write(value, allocator);
     }
 }

@@ -54,6 +54,11 @@ public final class ProtobufMarshaller<T extends MessageLite> implements Marshall
 
     @Override
     public ByteBuf serialize(T value, ByteBufAllocator allocator) {
+        return write(value, allocator);
+    }
+
+    /** Serializes any message straight into a new buffer of exactly its size; the caller owns it. */
+    static ByteBuf write(MessageLite value, ByteBufAllocator allocator) {
         int size = value.getSerializedSize();
         ByteBuf buffer = allocator.buffer(size);
         try {
