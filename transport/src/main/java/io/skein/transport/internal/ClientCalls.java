@@ -109,9 +109,11 @@ public final class ClientCalls {
                     }
                     int grant = window > 0 ? window : c.settings().streamWindow();
                     NativeCallWire wire = new NativeCallWire(c, id, 0);
-                    inbound.onOpened(wire);
+                    // Queued first, so nothing the stage writes once it knows its wire can overtake it;
+                    // sent by a later event-loop task, so no answer can arrive before onOpened below.
                     c.write(new SkeinFrame.StreamOpen(id, method, kind, metadata,
                             CallOpener.remainingMillis(deadlineNanos), grant));
+                    inbound.onOpened(wire);
                     opened.complete(wire);
                 });
             } catch (java.util.concurrent.RejectedExecutionException e) {

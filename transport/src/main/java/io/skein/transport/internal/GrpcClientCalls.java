@@ -103,12 +103,18 @@ public final class GrpcClientCalls {
                 .thenCompose(connection -> {
                     GrpcClientStreamHandler handler = new GrpcClientStreamHandler(inbound,
                             settings.grpc().maxMessageSize(), settings.streamWindow(), deadlineNanos);
-                    return open(connection, handler).thenApply(stream -> {
-                        CallWire wire = new GrpcClientCallWire(stream, settings, handler);
-                        inbound.onOpened(wire); // on the stream's event loop, before its headers go out
-                        stream.writeAndFlush(new DefaultHttp2HeadersFrame(requestHeaders(connection, name, metadata,
-                                CallOpener.remainingMillis(deadlineNanos)), false));
-                        return wire;
+                    return open(connection, handler).thenCompose(stream -> {
+                        CompletableFuture<CallWire> ready = new CompletableFuture<>();
+                        // On the stream's event loop, in one task: the headers go out before anything the
+                        // stage writes once it knows its wire, and no answer can be read before onOpened.
+                        stream.eventLoop().execute(() -> {
+                            CallWire wire = new GrpcClientCallWire(stream, settings, handler);
+                            stream.writeAndFlush(new DefaultHttp2HeadersFrame(requestHeaders(connection, name,
+                                    metadata, CallOpener.remainingMillis(deadlineNanos)), false));
+                            inbound.onOpened(wire);
+                            ready.complete(wire);
+                        });
+                        return ready;
                     });
                 });
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
