@@ -33,8 +33,19 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
      * @param maxConcurrentStreams HTTP/2 SETTINGS_MAX_CONCURRENT_STREAMS the server announces
      * @param initialWindowSize    HTTP/2 stream flow-control window, opened only as the consumer takes messages
      * @param maxHeaderListSize    largest header block accepted
+     * @param deadlineResetSlack   how close to a call's deadline a RST_STREAM counts as that deadline
+     *                             rather than a cancel (HTTP/2 resets carry no reason)
      */
-    public record Grpc(int maxMessageSize, int maxConcurrentStreams, int initialWindowSize, int maxHeaderListSize) {
+    public record Grpc(int maxMessageSize, int maxConcurrentStreams, int initialWindowSize, int maxHeaderListSize,
+                       Duration deadlineResetSlack) {
+    }
+
+    /** Bytes of a native frame that are not the message: headers and info sections fit in this. */
+    public static final int FRAME_OVERHEAD = 1024;
+
+    /** Largest serialized message the native protocol carries: the frame limit less its overhead. */
+    public int maxMessageSize() {
+        return maxFrameSize - FRAME_OVERHEAD;
     }
 
     public TransportSettings {
@@ -71,7 +82,8 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
                 new Grpc((int) Math.min(Integer.MAX_VALUE, config.getBytes("skein.grpc.max-message-size")),
                         config.getInt("skein.grpc.max-concurrent-streams"),
                         (int) (long) config.getBytes("skein.grpc.initial-window-size"),
-                        (int) (long) config.getBytes("skein.grpc.max-header-list-size")));
+                        (int) (long) config.getBytes("skein.grpc.max-header-list-size"),
+                        config.getDuration("skein.grpc.deadline-reset-slack")));
     }
 
     /** A copy with another stream window. */

@@ -17,7 +17,9 @@ import io.skein.transport.CallContext;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerMethodHandler;
 import java.time.Duration;
+import io.skein.testing.Await;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -104,19 +106,18 @@ class ServiceBinderTest {
         assertEquals("hi a", greet.unary(hello("a"), context()).toCompletableFuture().get(5, TimeUnit.SECONDS).getText());
         actor.tell(new Stop());
         testKit.createTestProbe().expectTerminated(actor, Duration.ofSeconds(5));
-        // The watcher marks the endpoint stopped asynchronously; bounded wait for it.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        StatusException refused = null;
-        while (refused == null && System.nanoTime() < deadline) {
+        // The watcher marks the endpoint stopped asynchronously; poll (bounded) until calls are refused.
+        AtomicReference<StatusException> refused = new AtomicReference<>();
+        Await.until(Duration.ofSeconds(5), () -> {
             try {
                 greet.unary(hello("late"), context());
-                Thread.onSpinWait();
+                return false;
             } catch (StatusException e) {
-                refused = e;
+                refused.set(e);
+                return true;
             }
-        }
-        assertTrue(refused != null, "calls to a stopped service must be refused");
-        assertEquals(StatusCode.UNAVAILABLE, refused.code());
+        }, () -> "calls to a stopped service must be refused");
+        assertEquals(StatusCode.UNAVAILABLE, refused.get().code());
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.skein.examples.echo.EchoService;
 import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.transport.ClientChannel;
+import io.skein.actors.client.Targets;
 import io.skein.transport.SkeinChannel;
 import java.time.Duration;
 import java.util.List;
@@ -18,10 +19,12 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every gRPC interop case, run by {@link InteropClient} over the native {@code skein://} transport
+ * Every gRPC interop case, run by {@link InteropClient} over the native {@code skein://} transport and over
+ * Skein's own {@code grpc://} client,
  * against a real node serving {@link TestServiceActor} (and Echo, as {@code interop-server} does).
  */
 class InteropOverSkeinTest {
@@ -31,7 +34,9 @@ class InteropOverSkeinTest {
     private static SkeinNode server;
     private static ActorSystem<Void> client;
     private static ClientChannel channel;
+    private static ClientChannel grpcChannel;
     private static InteropClient interop;
+    private static InteropClient interopOverGrpc;
 
     @BeforeAll
     static void start() {
@@ -43,14 +48,20 @@ class InteropOverSkeinTest {
         client = TestNodes.clientSystem("interop-client", "pekko.loglevel = WARNING");
         channel = SkeinChannel.create(client, server.address());
         interop = new InteropClient(client, channel, BOUND);
+        // The same cases through Skein's own gRPC client, against the same node's gRPC side: the interop
+        // pieces are transport-neutral (grpc-java peers are in GrpcJavaInteropTest).
+        grpcChannel = Targets.open(client, "grpc://127.0.0.1:" + server.address().getPort());
+        interopOverGrpc = new InteropClient(client, grpcChannel, BOUND);
     }
 
     @AfterAll
     static void stop() {
         try {
-            if (channel != null) {
-                channel.closeAsync().toCompletableFuture().orTimeout(BOUND.toMillis(),
-                        java.util.concurrent.TimeUnit.MILLISECONDS).join();
+            for (ClientChannel c : new ClientChannel[] {channel, grpcChannel}) {
+                if (c != null) {
+                    c.closeAsync().toCompletableFuture().orTimeout(BOUND.toMillis(),
+                            java.util.concurrent.TimeUnit.MILLISECONDS).join();
+                }
             }
         } finally {
             try {
@@ -61,14 +72,18 @@ class InteropOverSkeinTest {
         }
     }
 
-    static Stream<String> cases() {
-        return InteropClient.CASES.stream();
+    /** Every case over each transport, or only those named in {@code -Dinterop.cases=a,b} (to bisect). */
+    static Stream<Arguments> cases() {
+        String only = System.getProperty("interop.cases", "");
+        return Stream.of("skein", "grpc").flatMap(transport -> InteropClient.CASES.stream()
+                .filter(c -> only.isEmpty() || List.of(only.split(",")).contains(c))
+                .map(c -> Arguments.of(transport, c)));
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}: {1}")
     @MethodSource("cases")
-    void interopCasePasses(String testCase) {
-        InteropClient.Result result = interop.run(testCase);
+    void interopCasePasses(String transport, String testCase) {
+        InteropClient.Result result = (transport.equals("grpc") ? interopOverGrpc : interop).run(testCase);
         assertTrue(result.passed(), result::toString);
         assertEquals(testCase, result.testCase());
     }

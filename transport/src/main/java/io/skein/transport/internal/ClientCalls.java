@@ -41,7 +41,7 @@ public final class ClientCalls {
             call.fail(Status.of(StatusCode.INTERNAL, "cannot serialize request of " + method.fullName() + ": " + e));
             return call;
         }
-        if (payload.readableBytes() > resources.settings().maxFrameSize() - 1024) {
+        if (payload.readableBytes() > resources.settings().maxMessageSize()) {
             int size = payload.readableBytes();
             payload.release();
             call.fail(Status.of(StatusCode.RESOURCE_EXHAUSTED, "request of " + size

@@ -72,7 +72,7 @@ public final class GrpcClientCalls {
                 }
             }
             long budget = remaining;
-            GrpcClientStreamHandler handler = new GrpcClientStreamHandler(call, resources.settings().grpc().maxMessageSize(),
+            GrpcClientStreamHandler handler = new GrpcClientStreamHandler(call, resources.settings().grpc(),
                     Integer.MAX_VALUE, timeoutMillis > 0 ? startNanos + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0);
             open(connection, handler).whenComplete((stream, openErr) -> {
                 if (openErr != null) {
@@ -102,7 +102,7 @@ public final class GrpcClientCalls {
         CallOpener opener = (name, kind, metadata, deadlineNanos, window, inbound) -> pool.connection()
                 .thenCompose(connection -> {
                     GrpcClientStreamHandler handler = new GrpcClientStreamHandler(inbound,
-                            settings.grpc().maxMessageSize(), settings.streamWindow(), deadlineNanos);
+                            settings.grpc(), settings.streamWindow(), deadlineNanos);
                     return open(connection, handler).thenCompose(stream -> {
                         CompletableFuture<CallWire> ready = new CompletableFuture<>();
                         // On the stream's event loop, in one task: the headers go out before anything the

@@ -19,6 +19,7 @@ import io.skein.protocols.grpc.GrpcHeaders;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
 import io.skein.protocols.grpc.GrpcMetadata;
 import io.skein.protocols.grpc.GrpcStatusCodec;
+import io.skein.transport.TransportSettings;
 
 /**
  * The client side of one gRPC call's HTTP/2 stream (a child channel): turns response headers, DATA
@@ -28,12 +29,11 @@ import io.skein.protocols.grpc.GrpcStatusCodec;
  */
 final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
 
-    // How close to the call's deadline a server's RST_STREAM(CANCEL) counts as the deadline (timer skew).
-    private static final long DEADLINE_SLACK_NANOS = 20_000_000L;
-
     private final WireStream target;
     private final int maxMessageSize;
     private final long deadlineNanos;
+    // How close to the deadline a server's RST_STREAM(CANCEL) counts as the deadline (skein.grpc.deadline-reset-slack).
+    private final long deadlineSlackNanos;
     private GrpcMessageDeframer deframer;
     private boolean headersSeen;
     private boolean ended;
@@ -45,11 +45,12 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
      * @param initialDemand messages wanted before any grant (Integer.MAX_VALUE: read freely)
      * @param deadlineNanos the call's deadline as a {@link System#nanoTime()} value, 0 for none
      */
-    GrpcClientStreamHandler(WireStream target, int maxMessageSize, int initialDemand, long deadlineNanos) {
+    GrpcClientStreamHandler(WireStream target, TransportSettings.Grpc grpc, int initialDemand, long deadlineNanos) {
         this.target = target;
-        this.maxMessageSize = maxMessageSize;
+        this.maxMessageSize = grpc.maxMessageSize();
         this.requested = initialDemand;
         this.deadlineNanos = deadlineNanos;
+        this.deadlineSlackNanos = grpc.deadlineResetSlack().toNanos();
     }
 
     @Override
@@ -112,7 +113,7 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
     private SkeinFrame.StreamReset resetFrame(long errorCode) {
         String reason = "stream reset by server (" + Http2Error.valueOf(errorCode) + ")";
         if (errorCode == Http2Error.CANCEL.code() && deadlineNanos != 0
-                && System.nanoTime() - deadlineNanos >= -DEADLINE_SLACK_NANOS) {
+                && System.nanoTime() - deadlineNanos >= -deadlineSlackNanos) {
             return new SkeinFrame.StreamReset(0, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded; " + reason);
         }
         return new SkeinFrame.StreamReset(0, statusOfReset(errorCode), reason);

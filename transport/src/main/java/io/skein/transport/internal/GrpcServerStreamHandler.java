@@ -37,8 +37,6 @@ import org.slf4j.LoggerFactory;
 final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(GrpcServerStreamHandler.class);
-    // How close to its deadline a reset counts as the client's deadline firing (network latency).
-    private static final long DEADLINE_SLACK_MILLIS = 20;
 
     private final Connection connection;
     private final MethodRegistry registry;
@@ -270,10 +268,11 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // RST_STREAM carries no reason. A client resets when it cancels, and also when its deadline
-        // passes; the deadline travelled in grpc-timeout, so a reset at (or within a few ms of) that
-        // deadline is the deadline, anything earlier a cancel. Never the other way round.
+        // passes; the deadline travelled in grpc-timeout, so a reset at (or within
+        // skein.grpc.deadline-reset-slack of) that deadline is the deadline, anything earlier a cancel.
+        long slack = resources.settings().grpc().deadlineResetSlack().toNanos();
         boolean atDeadline = context != null && context.timeRemaining()
-                .map(left -> left.toMillis() <= DEADLINE_SLACK_MILLIS).orElse(false);
+                .map(left -> left.toNanos() <= slack).orElse(false);
         SkeinFrame.StreamReset cancel = atDeadline
                 ? new SkeinFrame.StreamReset(streamId, StatusCode.DEADLINE_EXCEEDED, "client deadline exceeded")
                 : new SkeinFrame.StreamReset(streamId, StatusCode.CANCELLED,

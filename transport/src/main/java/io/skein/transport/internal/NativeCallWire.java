@@ -41,7 +41,7 @@ final class NativeCallWire implements CallWire {
 
     @Override
     public int maxMessageSize() {
-        return connection.settings().maxFrameSize() - 1024;
+        return connection.settings().maxMessageSize();
     }
 
     @Override

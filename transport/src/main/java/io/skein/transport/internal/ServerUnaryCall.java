@@ -38,7 +38,7 @@ final class ServerUnaryCall<Resp> implements WireStream {
 
     /** A unary call on a native connection: the answer is one UnaryResponse frame. */
     ServerUnaryCall(Connection connection, int streamId, String method, CallContext context, Marshaller<Resp> responses) {
-        this(connection, streamId, method, context, responses, connection.settings().maxFrameSize() - 1024,
+        this(connection, streamId, method, context, responses, connection.settings().maxMessageSize(),
                 (status, headers, trailers, payload) -> connection.write(new SkeinFrame.UnaryResponse(streamId,
                         method, status, trailers.isEmpty() ? headers : headers.toBuilder().putAll(trailers).build(),
                         payload)));
