@@ -298,7 +298,10 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 grant(1);
                 return;
             }
-            if ((wire.countsCredits() && receivedTotal > grantedTotal) || buffer.size() >= window) {
+            // Only a credit-counting peer can overrun its grant. Over HTTP/2 the buffer is bounded by the
+            // stream window instead (the channel is read only while messages are wanted), and one read may
+            // carry several messages, so a full buffer there is not the peer's fault.
+            if (wire.countsCredits() && (receivedTotal > grantedTotal || buffer.size() >= window)) {
                 Status violation = Status.of(StatusCode.RESOURCE_EXHAUSTED,
                         "peer sent more messages than the " + window + " credits it was granted");
                 if (server) {
