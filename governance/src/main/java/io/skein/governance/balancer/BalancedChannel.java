@@ -1,0 +1,263 @@
+package io.skein.governance.balancer;
+
+import static java.util.Objects.requireNonNull;
+
+import io.skein.actors.client.Targets;
+import io.skein.governance.discovery.Instance;
+import io.skein.governance.discovery.InstanceSource;
+import io.skein.governance.internal.Futures;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.transport.CallOptions;
+import io.skein.transport.ClientChannel;
+import io.skein.transport.MethodDescriptor;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import org.apache.pekko.Done;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A channel over the live instances of one service: each call (or stream) goes to the instance the
+ * current {@link Picker} chooses, over a channel per instance that is opened on first use and kept
+ * while the instance stays. The picker is rebuilt when the {@link InstanceSource} publishes a new
+ * snapshot, never per call.
+ *
+ * <p>An instance that leaves the list stops receiving new calls at once; its channel is closed only
+ * after {@code retireAfter}, so calls it is still serving (a node draining on shutdown) finish.
+ * With no eligible instance a call fails {@code UNAVAILABLE} at once.
+ */
+public final class BalancedChannel implements ClientChannel {
+
+    private static final Logger log = LoggerFactory.getLogger(BalancedChannel.class);
+
+    private final ActorSystem<?> system;
+    private final String service;
+    private final LoadBalancer balancer;
+    private final Function<Instance, ClientChannel> opener;
+    private final Predicate<Instance> eligibility;
+    private final Duration retireAfter;
+    private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
+    private final AutoCloseable subscription;
+    private volatile Snapshot snapshot = new Snapshot(List.of(), null);
+    private volatile boolean closed;
+
+    private BalancedChannel(Builder b) {
+        this.system = b.system;
+        this.service = b.source.service();
+        this.balancer = b.balancer;
+        this.eligibility = b.eligibility;
+        this.retireAfter = b.retireAfter;
+        Function<Instance, ClientChannel> open = b.opener != null ? b.opener
+                : instance -> Targets.open(system, instance.target(b.protocol));
+        InstanceMiddleware perInstance = b.perInstance;
+        this.opener = instance -> perInstance.wrap(instance, open.apply(instance));
+        this.subscription = b.source.subscribe(this::onInstances);
+    }
+
+    /** A builder over {@code source}'s instances. */
+    public static Builder builder(ActorSystem<?> system, InstanceSource source) {
+        return new Builder(system, source);
+    }
+
+    /** The instances calls are currently spread over. */
+    public List<Instance> instances() {
+        return snapshot.instances;
+    }
+
+    /** Calls in flight on {@code instance} through this channel. */
+    public int outstanding(Instance instance) {
+        Endpoint e = endpoints.get(instance.nodeId());
+        return e == null ? 0 : e.outstanding.get();
+    }
+
+    private synchronized void onInstances(List<Instance> instances) {
+        if (closed) {
+            return;
+        }
+        Snapshot previous = snapshot;
+        snapshot = new Snapshot(List.copyOf(instances), instances.isEmpty() ? null : balancer.picker(instances));
+        Set<String> present = new HashSet<>();
+        instances.forEach(i -> present.add(i.nodeId()));
+        for (Instance gone : previous.instances) {
+            if (!present.contains(gone.nodeId())) {
+                scheduleRetire(gone);
+            }
+        }
+        log.debug("{}: {} instance(s) {}", service, instances.size(), instances);
+    }
+
+    private void scheduleRetire(Instance gone) {
+        Endpoint endpoint = endpoints.get(gone.nodeId());
+        if (endpoint == null) {
+            return;
+        }
+        system.scheduler().scheduleOnce(retireAfter, () -> {
+            boolean back = snapshot.instances.stream().anyMatch(i -> i.nodeId().equals(gone.nodeId()));
+            if (!back && endpoints.remove(gone.nodeId(), endpoint)) {
+                endpoint.channel.closeAsync();
+            }
+        }, system.executionContext());
+    }
+
+    private Endpoint pick(MethodDescriptor<?, ?> method, CallOptions options) {
+        Snapshot current = snapshot;
+        if (current.picker == null) {
+            throw Status.of(StatusCode.UNAVAILABLE, "no instance of " + service + " is known").asException();
+        }
+        Set<String> avoid = options.attribute(Routing.AVOID);
+        Instance chosen = null;
+        if (avoid != null && !avoid.isEmpty()) {
+            chosen = current.picker.pick(new PickContext(method, options,
+                    eligibility.and(i -> !avoid.contains(i.nodeId())), this::outstanding));
+        }
+        if (chosen == null) {
+            chosen = current.picker.pick(new PickContext(method, options, eligibility, this::outstanding));
+        }
+        if (chosen == null) {
+            throw Status.of(StatusCode.UNAVAILABLE, "no available instance of " + service + " ("
+                    + current.instances.size() + " known, none eligible)").asException();
+        }
+        Routing.Picked picked = options.attribute(Routing.PICKED);
+        if (picked != null) {
+            picked.set(chosen);
+        }
+        Instance instance = chosen;
+        return endpoints.computeIfAbsent(instance.nodeId(), id -> new Endpoint(opener.apply(instance)));
+    }
+
+    @Override
+    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+        Endpoint endpoint;
+        try {
+            endpoint = pick(method, options);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        endpoint.outstanding.incrementAndGet();
+        return Futures.relay(endpoint.channel.unary(method, request, options),
+                (v, f) -> endpoint.outstanding.decrementAndGet());
+    }
+
+    @Override
+    public <Req, Resp> Flow<Req, Resp, NotUsed> stream(MethodDescriptor<Req, Resp> method, CallOptions options) {
+        Flow<Req, Resp, CompletionStage<NotUsed>> routed = Flow.fromMaterializer(
+                (mat, attributes) -> routeStream(method, options));
+        return routed.mapMaterializedValue(m -> NotUsed.getInstance());
+    }
+
+    private <Req, Resp> Flow<Req, Resp, NotUsed> routeStream(MethodDescriptor<Req, Resp> method, CallOptions options) {
+        Endpoint endpoint;
+        try {
+            endpoint = pick(method, options);
+        } catch (RuntimeException e) {
+            return Flow.fromSinkAndSource(Sink.<Req>ignore(), Source.<Resp>failed(e));
+        }
+        endpoint.outstanding.incrementAndGet();
+        Flow<Req, Resp, NotUsed> call = endpoint.channel.stream(method, options);
+        return call.watchTermination((m, done) -> {
+            done.whenComplete((d, f) -> endpoint.outstanding.decrementAndGet());
+            return m;
+        });
+    }
+
+    @Override
+    public CompletionStage<Done> closeAsync() {
+        synchronized (this) {
+            closed = true;
+        }
+        try {
+            subscription.close();
+        } catch (Exception e) {
+            log.debug("closing the subscription of {} failed", service, e);
+        }
+        List<CompletableFuture<Done>> closing = new ArrayList<>();
+        endpoints.values().forEach(e -> closing.add(e.channel.closeAsync().toCompletableFuture()));
+        endpoints.clear();
+        return CompletableFuture.allOf(closing.toArray(CompletableFuture[]::new)).thenApply(v -> Done.getInstance());
+    }
+
+    private record Snapshot(List<Instance> instances, Picker picker) {
+    }
+
+    private static final class Endpoint {
+        final ClientChannel channel;
+        final AtomicInteger outstanding = new AtomicInteger();
+
+        Endpoint(ClientChannel channel) {
+            this.channel = channel;
+        }
+    }
+
+    /** Builds a {@link BalancedChannel}; every setting has a default. */
+    public static final class Builder {
+        private final ActorSystem<?> system;
+        private final InstanceSource source;
+        private LoadBalancer balancer = new RoundRobinBalancer();
+        private String protocol = "skein";
+        private Function<Instance, ClientChannel> opener;
+        private InstanceMiddleware perInstance = (instance, next) -> next;
+        private Predicate<Instance> eligibility = i -> true;
+        private Duration retireAfter = Duration.ofSeconds(30);
+
+        private Builder(ActorSystem<?> system, InstanceSource source) {
+            this.system = requireNonNull(system, "system");
+            this.source = requireNonNull(source, "source");
+        }
+
+        /** The strategy; default {@link RoundRobinBalancer}. */
+        public Builder balancer(LoadBalancer balancer) {
+            this.balancer = requireNonNull(balancer, "balancer");
+            return this;
+        }
+
+        /** The target scheme used to reach instances ({@code skein} or {@code grpc}); default {@code skein}. */
+        public Builder protocol(String protocol) {
+            this.protocol = requireNonNull(protocol, "protocol");
+            return this;
+        }
+
+        /** How an instance's channel is opened; default {@code Targets.open(system, instance.target(protocol))}. */
+        public Builder opener(Function<Instance, ClientChannel> opener) {
+            this.opener = requireNonNull(opener, "opener");
+            return this;
+        }
+
+        /** A stage applied to each instance's channel (instance breaker); default none. */
+        public Builder perInstance(InstanceMiddleware middleware) {
+            this.perInstance = requireNonNull(middleware, "middleware");
+            return this;
+        }
+
+        /** Which instances may take calls now (an instance breaker's view); default all. */
+        public Builder eligibility(Predicate<Instance> eligibility) {
+            this.eligibility = requireNonNull(eligibility, "eligibility");
+            return this;
+        }
+
+        /** How long a departed instance's channel stays open for its calls in flight; default 30 s. */
+        public Builder retireAfter(Duration retireAfter) {
+            this.retireAfter = requireNonNull(retireAfter, "retireAfter");
+            return this;
+        }
+
+        public BalancedChannel build() {
+            return new BalancedChannel(this);
+        }
+    }
+}
