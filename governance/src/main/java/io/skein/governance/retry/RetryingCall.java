@@ -190,12 +190,12 @@ final class RetryingCall<Req, Resp> {
             launch();
             return;
         }
+        losers.forEach(l -> l.cancel(true)); // before answering, so the caller never sees a loser still running
         if (cause == null) {
             result.complete(value);
         } else {
             result.completeExceptionally(cause);
         }
-        losers.forEach(l -> l.cancel(true));
     }
 
     private void retryAfterBackoff() {

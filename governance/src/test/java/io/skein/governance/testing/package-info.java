@@ -1,0 +1,2 @@
+/** Test helpers for governance. */
+package io.skein.governance.testing;
