@@ -5,7 +5,10 @@
  * its decisions as a snapshot the call path reads without a mailbox round trip.
  *
  * <p>Sub-packages: {@code discovery} (instances of a service and where they come from),
- * {@code balancer} (picking an instance per call), {@code chain} (client middleware).
+ * {@code balancer} (picking an instance per call), {@code breaker} (circuit breakers),
+ * {@code retry} (failure retry, backup requests, retry budget), {@code timeout} (stream receive
+ * timeout), {@code fallback}, {@code config} (client policies from HOCON) and {@code chain} (client
+ * middleware and the governed channel that composes the policies).
  * This module knows nothing of sockets or the cluster; the runtime feeds it instances.
  */
 package io.skein.governance;

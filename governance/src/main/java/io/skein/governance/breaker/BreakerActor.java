@@ -157,6 +157,9 @@ final class BreakerActor {
 
     private void update(BreakerSettings settings) {
         Published p = breaker.published;
+        if (settings.equals(p.settings)) {
+            return; // a reload that did not touch this breaker
+        }
         if (!settings.enabled()) {
             if (p.state != BreakerState.CLOSED) {
                 log.info("circuit breaker '{}' disabled while {}: CLOSED", breaker.name(), p.state);
