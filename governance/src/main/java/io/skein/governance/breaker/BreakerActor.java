@@ -18,6 +18,7 @@ final class BreakerActor {
 
     private static final Logger log = LoggerFactory.getLogger(CircuitBreaker.class);
     private static final Object COOLING = "cooling";
+    private static final Object PROBES = "probes";
 
     sealed interface Command {
     }
@@ -37,6 +38,10 @@ final class BreakerActor {
     }
 
     private record CoolingOver(long generation) implements Command {
+    }
+
+    /** Probes of a half-open period that have not all reported within {@link #overdue}. */
+    private record ProbesOverdue(long generation) implements Command {
     }
 
     private final CircuitBreaker breaker;
@@ -77,12 +82,27 @@ final class BreakerActor {
                     }
                     return Behaviors.same();
                 })
+                .onMessage(ProbesOverdue.class, m -> {
+                    Published p = breaker.published;
+                    if (p.state == BreakerState.HALF_OPEN && p.generation == m.generation()) {
+                        // Probes that never end (no deadline) must not keep the breaker half-open
+                        // forever: hand their permits out again.
+                        p.probes.set(Math.max(0, p.settings.halfOpenSuccesses() - probeSuccesses));
+                        timers.startSingleTimer(PROBES, new ProbesOverdue(p.generation), overdue(p.settings));
+                    }
+                    return Behaviors.same();
+                })
                 .onMessage(Update.class, m -> {
                     update(m.settings());
                     return Behaviors.same();
                 })
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
                 .build();
+    }
+
+    // A probe that has not reported within a cooling time and a statistics window is taken as lost.
+    private static Duration overdue(BreakerSettings s) {
+        return s.cooling().compareTo(s.window()) > 0 ? s.cooling() : s.window();
     }
 
     private void evaluate() {
@@ -115,6 +135,7 @@ final class BreakerActor {
         breaker.published = new Published(BreakerState.OPEN, settings, breaker.published.counter, 0, generation,
                 now, now + cooling.toNanos(), reason);
         breaker.transitions.incrementAndGet();
+        timers.cancel(PROBES);
         timers.startSingleTimer(COOLING, new CoolingOver(generation), cooling);
         log.warn("circuit breaker '{}' OPEN: {} (window: {} ok, {} failed); failing fast for {} ms",
                 breaker.name(), reason, t.successes(), t.failures(), cooling.toMillis());
@@ -126,6 +147,7 @@ final class BreakerActor {
         breaker.published = new Published(BreakerState.HALF_OPEN, p.settings, p.counter,
                 p.settings.halfOpenSuccesses(), generation, p.openedAtNanos, p.openUntilNanos, p.reason);
         breaker.transitions.incrementAndGet();
+        timers.startSingleTimer(PROBES, new ProbesOverdue(generation), overdue(p.settings));
         log.info("circuit breaker '{}' HALF-OPEN after {} ms cooling: letting {} probe(s) through",
                 breaker.name(), p.settings.cooling().toMillis(), p.settings.halfOpenSuccesses());
     }
@@ -149,6 +171,7 @@ final class BreakerActor {
     private void close(BreakerSettings settings, String lastReason) {
         generation++;
         timers.cancel(COOLING);
+        timers.cancel(PROBES);
         breaker.consecutive.set(0);
         breaker.published = new Published(BreakerState.CLOSED, settings,
                 new WindowCounter(settings.window(), settings.buckets()), 0, generation, 0, 0, lastReason);

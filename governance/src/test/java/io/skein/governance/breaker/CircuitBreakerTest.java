@@ -113,4 +113,20 @@ class CircuitBreakerTest {
         assertSame(CircuitBreaker.Permit.PASS, b.acquire());
         b.close();
     }
+
+    @Test
+    void probesThatNeverReportAreHandedOutAgainAfterAWindow() {
+        CircuitBreaker b = CircuitBreaker.create(testKit.system(), "stuck", new BreakerSettings(true, 0, 200, 1, 0,
+                Duration.ofMillis(100), 10, Duration.ofMillis(50), 2, Set.of(StatusCode.UNAVAILABLE)));
+        fail(b, 1);
+        Await.until(LIMIT, () -> b.state() == BreakerState.HALF_OPEN);
+        b.acquire();
+        b.acquire(); // two probes that hang forever
+        assertThrows(StatusException.class, b::acquire);
+        Await.until(LIMIT, b::admits, () -> "permits handed out again");
+        b.record(b.acquire(), StatusCode.OK);
+        b.record(b.acquire(), StatusCode.OK);
+        Await.until(LIMIT, () -> b.state() == BreakerState.CLOSED);
+        b.close();
+    }
 }
