@@ -133,7 +133,7 @@ public final class Main {
     private static int bench(Args args) {
         LoadGenerator.Settings settings = BenchCommand.settings(args);
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
-        return BenchCommand.run(settings, config, args.has("json"), System.out, System.err);
+        return BenchCommand.run(settings, config, args.has("governance"), args.has("json"), System.out, System.err);
     }
 
     private static int call(Args args) {

@@ -13,8 +13,9 @@ import java.util.StringJoiner;
 
 /**
  * {@code bench --target URI [--method Echo/Say|Echo/Chat] [--payload BYTES] [--concurrency N]
- * [--connections N] [--duration S] [--warmup S] [--timeout MS] [--config FILE] [--json]}: runs the
- * {@link LoadGenerator} and prints what it measured, as aligned lines or (with {@code --json}) as one
+ * [--connections N] [--duration S] [--warmup S] [--timeout MS] [--config FILE] [--governance] [--json]}:
+ * runs the {@link LoadGenerator} (through the client governance chain with {@code --governance}, its
+ * policies from {@code --config}) and prints what it measured, as aligned lines or (with {@code --json}) as one
  * JSON object on stdout. Exit code 0 when the run completed (call errors are reported, not fatal),
  * 1 when the target could not be reached at all, 2 for usage errors.
  */
@@ -25,14 +26,17 @@ public final class BenchCommand {
             "duration", "warmup", "timeout", "config");
 
     /** Options that take none. */
-    public static final Set<String> FLAGS = Set.of("json");
+    public static final Set<String> FLAGS = Set.of("json", "governance");
 
     public static final String USAGE = String.join("\n",
             "  bench --target URI [--method Echo/Say|Echo/Chat] [--payload BYTES] [--concurrency N]",
-            "        [--connections N] [--duration S] [--warmup S] [--timeout MS] [--config FILE] [--json]",
+            "        [--connections N] [--duration S] [--warmup S] [--timeout MS] [--config FILE] [--governance]",
+            "        [--json]",
             "                                               closed-loop load on Echo (default Say, 1024 bytes,",
             "                                               100 in flight, 10 s after 5 s warm-up); prints QPS,",
-            "                                               latency percentiles and errors by status");
+            "                                               latency percentiles and errors by status;",
+            "                                               --governance sends the calls through the client",
+            "                                               governance chain configured by --config");
 
     private static final double MAX_SECONDS = 1e6;
 
@@ -69,12 +73,18 @@ public final class BenchCommand {
     /** Runs the load and prints the result; returns the exit code. */
     public static int run(LoadGenerator.Settings settings, Config config, boolean json, PrintStream out,
                           PrintStream err) {
+        return run(settings, config, false, json, out, err);
+    }
+
+    /** As {@link #run(LoadGenerator.Settings, Config, boolean, PrintStream, PrintStream)}, optionally governed. */
+    public static int run(LoadGenerator.Settings settings, Config config, boolean governed, boolean json,
+                          PrintStream out, PrintStream err) {
         if (!json) {
-            err.printf(Locale.ROOT, "bench: %s %s, %d in flight, warm-up %s s, measuring %s s%n", settings.target(),
-                    settings.method().fullName(), settings.concurrency(), seconds(settings.warmup()),
-                    seconds(settings.duration()));
+            err.printf(Locale.ROOT, "bench: %s %s, %d in flight, warm-up %s s, measuring %s s%s%n",
+                    settings.target(), settings.method().fullName(), settings.concurrency(),
+                    seconds(settings.warmup()), seconds(settings.duration()), governed ? ", governance chain on" : "");
         }
-        LoadGenerator.Result result = LoadGenerator.run(config, settings);
+        LoadGenerator.Result result = LoadGenerator.run(config, settings, governed);
         out.print(json ? json(result) + "\n" : text(result));
         out.flush();
         if (result.unreachable()) {

@@ -8,6 +8,9 @@ import com.typesafe.config.ConfigFactory;
 import io.skein.actors.client.BidiStreamingMethod;
 import io.skein.actors.client.ServiceClient;
 import io.skein.actors.client.Targets;
+import io.skein.governance.chain.ClientGovernance;
+import io.skein.governance.discovery.Instance;
+import io.skein.governance.discovery.StaticInstanceSource;
 import io.skein.actors.client.UnaryMethod;
 import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoReply;
@@ -20,7 +23,9 @@ import io.skein.transport.ClientChannel;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -236,6 +241,16 @@ public final class LoadGenerator {
      * @throws IllegalArgumentException if the target is not a usable URI
      */
     public static Result run(Config config, Settings settings) {
+        return run(config, settings, false);
+    }
+
+    /**
+     * As {@link #run(Config, Settings)}; with {@code governed} the calls go through the full client
+     * governance chain built from {@code config} (service breaker, timeout, retry/backup, balancer with
+     * instance breaker; {@code skein.client.services."skein.examples.echo.Echo"} and
+     * {@code skein.client.defaults}) over the one target instance, so the chain's cost can be measured.
+     */
+    public static Result run(Config config, Settings settings, boolean governed) {
         requireNonNull(config, "config");
         requireNonNull(settings, "settings");
         Config clientConfig = config;
@@ -245,7 +260,8 @@ public final class LoadGenerator {
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-bench", clientConfig.resolve());
         try {
-            ClientChannel channel = Targets.open(system, settings.target());
+            ClientChannel channel = governed ? governedChannel(system, settings.target())
+                    : Targets.open(system, settings.target());
             try {
                 return new LoadGenerator(settings).run(system, channel);
             } finally {
@@ -255,6 +271,17 @@ public final class LoadGenerator {
             system.terminate();
             await(system.getWhenTerminated(), STOP);
         }
+    }
+
+    private static ClientChannel governedChannel(ActorSystem<Void> system, String target) {
+        java.net.URI uri = java.net.URI.create(target);
+        String service = echo().getFullName();
+        Instance instance = new Instance(Targets.host(uri) + ":" + Targets.port(uri), Targets.host(uri),
+                Targets.port(uri), Set.of(uri.getScheme()), 1, Map.of());
+        return ClientGovernance.builder(system, service)
+                .instances(StaticInstanceSource.of(service, List.of(instance)))
+                .balancedChannel(b -> b.protocol(uri.getScheme()))
+                .build();
     }
 
     private Result run(ActorSystem<Void> system, ClientChannel channel) {
