@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the JMH benchmarks of benchmarks/target/skein-benchmarks.jar and writes their results as the
 # "JMH" section at the end of docs/benchmarks.md (everything from the "<!-- jmh -->" marker on is
-# replaced; compare.sh keeps that section when it rewrites the rest).
+# replaced up to the "<!-- governance -->" section that governance.sh owns; compare.sh keeps both when
+# it rewrites the rest).
 #
 #   benchmarks/jmh.sh                       # JMH options: -f 1 -wi 2 -i 3 -w 1 -r 1 (brief)
 #   benchmarks/jmh.sh -f 1 -wi 3 -i 5       # any JMH options (and a benchmark regex) instead
@@ -75,6 +76,7 @@ lines.append("")
 
 path = env["OUT_MD"]
 head = ""
+tail = ""
 if os.path.exists(path):
     with open(path) as f:
         old = f.read()
@@ -82,8 +84,11 @@ if os.path.exists(path):
     head = old if i < 0 else old[:i]
     if head and not head.endswith("\n\n"):
         head = head.rstrip("\n") + "\n\n"
+    g = old.find("<!-- governance -->")
+    if g >= 0:  # governance.sh owns the section after the JMH one
+        tail = "\n" + old[g:]
 with open(path, "w") as f:
-    f.write(head + "\n".join(lines))
+    f.write(head + "\n".join(lines) + tail)
 print("\n".join(lines))
 PY
 echo "wrote the JMH section of $OUT_MD" >&2
