@@ -20,6 +20,7 @@ import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
+import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
@@ -41,6 +42,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private final Connection connection;
     private final MethodRegistry registry;
     private final NettyResources resources;
+    private final CallAdmission admission;
     private Http2StreamChannel channel;
     private int streamId;
     private GrpcMessageDeframer deframer;
@@ -58,10 +60,12 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private WireStream target;
     private int requested;
 
-    GrpcServerStreamHandler(Connection connection, MethodRegistry registry, NettyResources resources) {
+    GrpcServerStreamHandler(Connection connection, MethodRegistry registry, NettyResources resources,
+                            CallAdmission admission) {
         this.connection = connection;
         this.registry = registry;
         this.resources = resources;
+        this.admission = admission;
     }
 
     @Override
@@ -108,6 +112,12 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         } else if (connection.isDraining() || connection.isClosed()) {
             refusal = Status.of(StatusCode.UNAVAILABLE, "server is shutting down");
         }
+        CallAdmission.Decision admitted = null;
+        if (refusal == null) {
+            // Admission on the request headers: a refused call's DATA is never read, let alone decoded.
+            admitted = Admissions.admit(admission, method.descriptor().fullName(), connection.channel().remoteAddress());
+            refusal = admitted.refusal();
+        }
         if (refusal != null) {
             done = true;
             writeAndClose(GrpcServerCallWire.trailersOnly(refusal, Metadata.EMPTY));
@@ -117,6 +127,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         timeoutMillis = request.timeoutMillis();
         context = new CallContext(method.descriptor().fullName(), request.metadata(), timeoutMillis,
                 connection.channel().remoteAddress());
+        Admissions.releaseOnEnd(admitted, context);
         deframer = new GrpcMessageDeframer(channel.alloc(), request.encoding(), resources.settings().grpc().maxMessageSize());
         GrpcCompression responseEncoding = request.responseEncoding();
         wire = new GrpcServerCallWire(channel, connection, streamId, resources.settings(), responseEncoding, this::demand);
@@ -331,6 +342,9 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             target.onConnectionClosed(gone);
         } else if (unaryCall != null) {
             unaryCall.onConnectionClosed(gone);
+        } else if (context != null) {
+            // A unary call still waiting for its request: it ends here (and releases its admission).
+            context.terminate(gone);
         }
         release();
         ctx.fireChannelInactive();
