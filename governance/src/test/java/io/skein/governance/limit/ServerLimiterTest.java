@@ -83,17 +83,27 @@ class ServerLimiterTest {
                 LimitSettings.rate(200).withQpsBurst(50)));
         SkeinChannel channel = channel(protocol);
         Await.result(channel.unary(ECHO, "warm-up", CallOptions.DEFAULT), LIMIT); // connect first
+        // Warm the path up (JIT) with a second of the same load, not measured: a cold gRPC path on a busy
+        // 2-core machine stalls long enough for the bucket to overflow unused.
+        List<CompletableFuture<String>> warmUp = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            warmUp.add(channel.unary(ECHO, "w", CallOptions.DEFAULT).toCompletableFuture().exceptionally(t -> null));
+        }
+        CompletableFuture.allOf(warmUp.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
+        long servedBefore = server.served.get();
+        long parsedBefore = server.parsed.get();
+        long refusedBefore = server.limiter.stats().server().refusedRate();
         AtomicLong ok = new AtomicLong();
         AtomicLong refused = new AtomicLong();
         AtomicLong other = new AtomicLong();
         List<CompletableFuture<String>> calls = java.util.Collections.synchronizedList(new ArrayList<>());
-        // Open loop at 500 calls/s (2.5x the limit) for 5 s.
+        // Open loop at 400 calls/s (2x the limit) for 5 s.
         ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
         AtomicLong issued = new AtomicLong();
         long admittedBefore = server.limiter.stats().server().admitted();
         server.resetClock();
         ScheduledFuture<?> load = pacer.scheduleAtFixedRate(() -> {
-            if (issued.incrementAndGet() > 2_500) {
+            if (issued.incrementAndGet() > 2_000) {
                 return;
             }
             // The counted stage is the one waited for below, so every count is in when the wait ends.
@@ -102,13 +112,13 @@ class ServerLimiterTest {
                     ok.incrementAndGet();
                 } else if (codeOf(e) == StatusCode.RESOURCE_EXHAUSTED) {
                     refused.incrementAndGet();
-                } else {
-                    other.incrementAndGet();
+                } else if (other.incrementAndGet() <= 3) {
+                    org.slf4j.LoggerFactory.getLogger(ServerLimiterTest.class).warn("unexpected failure", e);
                 }
             }));
-        }, 0, 2, TimeUnit.MILLISECONDS);
+        }, 0, 2_500, TimeUnit.MICROSECONDS);
         try {
-            Await.until(Duration.ofSeconds(30), () -> issued.get() > 2_500, () -> "load did not finish");
+            Await.until(Duration.ofSeconds(30), () -> issued.get() > 2_000, () -> "load did not finish");
         } finally {
             load.cancel(false);
             pacer.shutdown();
@@ -124,18 +134,20 @@ class ServerLimiterTest {
         assertTrue(seconds > 4.5, "load spread over " + seconds + " s only");
         LimiterStats stats = server.limiter.stats().server();
         long admitted = stats.admitted() - admittedBefore;
+        long served = server.served.get() - servedBefore;
+        long refusedOnServer = stats.refusedRate() - refusedBefore;
         String report = protocol + ": " + seconds + " s, client ok " + ok + " refused " + refused + " other " + other
-                + ", server admitted " + admitted + " refused " + stats.refusedRate() + " served " + server.served;
+                + ", server admitted " + admitted + " refused " + refusedOnServer + " served " + served;
         assertEquals(0, other.get(), report);
-        assertEquals(2_500, ok.get() + refused.get(), report);
+        assertEquals(2_000, ok.get() + refused.get(), report);
         assertEquals(expected, ok.get(), expected * 0.1, report);
         assertEquals(ok.get(), admitted, report);
-        assertEquals(refused.get(), stats.refusedRate(), report);
-        assertEquals(ok.get() + 1, server.served.get(), report); // + the warm-up call
-        assertTrue(refused.get() > 1_000, report);
+        assertEquals(refused.get(), refusedOnServer, report);
+        assertEquals(ok.get(), served, report);
+        assertTrue(refused.get() > 600, report);
         org.slf4j.LoggerFactory.getLogger(ServerLimiterTest.class).info("QPS limit: {}", report);
         // Refused calls were never decoded.
-        assertEquals(server.served.get(), server.parsed.get(), report);
+        assertEquals(served, server.parsed.get() - parsedBefore, report);
     }
 
     @ParameterizedTest
