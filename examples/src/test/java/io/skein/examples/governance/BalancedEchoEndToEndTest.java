@@ -84,7 +84,7 @@ class BalancedEchoEndToEndTest {
 
     @Test
     void weightedRoundRobinIsTheDefaultAndServesExactShares() {
-        StaticInstanceSource source = StaticInstanceSource.of("echo.Echo", instances());
+        StaticInstanceSource source = StaticInstanceSource.of("skein.examples.echo.Echo", instances());
         BalancedChannel channel = BalancedChannel.builder(client, source).build();
         try {
             UnaryMethod<EchoRequest, EchoReply> say = say(channel);
@@ -101,7 +101,7 @@ class BalancedEchoEndToEndTest {
 
     @Test
     void consistentHashKeepsEachKeyOnOneNodeAndMovesOnlyTheLeaversKeys() {
-        StaticInstanceSource source = StaticInstanceSource.of("echo.Echo", instances());
+        StaticInstanceSource source = StaticInstanceSource.of("skein.examples.echo.Echo", instances());
         BalancedChannel channel = channel(source, LoadBalancers.create("consistent-hash",
                 com.typesafe.config.ConfigFactory.parseString("key = user")), i -> true);
         try {
@@ -136,7 +136,7 @@ class BalancedEchoEndToEndTest {
 
     @Test
     void powerOfTwoChoicesAvoidsTheNodeWithCallsInFlight() {
-        StaticInstanceSource source = StaticInstanceSource.of("echo.Echo",
+        StaticInstanceSource source = StaticInstanceSource.of("skein.examples.echo.Echo",
                 instances().stream().map(i -> i.withWeight(1)).toList());
         String busy = nodes.get(0).nodeId();
         boolean[] onlyBusy = {true};
@@ -169,7 +169,7 @@ class BalancedEchoEndToEndTest {
 
     @Test
     void weightedRandomReachesEveryNodeByWeight() {
-        StaticInstanceSource source = StaticInstanceSource.of("echo.Echo", instances());
+        StaticInstanceSource source = StaticInstanceSource.of("skein.examples.echo.Echo", instances());
         BalancedChannel channel = channel(source, LoadBalancers.create("weighted-random",
                 com.typesafe.config.ConfigFactory.empty()), i -> true);
         try {
