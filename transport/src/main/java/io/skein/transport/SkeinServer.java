@@ -15,6 +15,7 @@ import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.ServerActor;
 import io.skein.transport.internal.ServerChannels;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -70,9 +71,21 @@ public final class SkeinServer {
      */
     public static CompletionStage<SkeinServer> start(ActorSystem<?> system, InetSocketAddress address,
                                                      MethodRegistry registry) {
+        return start(system, address, registry, ServerOptions.DEFAULT);
+    }
+
+    /**
+     * Like {@link #start(ActorSystem, InetSocketAddress, MethodRegistry)}, with {@code options}: the
+     * {@linkplain ServerOptions#admission() admission} is asked for every accepted connection and, before
+     * the request is decoded, for every call (server limits).
+     */
+    public static CompletionStage<SkeinServer> start(ActorSystem<?> system, InetSocketAddress address,
+                                                     MethodRegistry registry, ServerOptions options) {
         requireNonNull(system, "system");
         requireNonNull(address, "address");
         requireNonNull(registry, "registry");
+        requireNonNull(options, "options");
+        CallAdmission admission = options.admission();
         NettyResources resources = NettyResources.get(system);
         TransportSettings settings = resources.settings();
         ActorRef<ServerActor.Command> actor = system.systemActorOf(ServerActor.create(),
@@ -90,8 +103,16 @@ public final class SkeinServer {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
+                        SocketAddress peer = ch.remoteAddress();
+                        if (!admission.acceptConnection(peer)) {
+                            // Refused before any handler is installed: nothing is read, nothing to drain.
+                            log.debug("connection from {} refused by {}", peer, admission);
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> admission.connectionClosed(peer));
                         accepted.add(ch);
-                        ServerChannels.initAccepted(ch, registry, resources, shuttingDown::get,
+                        ServerChannels.initAccepted(ch, registry, resources, shuttingDown::get, admission,
                                 connection -> actor.tell(new ServerActor.ConnectionOpened(connection)));
                     }
                 });

@@ -208,7 +208,7 @@ public final class BalancedChannel implements ClientChannel {
     public static final class Builder {
         private final ActorSystem<?> system;
         private final InstanceSource source;
-        private LoadBalancer balancer = new RoundRobinBalancer();
+        private LoadBalancer balancer = new WeightedRoundRobinBalancer();
         private String protocol = "skein";
         private Function<Instance, ClientChannel> opener;
         private InstanceMiddleware perInstance = (instance, next) -> next;
@@ -220,7 +220,7 @@ public final class BalancedChannel implements ClientChannel {
             this.source = requireNonNull(source, "source");
         }
 
-        /** The strategy; default {@link RoundRobinBalancer}. */
+        /** The strategy; default {@link WeightedRoundRobinBalancer} (plain round robin when all weights are equal). */
         public Builder balancer(LoadBalancer balancer) {
             this.balancer = requireNonNull(balancer, "balancer");
             return this;

@@ -3,6 +3,8 @@ package io.skein.governance.balancer;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigUtil;
 import java.util.Map;
 import java.util.function.Function;
 
@@ -12,8 +14,18 @@ import java.util.function.Function;
  */
 public final class LoadBalancers {
 
+    /** The default strategy's name. */
+    public static final String DEFAULT = "weighted-round-robin";
+
     private static final Map<String, Function<Config, LoadBalancer>> BY_NAME = Map.of(
-            "round-robin", config -> new RoundRobinBalancer());
+            "round-robin", config -> new RoundRobinBalancer(),
+            "weighted-round-robin", config -> new WeightedRoundRobinBalancer(),
+            "weighted-random", config -> new WeightedRandomBalancer(),
+            "p2c", config -> new PowerOfTwoChoicesBalancer(),
+            "consistent-hash", config -> new ConsistentHashBalancer(
+                    config.hasPath("key") ? config.getString("key") : ConsistentHashBalancer.DEFAULT_KEY,
+                    config.hasPath("virtual-nodes") ? config.getInt("virtual-nodes")
+                            : ConsistentHashBalancer.DEFAULT_VIRTUAL_NODES));
 
     private LoadBalancers() {
     }
@@ -30,5 +42,24 @@ public final class LoadBalancers {
             throw new IllegalArgumentException("unknown load balancer '" + name + "'; known: " + BY_NAME.keySet());
         }
         return factory.apply(settings);
+    }
+
+    /**
+     * The balancer a client block names: {@code load-balancer} (default {@value #DEFAULT}) configured
+     * from the block under that name, e.g. {@code skein.client.defaults} with
+     * {@code load-balancer = consistent-hash} and {@code consistent-hash { key, virtual-nodes }}.
+     */
+    public static LoadBalancer fromConfig(Config block) {
+        requireNonNull(block, "block");
+        String name = block.hasPath("load-balancer") ? block.getString("load-balancer") : DEFAULT;
+        Config settings = block.hasPath(ConfigUtil.joinPath(name)) && block.getValue(ConfigUtil.joinPath(name))
+                .valueType() == com.typesafe.config.ConfigValueType.OBJECT
+                ? block.getConfig(ConfigUtil.joinPath(name)) : ConfigFactory.empty();
+        return create(name, settings);
+    }
+
+    /** The names {@link #create} knows. */
+    public static java.util.Set<String> names() {
+        return BY_NAME.keySet();
     }
 }

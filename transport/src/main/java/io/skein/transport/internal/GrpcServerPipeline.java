@@ -10,6 +10,7 @@ import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.buffer.Unpooled;
+import io.skein.transport.CallAdmission;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.TransportSettings;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +28,7 @@ final class GrpcServerPipeline {
 
     /** Installs the HTTP/2 handlers after the detector at {@code ctx}. */
     static void install(ChannelHandlerContext ctx, MethodRegistry registry, NettyResources resources,
-                        Consumer<Connection> onOpen) {
+                        CallAdmission admission, Consumer<Connection> onOpen) {
         TransportSettings.Grpc grpc = resources.settings().grpc();
         Connection connection = new Connection(ctx.channel(), resources.settings(),
                 resources.settings().maxConcurrentCallsPerConnection());
@@ -45,7 +46,7 @@ final class GrpcServerPipeline {
             protected void initChannel(Http2StreamChannel stream) {
                 // Reads only as the call's consumer demands: HTTP/2 windows open with demand.
                 stream.config().setAutoRead(false);
-                stream.pipeline().addLast(new GrpcServerStreamHandler(connection, registry, resources));
+                stream.pipeline().addLast(new GrpcServerStreamHandler(connection, registry, resources, admission));
             }
         });
         String base = ctx.name();

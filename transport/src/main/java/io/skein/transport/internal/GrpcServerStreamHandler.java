@@ -20,6 +20,7 @@ import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
+import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
@@ -41,6 +42,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private final Connection connection;
     private final MethodRegistry registry;
     private final NettyResources resources;
+    private final CallAdmission admission;
     private Http2StreamChannel channel;
     private int streamId;
     private GrpcMessageDeframer deframer;
@@ -48,6 +50,8 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private CallKind kind;
     private boolean inputEnded;
     private boolean done;
+    // Bytes of a refused request still to read and discard before the stream is reset; -1 when not draining.
+    private long drainBudget = -1;
     // Unary
     private ServerMethod<?, ?> unaryMethod;
     private ByteBuf unaryRequest;
@@ -58,10 +62,12 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private WireStream target;
     private int requested;
 
-    GrpcServerStreamHandler(Connection connection, MethodRegistry registry, NettyResources resources) {
+    GrpcServerStreamHandler(Connection connection, MethodRegistry registry, NettyResources resources,
+                            CallAdmission admission) {
         this.connection = connection;
         this.registry = registry;
         this.resources = resources;
+        this.admission = admission;
     }
 
     @Override
@@ -78,10 +84,16 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             if (msg instanceof Http2HeadersFrame headers) {
                 if (kind == null && !done) {
                     onRequestHeaders(headers);
+                } else if (headers.isEndStream() && drainBudget >= 0) {
+                    drain(0, true);
                 } else if (headers.isEndStream()) {
                     onInputEnd(); // request trailers
                 }
             } else if (msg instanceof Http2DataFrame data) {
+                if (drainBudget >= 0) {
+                    drain(data.content().readableBytes(), data.isEndStream());
+                    return;
+                }
                 onData(data);
             } else if (msg instanceof Http2ResetFrame reset) {
                 onReset(reset);
@@ -108,6 +120,15 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         } else if (connection.isDraining() || connection.isClosed()) {
             refusal = Status.of(StatusCode.UNAVAILABLE, "server is shutting down");
         }
+        CallAdmission.Decision admitted = null;
+        if (refusal == null) {
+            // Admission on the request headers: a refused call's messages are never decoded.
+            admitted = Admissions.admit(admission, method.descriptor().fullName(), connection.channel().remoteAddress());
+            if (!admitted.isAdmitted()) {
+                refuseAndDrain(admitted.refusal(), frame.isEndStream());
+                return;
+            }
+        }
         if (refusal != null) {
             done = true;
             writeAndClose(GrpcServerCallWire.trailersOnly(refusal, Metadata.EMPTY));
@@ -117,6 +138,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         timeoutMillis = request.timeoutMillis();
         context = new CallContext(method.descriptor().fullName(), request.metadata(), timeoutMillis,
                 connection.channel().remoteAddress());
+        Admissions.releaseOnEnd(admitted, context);
         deframer = new GrpcMessageDeframer(channel.alloc(), request.encoding(), resources.settings().grpc().maxMessageSize());
         GrpcCompression responseEncoding = request.responseEncoding();
         wire = new GrpcServerCallWire(channel, connection, streamId, resources.settings(), responseEncoding, this::demand);
@@ -129,6 +151,40 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             onInputEnd();
         } else {
             requestRead();
+        }
+    }
+
+    /**
+     * Answers a refused call (over a server limit) with trailers only and lets the client finish its
+     * request, reading and discarding it, instead of resetting the stream at once. Refusals under load
+     * are frequent, and Skein's own gRPC client sometimes lost the trailers when RST_STREAM(NO_ERROR)
+     * followed them immediately (it saw the stream close first and reported UNAVAILABLE); a client
+     * that keeps sending past one maximum message is reset after all.
+     */
+    private void refuseAndDrain(Status refusal, boolean requestEnded) {
+        done = true;
+        if (requestEnded) {
+            inputEnded = true;
+            writeAndClose(GrpcServerCallWire.trailersOnly(refusal, Metadata.EMPTY));
+            return;
+        }
+        drainBudget = resources.settings().grpc().maxMessageSize() + 5L;
+        channel.writeAndFlush(GrpcServerCallWire.trailersOnly(refusal, Metadata.EMPTY));
+        channel.read();
+    }
+
+    /** Discards {@code bytes} of a refused request; at its end the stream is over on both sides. */
+    private void drain(int bytes, boolean endOfRequest) {
+        drainBudget -= bytes;
+        if (endOfRequest) {
+            drainBudget = -1;
+            inputEnded = true;
+            if (channel.isActive()) {
+                channel.read(); // the stream closes on both sides now; let the channel see it
+            }
+        } else if (drainBudget < 0) {
+            drainBudget = -1;
+            responseEnded(); // too much: reset the stream (NO_ERROR) and close it
         }
     }
 
@@ -298,7 +354,9 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void requestRead() {
-        if (inputEnded) {
+        if (drainBudget >= 0) {
+            channel.read();
+        } else if (inputEnded) {
             if (!channel.isActive()) {
                 return;
             }
@@ -331,6 +389,9 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             target.onConnectionClosed(gone);
         } else if (unaryCall != null) {
             unaryCall.onConnectionClosed(gone);
+        } else if (context != null) {
+            // A unary call still waiting for its request: it ends here (and releases its admission).
+            context.terminate(gone);
         }
         release();
         ctx.fireChannelInactive();

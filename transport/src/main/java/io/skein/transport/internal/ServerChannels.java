@@ -1,6 +1,7 @@
 package io.skein.transport.internal;
 
 import io.netty.channel.Channel;
+import io.skein.transport.CallAdmission;
 import io.skein.transport.MethodRegistry;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -24,6 +25,16 @@ public final class ServerChannels {
      */
     public static void initAccepted(Channel channel, MethodRegistry registry, NettyResources resources,
                                     BooleanSupplier shuttingDown, Consumer<Connection> onOpen) {
+        initAccepted(channel, registry, resources, shuttingDown, CallAdmission.unlimited(), onOpen);
+    }
+
+    /**
+     * Like {@link #initAccepted(Channel, MethodRegistry, NettyResources, BooleanSupplier, Consumer)};
+     * every call is offered to {@code admission} before its request is decoded.
+     */
+    public static void initAccepted(Channel channel, MethodRegistry registry, NettyResources resources,
+                                    BooleanSupplier shuttingDown, CallAdmission admission,
+                                    Consumer<Connection> onOpen) {
         // Fix (tests: ConnectionLifecycleTest): a connection accepted before shutdown but silent until
         // after it began was never drained, so it served calls after SkeinServer.shutdown completed.
         Consumer<Connection> opened = connection -> {
@@ -35,8 +46,8 @@ public final class ServerChannels {
         };
         channel.pipeline().addLast("detector", new ProtocolDetector(ctx -> {
             NativePipeline.addCodec(ctx.pipeline(), ctx.name(), resources.settings());
-            ctx.pipeline().addLast("skein-server", new ServerConnectionHandler(registry, resources, opened));
-        }, ctx -> GrpcServerPipeline.install(ctx, registry, resources, opened),
+            ctx.pipeline().addLast("skein-server", new ServerConnectionHandler(registry, resources, admission, opened));
+        }, ctx -> GrpcServerPipeline.install(ctx, registry, resources, admission, opened),
                 resources.settings().handshakeTimeout().toMillis()));
     }
 

@@ -8,6 +8,7 @@ import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
+import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
@@ -28,13 +29,16 @@ final class ServerConnectionHandler extends ConnectionHandler {
 
     private final MethodRegistry registry;
     private final NettyResources resources;
+    private final CallAdmission admission;
     private final Consumer<Connection> onOpen;
     private Connection connection;
 
-    ServerConnectionHandler(MethodRegistry registry, NettyResources resources, Consumer<Connection> onOpen) {
+    ServerConnectionHandler(MethodRegistry registry, NettyResources resources, CallAdmission admission,
+                            Consumer<Connection> onOpen) {
         super("client");
         this.registry = registry;
         this.resources = resources;
+        this.admission = admission;
         this.onOpen = onOpen;
     }
 
@@ -94,17 +98,28 @@ final class ServerConnectionHandler extends ConnectionHandler {
                     Unpooled.EMPTY_BUFFER));
             return;
         }
+        // Admission before the payload is parsed: a refused call costs no decoding.
+        CallAdmission.Decision admitted = Admissions.admit(admission, method.descriptor().fullName(),
+                ctx.channel().remoteAddress());
+        if (!admitted.isAdmitted()) {
+            connection.write(new SkeinFrame.UnaryResponse(id, request.method(), admitted.refusal(), Metadata.EMPTY,
+                    Unpooled.EMPTY_BUFFER));
+            return;
+        }
         Req message;
         try {
             message = method.descriptor().requests().parse(request.payload());
         } catch (Exception e) {
-            connection.write(new SkeinFrame.UnaryResponse(id, request.method(), Status.of(StatusCode.INVALID_ARGUMENT,
-                    "cannot parse request of " + method.descriptor().fullName() + ": " + e), Metadata.EMPTY,
+            Status invalid = Status.of(StatusCode.INVALID_ARGUMENT,
+                    "cannot parse request of " + method.descriptor().fullName() + ": " + e);
+            Admissions.release(admitted, invalid);
+            connection.write(new SkeinFrame.UnaryResponse(id, request.method(), invalid, Metadata.EMPTY,
                     Unpooled.EMPTY_BUFFER));
             return;
         }
         CallContext context = new CallContext(method.descriptor().fullName(), request.metadata(),
                 request.timeoutMillis(), ctx.channel().remoteAddress());
+        Admissions.releaseOnEnd(admitted, context);
         ServerUnaryCall<Resp> call = new ServerUnaryCall<>(connection, id, request.method(), context,
                 method.descriptor().responses());
         connection.register(id, call);
@@ -120,8 +135,16 @@ final class ServerConnectionHandler extends ConnectionHandler {
             connection.write(new SkeinFrame.StreamTrailers(id, refusal, Metadata.EMPTY));
             return;
         }
+        // Admission before any request message is read or parsed.
+        CallAdmission.Decision admitted = Admissions.admit(admission, method.descriptor().fullName(),
+                ctx.channel().remoteAddress());
+        if (!admitted.isAdmitted()) {
+            connection.write(new SkeinFrame.StreamTrailers(id, admitted.refusal(), Metadata.EMPTY));
+            return;
+        }
         CallContext context = new CallContext(method.descriptor().fullName(), open.metadata(), open.timeoutMillis(),
                 ctx.channel().remoteAddress());
+        Admissions.releaseOnEnd(admitted, context);
         Flow<Req, Resp, NotUsed> service = Flow.<Req>create().prefixAndTail(0).flatMapConcat(pair -> {
             Source<Resp, ?> responses;
             Source<Resp, Object> erased;

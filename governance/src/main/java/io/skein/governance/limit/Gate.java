@@ -1,0 +1,182 @@
+package io.skein.governance.limit;
+
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The call-path half of one limiter: what the owning {@link LimiterActor} last published (one volatile
+ * read per call) and the counters calls update with atomics. Only the actor publishes; any thread may
+ * acquire and release.
+ *
+ * <p>The rate limit is a token bucket kept as GCRA's theoretical arrival time in one {@link AtomicLong}:
+ * a call is admitted when the bucket's "next free time" is at most {@code (burst - 1) * interval}
+ * ahead of now, and moves it one interval on. Lock-free, exact, and no refill timer.
+ */
+final class Gate {
+
+    private final String scope;
+    private final String refusalPrefix;
+    private volatile Snapshot snapshot;
+
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger peakInFlight = new AtomicInteger();
+    private final AtomicLong nextFree = new AtomicLong(Long.MIN_VALUE);
+    private final LongAdder admitted = new LongAdder();
+    private final LongAdder refusedConcurrency = new LongAdder();
+    private final LongAdder refusedRate = new LongAdder();
+    // The adaptive algorithm's window, drained by the actor.
+    private final LongAdder windowLatencyNanos = new LongAdder();
+    private final LongAdder windowSamples = new LongAdder();
+    private final LongAdder windowDrops = new LongAdder();
+    private final AtomicInteger windowMaxInFlight = new AtomicInteger();
+
+    /** What the actor publishes; immutable. Refusal statuses are built once per snapshot, not per call. */
+    private record Snapshot(LimitSettings settings, int concurrencyLimit, long intervalNanos, long toleranceNanos,
+                            boolean adaptive, Status concurrencyRefusal, Status rateRefusal) {
+    }
+
+    /**
+     * @param scope         what is limited ({@code server}, a method, {@code client <service>})
+     * @param refusalPrefix how refusals begin ({@code "server limit reached"})
+     */
+    Gate(String scope, String refusalPrefix, LimitSettings settings, int adaptiveLimit) {
+        this.scope = scope;
+        this.refusalPrefix = refusalPrefix;
+        publish(settings, adaptiveLimit);
+    }
+
+    String scope() {
+        return scope;
+    }
+
+    LimitSettings settings() {
+        return snapshot.settings;
+    }
+
+    /** Whether ended calls must report their latency (an adaptive limit is on). */
+    boolean timed() {
+        return snapshot.adaptive;
+    }
+
+    /** Publishes new settings (the actor only). A changed rate starts from a full bucket. */
+    void publish(LimitSettings settings, int adaptiveLimit) {
+        Snapshot previous = snapshot;
+        boolean adaptive = settings.adaptive().enabled();
+        int limit = settings.maxConcurrentCalls();
+        if (adaptive) {
+            limit = limit > 0 ? Math.min(limit, adaptiveLimit) : adaptiveLimit;
+        }
+        long interval = settings.qps() > 0 ? Math.max(1, Math.round(1e9 / settings.qps())) : 0;
+        long tolerance = interval * (settings.effectiveBurst() - 1L);
+        String where = " (" + scope + ")";
+        Status concurrency = Status.of(StatusCode.RESOURCE_EXHAUSTED, refusalPrefix + ": at most " + limit
+                + (adaptive ? " concurrent calls (adaptive)" : " concurrent calls") + where);
+        Status rate = Status.of(StatusCode.RESOURCE_EXHAUSTED, refusalPrefix + ": at most " + fmt(settings.qps())
+                + " calls/s" + where);
+        if (previous != null && previous.intervalNanos != interval) {
+            nextFree.set(Long.MIN_VALUE);
+        }
+        snapshot = new Snapshot(settings, limit, interval, tolerance, adaptive, concurrency, rate);
+    }
+
+    private static String fmt(double qps) {
+        return qps == Math.rint(qps) ? String.valueOf((long) qps) : String.valueOf(qps);
+    }
+
+    /**
+     * Takes a slot: {@code null} when the call may go on (then exactly one of {@link #commit} or
+     * {@link #abort} follows), else the refusal.
+     */
+    Status tryAcquire() {
+        Snapshot s = snapshot;
+        int limit = s.concurrencyLimit;
+        int now;
+        if (limit > 0) {
+            for (;;) {
+                int current = inFlight.get();
+                if (current >= limit) {
+                    refusedConcurrency.increment();
+                    return s.concurrencyRefusal;
+                }
+                if (inFlight.compareAndSet(current, current + 1)) {
+                    now = current + 1;
+                    break;
+                }
+            }
+        } else {
+            now = inFlight.incrementAndGet();
+        }
+        if (s.intervalNanos > 0 && !takeToken(s)) {
+            inFlight.decrementAndGet();
+            refusedRate.increment();
+            return s.rateRefusal;
+        }
+        if (now > peakInFlight.get()) {
+            peakInFlight.accumulateAndGet(now, Math::max);
+        }
+        if (s.adaptive && now > windowMaxInFlight.get()) {
+            windowMaxInFlight.accumulateAndGet(now, Math::max);
+        }
+        return null;
+    }
+
+    private boolean takeToken(Snapshot s) {
+        long now = System.nanoTime();
+        for (;;) {
+            long free = nextFree.get();
+            long base = Math.max(free, now);
+            if (base - now > s.toleranceNanos) {
+                return false;
+            }
+            if (nextFree.compareAndSet(free, base + s.intervalNanos)) {
+                return true;
+            }
+        }
+    }
+
+    /** The acquired call is admitted (every gate it needed let it through). */
+    void commit() {
+        admitted.increment();
+    }
+
+    /** The acquired call did not start after all (another gate refused it); its token is not returned. */
+    void abort() {
+        inFlight.decrementAndGet();
+    }
+
+    /** A committed call ended with {@code status}, {@code startNanos} after admission began (0 if untimed). */
+    void release(long startNanos, Status status) {
+        inFlight.decrementAndGet();
+        if (startNanos != 0 && snapshot.adaptive && status.code() != StatusCode.CANCELLED) {
+            windowLatencyNanos.add(System.nanoTime() - startNanos);
+            windowSamples.increment();
+            if (status.code() == StatusCode.DEADLINE_EXCEEDED || status.code() == StatusCode.RESOURCE_EXHAUSTED) {
+                windowDrops.increment();
+            }
+        }
+    }
+
+    /** The window since the last drain, and a new one begun (the actor only). */
+    AdaptiveLimit.Window drainWindow() {
+        long samples = windowSamples.sumThenReset();
+        long latency = windowLatencyNanos.sumThenReset();
+        long drops = windowDrops.sumThenReset();
+        // The next window starts from the calls in flight now, not from zero.
+        int max = windowMaxInFlight.getAndSet(inFlight.get());
+        return new AdaptiveLimit.Window(samples, samples == 0 ? 0 : latency / samples, max, drops);
+    }
+
+    LimiterStats stats() {
+        Snapshot s = snapshot;
+        return new LimiterStats(scope, s.settings, s.concurrencyLimit, inFlight.get(), peakInFlight.get(),
+                admitted.sum(), refusedConcurrency.sum(), refusedRate.sum());
+    }
+
+    @Override
+    public String toString() {
+        return "Gate{" + scope + ": " + snapshot.settings + '}';
+    }
+}

@@ -1,0 +1,191 @@
+package io.skein.governance.limit;
+
+import static java.util.Objects.requireNonNull;
+
+import com.typesafe.config.Config;
+import io.skein.protocols.Status;
+import io.skein.protocols.StatusCode;
+import io.skein.transport.CallAdmission;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A server's limits as the transport's {@link CallAdmission}: max connections, and for every call
+ * its method's limits (when configured) and then the server's (max concurrent calls, QPS token bucket,
+ * adaptive concurrency). Over a limit a call is refused at once with {@code RESOURCE_EXHAUSTED},
+ * before its request is decoded; a connection over the limit is closed as it is accepted.
+ *
+ * <p>Each limiter is a {@link LimiterActor} under one parent actor; they own the settings and publish
+ * what calls need, so a call costs a volatile read and a few atomic operations, never a message.
+ * {@link #update} (or {@link #reload}) changes any limit at run time.
+ *
+ * <pre>{@code
+ * ServerLimiter limits = ServerLimiter.fromConfig(system);           // skein.server.limits
+ * SkeinServer.start(system, address, registry, ServerOptions.builder().admission(limits).build());
+ * limits.update(limits.limits().withServer(LimitSettings.rate(500)));
+ * }</pre>
+ *
+ * <p>Connections are counted over every server the limiter is given to.
+ */
+public final class ServerLimiter implements CallAdmission, AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ServerLimiter.class);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
+
+    private final ActorSystem<?> system;
+    private final ActorRef<ServerLimitsActor.Command> actor;
+    private volatile ServerLimitsActor.Published published;
+    private final AtomicInteger connections = new AtomicInteger();
+    private final LongAdder refusedConnections = new LongAdder();
+
+    private ServerLimiter(ActorSystem<?> system, ServerLimits limits) {
+        this.system = system;
+        this.published = ServerLimitsActor.initial(limits);
+        this.actor = system.systemActorOf(ServerLimitsActor.create(published, p -> published = p),
+                "skein-server-limits-" + COUNTER.incrementAndGet(), Props.empty());
+        log.info("server limits: {}", limits);
+    }
+
+    /** A limiter with {@code limits}, its actors in {@code system}. */
+    public static ServerLimiter create(ActorSystem<?> system, ServerLimits limits) {
+        return new ServerLimiter(requireNonNull(system, "system"), requireNonNull(limits, "limits"));
+    }
+
+    /** A limiter configured by {@code skein.server.limits} of {@code system}'s config. */
+    public static ServerLimiter fromConfig(ActorSystem<?> system) {
+        requireNonNull(system, "system");
+        return create(system, ServerLimits.fromConfig(system.settings().config().getConfig("skein.server.limits")));
+    }
+
+    /** The limits last asked for. */
+    public ServerLimits limits() {
+        return published.limits();
+    }
+
+    /** Replaces every limit; completes once calls are held to the new ones. */
+    public CompletionStage<Done> update(ServerLimits limits) {
+        requireNonNull(limits, "limits");
+        return AskPattern.ask(actor, r -> new ServerLimitsActor.Update(limits, r), ASK_TIMEOUT, system.scheduler());
+    }
+
+    /** Re-reads {@code skein.server.limits} from {@code config} (a reloaded configuration) and applies it. */
+    public CompletionStage<Done> reload(Config config) {
+        requireNonNull(config, "config");
+        return update(ServerLimits.fromConfig(config.getConfig("skein.server.limits")));
+    }
+
+    @Override
+    public Decision admit(String method, SocketAddress peer) {
+        ServerLimitsActor.Published p = published;
+        Gate methodGate = p.methods().isEmpty() ? null : p.methods().get(method);
+        if (methodGate != null) {
+            Status refusal = methodGate.tryAcquire();
+            if (refusal != null) {
+                return Decision.refused(refusal);
+            }
+        }
+        Gate serverGate = p.server();
+        Status refusal = serverGate.tryAcquire();
+        if (refusal != null) {
+            if (methodGate != null) {
+                methodGate.abort();
+            }
+            return Decision.refused(refusal);
+        }
+        if (methodGate != null) {
+            methodGate.commit();
+        }
+        serverGate.commit();
+        boolean timed = serverGate.timed() || (methodGate != null && methodGate.timed());
+        return new Permit(methodGate, serverGate, timed ? System.nanoTime() : 0);
+    }
+
+    @Override
+    public boolean acceptConnection(SocketAddress peer) {
+        int max = published.limits().maxConnections();
+        if (max <= 0) {
+            connections.incrementAndGet();
+            return true;
+        }
+        for (;;) {
+            int current = connections.get();
+            if (current >= max) {
+                refusedConnections.increment();
+                log.debug("connection from {} refused: {} of at most {} open", peer, current, max);
+                return false;
+            }
+            if (connections.compareAndSet(current, current + 1)) {
+                return true;
+            }
+        }
+    }
+
+    @Override
+    public void connectionClosed(SocketAddress peer) {
+        connections.decrementAndGet();
+    }
+
+    /** Counts and limits of every scope, read now without a message. */
+    public ServerLimitStats stats() {
+        ServerLimitsActor.Published p = published;
+        Map<String, LimiterStats> methods = new HashMap<>();
+        p.methods().forEach((name, gate) -> methods.put(name, gate.stats()));
+        return new ServerLimitStats(connections.get(), p.limits().maxConnections(), refusedConnections.sum(),
+                p.server().stats(), Map.copyOf(methods));
+    }
+
+    /** Stops the limiter's actors; calls admitted meanwhile are no longer limited. */
+    @Override
+    public void close() {
+        actor.tell(ServerLimitsActor.Stop.INSTANCE);
+    }
+
+    @Override
+    public String toString() {
+        return "ServerLimiter{" + published.limits() + '}';
+    }
+
+    /** An admitted call: released once, on its gates. */
+    private static final class Permit extends AtomicBoolean implements Decision {
+        private final transient Gate method;
+        private final transient Gate server;
+        private final long startNanos;
+
+        Permit(Gate method, Gate server, long startNanos) {
+            this.method = method;
+            this.server = server;
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        public Status refusal() {
+            return null;
+        }
+
+        @Override
+        public void release(Status status) {
+            if (!compareAndSet(false, true)) {
+                return;
+            }
+            Status end = status != null ? status : Status.of(StatusCode.UNKNOWN);
+            if (method != null) {
+                method.release(startNanos, end);
+            }
+            server.release(startNanos, end);
+        }
+    }
+}
