@@ -10,10 +10,13 @@ import io.skein.governance.breaker.InstanceBreakers;
 import io.skein.governance.config.ClientPolicies;
 import io.skein.governance.discovery.InstanceSource;
 import io.skein.governance.fallback.Fallback;
+import io.skein.governance.limit.ClientConcurrencyLimit;
 import io.skein.transport.ClientChannel;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -24,7 +27,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *     → service circuit breaker (caller, service, method) + RPC timeout
  *       → user middleware ({@link #builder builder}.use(...), first added outermost)
  *         → retry / backup requests (with the retry budget)
- *           → balancer ({@code load-balancer} from config) → instance breaker → instance channel
+ *           → client concurrency limit ({@code concurrency-limit}; each attempt holds a place)
+ *             → balancer ({@code load-balancer} from config) → instance breaker → instance channel
  * </pre>
  *
  * From configuration alone:
@@ -140,6 +144,17 @@ public final class ClientGovernance {
                 balancerSetup.accept(b);
                 balanced = b.build();
                 below = balanced;
+            }
+            int limit = p.settings().getInt("concurrency-limit");
+            if (limit > 0) {
+                ClientConcurrencyLimit concurrency = ClientConcurrencyLimit.create(system, service, limit);
+                below = new ForwardingClientChannel(concurrency.wrap(below)) {
+                    @Override
+                    public CompletionStage<Done> closeAsync() {
+                        concurrency.close();
+                        return super.closeAsync();
+                    }
+                };
             }
             return new GovernedChannel(system, caller != null ? caller : system.name(), p, user, below, balanced,
                     instanceBreakers, fallbacks);

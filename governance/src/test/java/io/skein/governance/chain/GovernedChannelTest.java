@@ -95,4 +95,24 @@ class GovernedChannelTest {
         assertEquals("default for x", Await.result(channel.unary(SAY, "x", CallOptions.DEFAULT), LIMIT));
         channel.close();
     }
+
+    @Test
+    void theConfiguredClientConcurrencyLimitHoldsEachAttemptBelowRetry() {
+        CompletableFuture<String> held = new CompletableFuture<>();
+        ScriptedChannel below = new ScriptedChannel(n -> held);
+        GovernedChannel channel = ClientGovernance.builder(testKit.system(), "test.Svc")
+                .config(ConfigFactory.parseString(config("concurrency-limit = 2")))
+                .channel(below)
+                .build();
+        var first = channel.unary(SAY, "a", CallOptions.DEFAULT);
+        var second = channel.unary(SAY, "b", CallOptions.DEFAULT);
+        StatusException refused = (StatusException) Await.failure(channel.unary(SAY, "c", CallOptions.DEFAULT), LIMIT);
+        assertEquals(StatusCode.RESOURCE_EXHAUSTED, refused.code());
+        assertEquals(2, below.attempts.size(), "the refused call never reached the channel below");
+        held.complete("ok");
+        assertEquals("ok", Await.result(first, LIMIT));
+        assertEquals("ok", Await.result(second, LIMIT));
+        assertEquals("ok", Await.result(channel.unary(SAY, "d", CallOptions.DEFAULT), LIMIT), "places are given back");
+        channel.close();
+    }
 }
