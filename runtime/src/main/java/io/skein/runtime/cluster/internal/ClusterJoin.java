@@ -20,12 +20,21 @@ public final class ClusterJoin {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterJoin.class);
 
+    /** The downing provider of a Skein cluster unless configured otherwise. */
+    public static final String SPLIT_BRAIN_RESOLVER = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider";
+
     private ClusterJoin() {
     }
 
     /** {@code config} with the cluster provider, and with role {@code client} added when {@code client}. */
     public static Config overlay(Config config, boolean client) {
         Config result = ConfigFactory.parseString("pekko.actor.provider = cluster").withFallback(config);
+        // Pekko's own reference.conf sets no downing provider; which reference.conf wins depends on the
+        // class path order (and on how a fat jar concatenated them), so the default is applied here.
+        if (config.getString("pekko.cluster.downing-provider-class").isEmpty()) {
+            result = result.withValue("pekko.cluster.downing-provider-class",
+                    ConfigValueFactory.fromAnyRef(SPLIT_BRAIN_RESOLVER));
+        }
         if (client) {
             List<String> roles = new ArrayList<>(config.getStringList("pekko.cluster.roles"));
             if (!roles.contains(ClusterSettings.CLIENT_ROLE)) {
