@@ -50,7 +50,7 @@ public final class ClusterNodes {
     /** The first node: forms the cluster by joining itself. */
     public static SkeinNode first(String extra) {
         return SkeinNode.builder()
-                .config(ConfigFactory.parseString(extra + "\n" + BASE + "skein.cluster.join = self\n"))
+                .config(ConfigFactory.parseString(BASE + "skein.cluster.join = self\n" + extra))
                 .service(info -> EchoService.definition(info::nodeId))
                 .start();
     }
@@ -58,7 +58,7 @@ public final class ClusterNodes {
     /** A further Echo node joining through {@code seed}. */
     public static SkeinNode joining(SkeinNode seed, String extra) {
         return SkeinNode.builder()
-                .config(ConfigFactory.parseString(extra + "\n" + BASE + seeds(seed)))
+                .config(ConfigFactory.parseString(BASE + seeds(seed) + extra))
                 .service(info -> EchoService.definition(info::nodeId))
                 .start();
     }
