@@ -172,18 +172,27 @@ public final class BalancedChannel implements ClientChannel {
                 current.toCompletableFuture().cancel(true);
             }
         });
-        attempt(method, request, options, result, attempt, Set.of());
+        attempt(method, request, options, result, attempt, Set.of(), null);
         return result;
     }
 
+    /**
+     * One attempt; {@code refusedBy} holds the instances that refused this call before processing
+     * ({@code refusal} the last such failure), never tried again: with no other instance left the call
+     * fails with that refusal.
+     */
     private <Req, Resp> void attempt(MethodDescriptor<Req, Resp> method, Req request, CallOptions options,
                                      CompletableFuture<Resp> result, AtomicReference<CompletionStage<Resp>> attempt,
-                                     Set<String> refusedBy) {
+                                     Set<String> refusedBy, Throwable refusal) {
         Chosen chosen;
         try {
             chosen = pick(method, options, refusedBy);
         } catch (RuntimeException e) {
-            result.completeExceptionally(e);
+            result.completeExceptionally(refusal != null ? refusal : e);
+            return;
+        }
+        if (refusedBy.contains(chosen.instance.nodeId())) {
+            result.completeExceptionally(refusal);
             return;
         }
         Endpoint endpoint = chosen.endpoint;
@@ -204,7 +213,7 @@ public final class BalancedChannel implements ClientChannel {
                 log.debug("{}: {} refused {} before processing ({}); sending it to another instance", service,
                         chosen.instance, method.fullName(), Futures.unwrap(failure).getMessage());
                 transparentRetryCount.incrementAndGet();
-                attempt(method, request, options, result, attempt, Set.copyOf(refused));
+                attempt(method, request, options, result, attempt, Set.copyOf(refused), Futures.unwrap(failure));
             } else {
                 result.completeExceptionally(Futures.unwrap(failure));
             }

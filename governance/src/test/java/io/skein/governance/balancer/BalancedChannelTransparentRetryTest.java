@@ -142,6 +142,21 @@ class BalancedChannelTransparentRetryTest {
     }
 
     @Test
+    void anInstanceThatRefusedIsNotTriedAgain() {
+        Status refused = Status.of(StatusCode.UNAVAILABLE, "server is shutting down");
+        outcome.put("a", refused);
+        BalancedChannel ch = channel(2, "a");
+        assertEquals(refused, Status.fromThrowable(Await.failure(ch.unary(SAY, "x", CallOptions.DEFAULT), WAIT)));
+        assertEquals(List.of("a"), attempts);
+
+        attempts.clear();
+        outcome.put("b", refused);
+        BalancedChannel two = channel(5, "a", "b");
+        assertEquals(refused, Status.fromThrowable(Await.failure(two.unary(SAY, "x", CallOptions.DEFAULT), WAIT)));
+        assertEquals(2, attempts.size(), attempts::toString);
+    }
+
+    @Test
     void cancellingTheCallCancelsTheAttemptInFlight() {
         BalancedChannel ch = channel(2, "a");
         CompletableFuture<String> call = ch.unary(SAY, "hang", CallOptions.DEFAULT).toCompletableFuture();
