@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The cluster from the command line, as a user runs it: three {@code serve} child JVMs form a cluster
  * by ClusterBootstrap with {@code config} discovery (the shipped {@code examples/cluster/local.conf},
- * on free ports); {@code call cluster://... --repeat} reaches all three; after {@code kill -9} of one
+ * on free ports); {@code members} lists them; {@code call cluster://... --repeat} reaches all three; after {@code kill -9} of one
  * and its downing every call succeeds on the other two; a SIGTERM to the node serving a stream lets
  * the stream complete.
  */
@@ -133,8 +133,16 @@ class ClusterCliTest {
             ids.add(m.group(1));
         }
 
-        // call --repeat reaches all three.
+        // call --repeat reaches all three; members (run alongside) lists them with what they serve.
         ChildJvm spread = call(config, "skein.examples.echo.Echo/Say", "{\"message\":\"hi\"}", "--repeat", "12");
+        ChildJvm members = start(List.of(), "members", "--config", config.toString(), "--timeout", "60000");
+        assertEquals(0, members.awaitExit(CALL), members::toString);
+        for (String id : ids) {
+            assertTrue(members.stdout().stream().anyMatch(l -> l.matches("pekko://skein@127\\.0\\.0\\.1:\\d+ Up .*node="
+                    + Pattern.quote(id) + " services=\\[skein\\.examples\\.echo\\.Echo]")), members::toString);
+        }
+        assertTrue(members.stdout().stream().anyMatch(l -> l.contains("roles=[client") && l.endsWith("services=[]")),
+                members::toString);
         assertEquals(0, spread.awaitExit(CALL), spread::toString);
         List<EchoReply> replies = spread.stdout().stream().map(ClusterCliTest::parse).toList();
         assertEquals(12, replies.size(), spread::toString);
@@ -147,8 +155,8 @@ class ClusterCliTest {
         nodes.get(2).process().destroyForcibly();
         nodes.get(2).awaitExit(Duration.ofSeconds(30));
         Await.until(Duration.ofSeconds(60), () -> {
-            String members = get(management[0], "/cluster/members");
-            return members.contains("\"members\"") && !members.contains(killedAddress);
+            String list = get(management[0], "/cluster/members");
+            return list.contains("\"members\"") && !list.contains(killedAddress);
         }, () -> "the killed node to be downed and removed: " + get(management[0], "/cluster/members"));
         ChildJvm after = call(config, "skein.examples.echo.Echo/Say", "{\"message\":\"after\"}", "--repeat", "10");
         assertEquals(0, after.awaitExit(CALL), after::toString);
