@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.Cancellable;
 
 /**
  * The command line as a cluster member: {@code call cluster://...} and {@code members} join the
@@ -98,19 +99,26 @@ public final class ClusterClient {
      * entry has reached this one.
      */
     public static int members(SkeinNode node, Duration wait, PrintStream out) {
-        long deadline = System.nanoTime() + wait.toNanos();
-        List<MemberInfo> members = node.registry().members();
-        while (System.nanoTime() < deadline && !complete(members)) {
-            // Bounded poll of a local snapshot (no remote call); entries arrive by gossip.
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
+        // Entries arrive by gossip a moment after joining: check the local view until it is complete.
+        CompletableFuture<Void> complete = new CompletableFuture<>();
+        Cancellable check = node.system().scheduler().scheduleAtFixedRate(Duration.ZERO, Duration.ofMillis(100), () -> {
+            if (complete(node.registry().members())) {
+                complete.complete(null);
             }
-            members = node.registry().members();
+        }, node.system().executionContext());
+        try {
+            complete.get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // print what is known: some member has not published (yet)
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        } finally {
+            check.cancel();
         }
-        members.stream().sorted(Comparator.comparing(m -> m.address().toString())).forEach(out::println);
+        node.registry().members().stream().sorted(Comparator.comparing(m -> m.address().toString()))
+                .forEach(out::println);
         out.flush();
         return 0;
     }
