@@ -15,30 +15,59 @@ import io.skein.protocols.Metadata;
 import io.skein.protocols.StatusException;
 import io.skein.runtime.SkeinNode;
 import io.skein.transport.CallOptions;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
-/** {@code demo}: one node in this process, and a client walking through the four call kinds. */
+/**
+ * {@code demo}: three clustered nodes in this process, formed by pekko-management's ClusterBootstrap
+ * with {@code config} discovery (as {@code examples/cluster/local.conf} does across processes), and a
+ * client on the first node walking through the four call kinds through {@code cluster://}, showing
+ * which node served each call.
+ */
 public final class Demo {
+
+    private static final String ECHO = "skein.examples.echo.Echo";
+    private static final Duration FORMING = Duration.ofSeconds(60);
 
     private Demo() {
     }
 
     /** Runs the demo, printing to {@code out}; returns 0 when every step worked. */
     public static int run(PrintStream out) {
-        SkeinNode node = SkeinNode.builder()
-                .config(ConfigFactory.parseString("skein.server { host = \"127.0.0.1\", port = 0 }\n"
-                        + "pekko.loglevel = WARNING"))
-                .service(info -> EchoService.definition(info::nodeId))
-                .start();
+        int[] management = {freePort(), freePort(), freePort()};
+        List<SkeinNode> nodes = new ArrayList<>();
         try {
-            out.println("node " + node.nodeId() + " serving " + node.services() + " at " + node.target());
-            ServiceClient echo = node.client(node.target(), EchoProto.getDescriptor().findServiceByName("Echo"));
+            for (int port : management) {
+                nodes.add(SkeinNode.builder()
+                        .config(ConfigFactory.parseString(nodeConfig(port, management)))
+                        .service(info -> EchoService.definition(info::nodeId))
+                        .start());
+            }
+            for (SkeinNode n : nodes) {
+                out.println("node " + n.nodeId() + " serving " + n.services() + " at " + n.target());
+            }
+            SkeinNode node = nodes.get(0);
+            for (SkeinNode n : nodes) {
+                n.whenReady().toCompletableFuture().get(FORMING.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            awaitInstances(node, nodes.size());
+            out.println("cluster formed by ClusterBootstrap (config discovery): " + node.registry().members().size()
+                    + " members Up; cluster://" + ECHO + " -> " + node.registry().instances(ECHO).snapshot().stream()
+                    .map(i -> i.nodeId()).toList());
+            ServiceClient echo = node.client("cluster://" + ECHO, EchoProto.getDescriptor().findServiceByName("Echo"));
             Materializer mat = Materializer.matFromSystem(node.system());
             CallOptions options = CallOptions.timeout(Duration.ofSeconds(10))
                     .withMetadata(Metadata.builder().put("demo", "yes").build());
@@ -47,6 +76,12 @@ public final class Demo {
             EchoRequest hello = EchoRequest.newBuilder().setMessage("hello, skein").build();
             out.println("unary Say           -> " + brief(hello));
             out.println("                    <- " + brief(say.call(hello, options).toCompletableFuture().join()));
+
+            out.println("unary Say x6, round robin over the cluster's endpoints");
+            for (int i = 1; i <= 6; i++) {
+                EchoRequest r = EchoRequest.newBuilder().setMessage("call " + i).build();
+                out.println("                    <- " + brief(say.call(r, options).toCompletableFuture().join()));
+            }
 
             ServerStreamingMethod<RepeatRequest, EchoReply> repeat =
                     echo.serverStreaming("Repeat", RepeatRequest.class, EchoReply.class);
@@ -82,8 +117,64 @@ public final class Demo {
             }
             out.println("demo finished");
             return 0;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.println("interrupted");
+            return 1;
+        } catch (ExecutionException | TimeoutException e) {
+            out.println("the cluster did not form within " + FORMING.toSeconds() + " s: " + e);
+            return 1;
         } finally {
-            node.close();
+            // All at once: each node withdraws, drains and leaves by itself.
+            List<CompletableFuture<?>> stopping = new ArrayList<>();
+            nodes.forEach(n -> stopping.add(n.shutdown().toCompletableFuture()));
+            CompletableFuture.allOf(stopping.toArray(CompletableFuture[]::new)).join();
+        }
+    }
+
+    /**
+     * One node of the demo cluster: RPC and Artery on free ports on loopback, management on
+     * {@code port}, contact points from config; joins only once all three answer.
+     */
+    private static String nodeConfig(int port, int[] management) {
+        StringBuilder endpoints = new StringBuilder();
+        for (int p : management) {
+            endpoints.append("{ host = \"127.0.0.1\", port = ").append(p).append(" }\n");
+        }
+        return String.join("\n",
+                "skein.server { host = \"127.0.0.1\", port = 0 }",
+                "skein.cluster { enabled = on, join = bootstrap, shutdown.propagation-delay = 500ms }",
+                "pekko.loglevel = WARNING",
+                "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",
+                "pekko.cluster.jmx.multi-mbeans-in-same-jvm = on",
+                "pekko.management.http { hostname = \"127.0.0.1\", port = " + port + " }",
+                "pekko.management.cluster.bootstrap.contact-point-discovery { service-name = skein-demo,",
+                "  discovery-method = config, required-contact-point-nr = 3, stable-margin = 1s }",
+                "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false",
+                "pekko.discovery.config.services.skein-demo.endpoints = [\n" + endpoints + "]");
+    }
+
+    private static void awaitInstances(SkeinNode node, int count) throws InterruptedException, ExecutionException,
+            TimeoutException {
+        CompletableFuture<Void> all = new CompletableFuture<>();
+        try (AutoCloseable subscription = node.registry().instances(ECHO).subscribe(list -> {
+            if (list.size() >= count) {
+                all.complete(null);
+            }
+        })) {
+            all.get(FORMING.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ExecutionException(e);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

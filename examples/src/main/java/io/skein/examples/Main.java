@@ -12,6 +12,11 @@ import io.skein.examples.interop.TestServiceActor;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cli.Args;
 import io.skein.runtime.cli.CallCommand;
+import io.skein.runtime.cli.ClusterClient;
+import io.skein.runtime.cluster.ClusterTargets;
+import io.skein.protocols.StatusException;
+import java.net.URI;
+import java.time.Duration;
 import java.io.File;
 import java.util.List;
 import java.util.Set;
@@ -28,13 +33,19 @@ public final class Main {
 
     private static final String USAGE = String.join("\n",
             "usage: java -jar skein.jar COMMAND",
-            "  serve [--port N] [--host H] [--config FILE]   serve Echo; prints 'listening on HOST:PORT'",
-            "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]...",
-            "                                               TARGET is skein://host:port; streaming requests",
-            "                                               are read from stdin, one JSON per line",
+            "  serve [--port N] [--host H] [--config FILE]   serve Echo; prints 'listening on HOST:PORT' (and, in a",
+            "                                               cluster, 'registered as NODE' once its entries are published)",
+            "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N] [--config FILE]",
+            "                                               TARGET is skein://host:port, grpc://host:port or",
+            "                                               cluster://package.Service (joins the cluster of --config",
+            "                                               as a client member, waits up to --timeout for endpoints);",
+            "                                               streaming requests are read from stdin, one JSON per line",
             "                                               (services not compiled in are resolved through the",
             "                                               server's gRPC reflection)",
-            "  demo                                          start a node and walk through all four call kinds",
+            "  members [--config FILE] [--timeout MS]       join as a client member and print every member with its",
+            "                                               status and the services it serves",
+            "  demo                                          start three clustered nodes and walk through all four call",
+            "                                               kinds through cluster://",
             BenchCommand.USAGE,
             "  interop-server --port N [--host H]            serve grpc.testing.TestService and Echo (gRPC interop)",
             "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
@@ -65,6 +76,7 @@ public final class Main {
                 case "interop-client" -> InteropCommand.client(Args.parse(rest, InteropCommand.CLIENT_OPTIONS, Set.of()),
                         System.out, System.err);
                 case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
+                case "members" -> members(Args.parse(rest, ClusterClient.MEMBERS_OPTIONS, Set.of()));
                 case "demo" -> Demo.run(System.out);
                 case "bench" -> bench(Args.parse(rest, BenchCommand.OPTIONS, BenchCommand.FLAGS));
                 case "help", "--help", "-h" -> {
@@ -122,6 +134,12 @@ public final class Main {
                 ? config.getString("skein.server.host") : node.address().getHostString();
         System.out.println("listening on " + host + ":" + node.address().getPort());
         System.out.flush();
+        if (node.clustered()) {
+            node.whenReady().thenRun(() -> {
+                System.out.println("registered as " + node.nodeId() + " serving " + node.services());
+                System.out.flush();
+            });
+        }
         try {
             terminated.await();
         } catch (InterruptedException e) {
@@ -137,6 +155,9 @@ public final class Main {
     }
 
     private static int call(Args args) {
+        if (!args.positionals().isEmpty() && args.positionals().get(0).startsWith(ClusterTargets.SCHEME + "://")) {
+            return clusterCall(args);
+        }
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-cli", config);
         try {
@@ -146,6 +167,48 @@ public final class Main {
         } finally {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
+        }
+    }
+
+    /** The bound of waiting for the cluster and its endpoints: --timeout, else 30 s. */
+    private static Duration clusterWait(Args args) {
+        return args.has("timeout") ? Duration.ofMillis(args.getInt("timeout", 0)) : ClusterClient.DEFAULT_WAIT;
+    }
+
+    private static int clusterCall(Args args) {
+        String target = args.positionals().get(0);
+        String service = URI.create(target).getAuthority();
+        SkeinNode node;
+        try {
+            node = ClusterClient.join(config(args), clusterWait(args));
+        } catch (StatusException e) {
+            System.err.println("ERROR " + e.code() + ": " + e.status().message());
+            return e.code().value();
+        }
+        try {
+            ClusterClient.awaitInstances(node, service, clusterWait(args));
+            return new CallCommand(node.system(), List.of(EchoProto.getDescriptor(), TestProto.getDescriptor()),
+                    System.in, System.out, System.err).run(args);
+        } catch (StatusException e) {
+            System.err.println("ERROR " + e.code() + ": " + e.status().message());
+            return e.code().value();
+        } finally {
+            node.close();
+        }
+    }
+
+    private static int members(Args args) {
+        SkeinNode node;
+        try {
+            node = ClusterClient.join(config(args), clusterWait(args));
+        } catch (StatusException e) {
+            System.err.println("ERROR " + e.code() + ": " + e.status().message());
+            return e.code().value();
+        }
+        try {
+            return ClusterClient.members(node, clusterWait(args), System.out);
+        } finally {
+            node.close();
         }
     }
 }

@@ -9,6 +9,11 @@ import io.skein.actors.BoundService;
 import io.skein.actors.ServiceDefinition;
 import io.skein.actors.client.ServiceClient;
 import io.skein.actors.client.Targets;
+import io.skein.governance.discovery.Instance;
+import io.skein.runtime.cluster.ClusterRegistry;
+import io.skein.runtime.cluster.ClusterSettings;
+import io.skein.runtime.cluster.ClusterTargets;
+import io.skein.runtime.cluster.internal.ClusterJoin;
 import io.skein.runtime.reflection.ReflectionService;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
@@ -18,18 +23,29 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.pattern.Patterns;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One Skein node: an actor system serving a set of services on one port, with graceful shutdown
  * through Pekko's {@link CoordinatedShutdown} (so SIGTERM drains calls in flight).
+ *
+ * <p>With {@code skein.cluster.enabled = on} the node is a Pekko Cluster member (Artery TCP) that
+ * joins as {@code skein.cluster.join} says (ClusterBootstrap by default), publishes one
+ * {@link ClusterRegistry} entry per service once it is Up and bound, and can call any service of the
+ * cluster through {@code cluster://package.Service}. Its graceful shutdown then withdraws the entries
+ * first, keeps serving for {@code skein.cluster.shutdown.propagation-delay}, refuses new calls and
+ * drains the ones in flight ({@code skein.server.exit-wait}), closes connections and leaves the
+ * cluster. A member with role {@code client} ({@link Builder#client()}) serves nothing.
  *
  * <pre>{@code
  * SkeinNode node = SkeinNode.builder()
@@ -47,12 +63,17 @@ public final class SkeinNode implements AutoCloseable {
     private final SkeinServer server;
     private final String nodeId;
     private final List<String> services;
+    private final ClusterRegistry registry;
+    private final CompletableFuture<Done> published;
 
-    private SkeinNode(ActorSystem<Void> system, SkeinServer server, String nodeId, List<String> services) {
+    private SkeinNode(ActorSystem<Void> system, SkeinServer server, String nodeId, List<String> services,
+                      ClusterRegistry registry, CompletableFuture<Done> published) {
         this.system = system;
         this.server = server;
         this.nodeId = nodeId;
         this.services = services;
+        this.registry = registry;
+        this.published = published;
     }
 
     public static Builder builder() {
@@ -63,9 +84,38 @@ public final class SkeinNode implements AutoCloseable {
         return system;
     }
 
-    /** The RPC listener's address. */
+    /** The RPC listener's address; a {@code client} member has none. */
     public InetSocketAddress address() {
+        if (server == null) {
+            throw new IllegalStateException("a client member serves nothing and has no RPC address");
+        }
         return server.localAddress();
+    }
+
+    /** Whether this node is a cluster member ({@code skein.cluster.enabled}). */
+    public boolean clustered() {
+        return registry != null;
+    }
+
+    /** Whether this node is a cluster member with role {@code client}: it calls, and serves nothing. */
+    public boolean isClient() {
+        return registry != null && server == null;
+    }
+
+    /** The cluster's service registry as this node sees it. */
+    public ClusterRegistry registry() {
+        if (registry == null) {
+            throw new IllegalStateException("node " + nodeId + " is not clustered (skein.cluster.enabled = off)");
+        }
+        return registry;
+    }
+
+    /**
+     * Completes once this node is ready for traffic: a clustered node when its member is Up and its
+     * entries are published (a client member: when Up); a standalone node at once.
+     */
+    public CompletionStage<Done> whenReady() {
+        return published;
     }
 
     /** This node's id ({@code skein.server.node-id}, or host:port of the listener). */
@@ -112,8 +162,18 @@ public final class SkeinNode implements AutoCloseable {
         private final List<Function<NodeInfo, ServiceDefinition<?>>> services = new ArrayList<>();
         private String name = "skein";
         private boolean reflection = true;
+        private boolean client;
 
         private Builder() {
+        }
+
+        /**
+         * A cluster member that only calls: role {@code client}, no RPC server, no entries, but a
+         * registry to call {@code cluster://} targets through. Implies {@code skein.cluster.enabled}.
+         */
+        public Builder client() {
+            this.client = true;
+            return this;
         }
 
         /**
@@ -153,16 +213,46 @@ public final class SkeinNode implements AutoCloseable {
         /** Starts the actor system, binds the port and serves; blocks until bound. */
         public SkeinNode start() {
             Config cfg = (config == null ? ConfigFactory.load() : config.withFallback(ConfigFactory.load())).resolve();
+            if (client) {
+                cfg = ConfigFactory.parseString("skein.cluster.enabled = on").withFallback(cfg);
+            }
+            ClusterSettings clusterSettings = ClusterSettings.from(cfg);
+            boolean clientRole = client || clusterSettings.enabled()
+                    && cfg.getStringList("pekko.cluster.roles").contains(ClusterSettings.CLIENT_ROLE);
+            if (clusterSettings.enabled()) {
+                cfg = ClusterJoin.overlay(cfg, clientRole);
+            }
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, cfg);
             try {
-                return start(system, cfg);
+                if (!clusterSettings.enabled()) {
+                    return start(system, cfg);
+                }
+                ClusterTargets.install();
+                ClusterRegistry registry = ClusterRegistry.get(system);
+                SkeinNode node = clientRole ? startClient(system, registry) : start(system, cfg);
+                ClusterJoin.join(system, clusterSettings);
+                return node;
             } catch (RuntimeException e) {
                 system.terminate();
                 throw e;
             }
         }
 
+        private SkeinNode startClient(ActorSystem<Void> system, ClusterRegistry registry) {
+            CompletableFuture<Done> ready = new CompletableFuture<>();
+            org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
+                registry.publishNothing();
+                ready.complete(Done.getInstance());
+            });
+            CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
+                    () -> registry.withdraw().thenApply(had -> Done.getInstance()));
+            String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
+            log.info("client member {} started", id);
+            return new SkeinNode(system, null, id, List.of(), registry, ready);
+        }
+
         private SkeinNode start(ActorSystem<Void> system, Config cfg) {
+            ClusterSettings clusterSettings = ClusterSettings.from(cfg);
             Config server = cfg.getConfig("skein.server");
             NodeInfo info = new NodeInfo();
             List<ServerMethod<?, ?>> methods = new ArrayList<>();
@@ -195,15 +285,63 @@ public final class SkeinNode implements AutoCloseable {
             String configuredId = server.getString("node-id");
             InetSocketAddress bound = skeinServer.localAddress();
             String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
-            info.nodeId = configuredId.isEmpty() ? host + ":" + bound.getPort() : configuredId;
+            Instance self = null;
+            if (clusterSettings.enabled()) {
+                // In a cluster the id must be unique and the address reachable from other nodes: the
+                // advertised address, not a loopback stand-in for a wildcard bind.
+                String advertisedHost = !clusterSettings.advertiseHost().isEmpty() ? clusterSettings.advertiseHost()
+                        : !bound.getAddress().isAnyLocalAddress() ? bound.getHostString()
+                        : org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().getHost()
+                                .orElse(host);
+                int advertisedPort = clusterSettings.advertisePort() > 0 ? clusterSettings.advertisePort() : bound.getPort();
+                info.nodeId = configuredId.isEmpty() ? advertisedHost + ":" + advertisedPort : configuredId;
+                self = new Instance(info.nodeId, advertisedHost, advertisedPort, clusterSettings.protocols(),
+                        clusterSettings.weight(), clusterSettings.tags());
+            } else {
+                info.nodeId = configuredId.isEmpty() ? host + ":" + bound.getPort() : configuredId;
+            }
             Duration exitWait = server.getDuration("exit-wait");
+            ClusterRegistry registry = clusterSettings.enabled() ? ClusterRegistry.get(system) : null;
+            if (registry != null) {
+                Duration delay = clusterSettings.propagationDelay();
+                CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
+                        () -> registry.withdraw().thenCompose(had -> {
+                            if (!had || delay.isZero()) {
+                                return CompletableFuture.completedFuture(Done.getInstance());
+                            }
+                            // Still serving: clients that have not heard of the withdrawal yet keep
+                            // calling here until gossip reaches them.
+                            log.info("node {} withdrew its entries; serving {} more while that propagates",
+                                    info.nodeId, delay);
+                            return Patterns.after(delay, system.classicSystem().scheduler(),
+                                    system.executionContext(),
+                                    () -> CompletableFuture.completedFuture(Done.getInstance()));
+                        }));
+            }
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "skein-drain", () -> {
                 log.info("node {} draining: refusing new calls, waiting up to {} for calls in flight",
                         info.nodeId, exitWait);
                 return skeinServer.shutdown(exitWait);
             });
             log.info("node {} serving {} on {}", info.nodeId, names, bound);
-            return new SkeinNode(system, skeinServer, info.nodeId, List.copyOf(names));
+            CompletableFuture<Done> ready = new CompletableFuture<>();
+            if (registry == null) {
+                ready.complete(Done.getInstance());
+            } else {
+                Instance entry = self;
+                List<String> published = List.copyOf(names);
+                // Published only once the member is Up (and the server, bound above, can take calls).
+                org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() ->
+                        registry.publish(entry, published).whenComplete((d, err) -> {
+                            if (err != null) {
+                                log.error("node {} could not publish its entries: {}", entry.nodeId(), err.toString());
+                                ready.completeExceptionally(err);
+                            } else {
+                                ready.complete(Done.getInstance());
+                            }
+                        }));
+            }
+            return new SkeinNode(system, skeinServer, info.nodeId, List.copyOf(names), registry, ready);
         }
     }
 

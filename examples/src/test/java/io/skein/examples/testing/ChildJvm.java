@@ -53,6 +53,11 @@ public final class ChildJvm implements AutoCloseable {
 
     /** Starts {@code Main} with {@code args}, with extra environment variables. */
     public static ChildJvm start(Map<String, String> env, String... args) {
+        return start(env, List.of(), args);
+    }
+
+    /** Starts {@code Main} with {@code args}, extra environment variables and extra JVM options ({@code -Dk=v}). */
+    public static ChildJvm start(Map<String, String> env, List<String> jvmOptions, String... args) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-cp");
@@ -64,6 +69,7 @@ public final class ChildJvm implements AutoCloseable {
         command.add("-Xss512k");
         // The CLI's own logging config (logs on stderr), not the test jars' logback-test.xml.
         command.add("-Dlogback.configurationFile=" + mainLogbackConfig());
+        command.addAll(jvmOptions);
         command.add(Main.class.getName());
         command.addAll(List.of(args));
         try {

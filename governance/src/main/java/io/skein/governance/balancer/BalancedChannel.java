@@ -21,6 +21,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.pekko.Done;
@@ -41,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * <p>An instance that leaves the list stops receiving new calls at once; its channel is closed only
  * after {@code retireAfter}, so calls it is still serving (a node draining on shutdown) finish.
  * With no eligible instance a call fails {@code UNAVAILABLE} at once.
+ *
+ * <p>A unary call refused before any processing (connect failure, a draining node's refusal; see
+ * {@link Builder#transparentRetries}) is sent again, at once, to another instance: gossip takes a
+ * moment to tell clients that a node left, and such a call is safe to resend whatever the method
+ * does. Streams are not resent (their requests may already be consumed).
  */
 public final class BalancedChannel implements ClientChannel {
 
@@ -52,10 +59,12 @@ public final class BalancedChannel implements ClientChannel {
     private final Function<Instance, ClientChannel> opener;
     private final Predicate<Instance> eligibility;
     private final Duration retireAfter;
+    private final int transparentRetries;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final AutoCloseable subscription;
     private volatile Snapshot snapshot = new Snapshot(List.of(), null);
     private volatile boolean closed;
+    private final AtomicLong transparentRetryCount = new AtomicLong();
 
     private BalancedChannel(Builder b) {
         this.system = b.system;
@@ -63,6 +72,7 @@ public final class BalancedChannel implements ClientChannel {
         this.balancer = b.balancer;
         this.eligibility = b.eligibility;
         this.retireAfter = b.retireAfter;
+        this.transparentRetries = b.transparentRetries;
         Function<Instance, ClientChannel> open = b.opener != null ? b.opener
                 : instance -> Targets.open(system, instance.target(b.protocol));
         InstanceMiddleware perInstance = b.perInstance;
@@ -116,15 +126,26 @@ public final class BalancedChannel implements ClientChannel {
     }
 
     private Endpoint pick(MethodDescriptor<?, ?> method, CallOptions options) {
+        return pick(method, options, Set.of()).endpoint;
+    }
+
+    /** Picks an instance, avoiding {@code refusedBy} (and the call's AVOID hint) while another is eligible. */
+    private Chosen pick(MethodDescriptor<?, ?> method, CallOptions options, Set<String> refusedBy) {
         Snapshot current = snapshot;
         if (current.picker == null) {
             throw Status.of(StatusCode.UNAVAILABLE, "no instance of " + service + " is known").asException();
         }
-        Set<String> avoid = options.attribute(Routing.AVOID);
+        Set<String> hinted = options.attribute(Routing.AVOID);
+        Set<String> avoid = refusedBy;
+        if (hinted != null && !hinted.isEmpty()) {
+            avoid = new HashSet<>(hinted);
+            avoid.addAll(refusedBy);
+        }
         Instance chosen = null;
-        if (avoid != null && !avoid.isEmpty()) {
+        if (!avoid.isEmpty()) {
+            Set<String> excluded = avoid;
             chosen = current.picker.pick(new PickContext(method, options,
-                    eligibility.and(i -> !avoid.contains(i.nodeId())), this::outstanding));
+                    eligibility.and(i -> !excluded.contains(i.nodeId())), this::outstanding));
         }
         if (chosen == null) {
             chosen = current.picker.pick(new PickContext(method, options, eligibility, this::outstanding));
@@ -138,20 +159,70 @@ public final class BalancedChannel implements ClientChannel {
             picked.set(chosen);
         }
         Instance instance = chosen;
-        return endpoints.computeIfAbsent(instance.nodeId(), id -> new Endpoint(opener.apply(instance)));
+        return new Chosen(instance, endpoints.computeIfAbsent(instance.nodeId(), id -> new Endpoint(opener.apply(instance))));
     }
 
     @Override
     public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-        Endpoint endpoint;
+        CompletableFuture<Resp> result = new CompletableFuture<>();
+        AtomicReference<CompletionStage<Resp>> attempt = new AtomicReference<>();
+        result.whenComplete((v, f) -> {
+            CompletionStage<Resp> current = attempt.get();
+            if (result.isCancelled() && current != null) {
+                current.toCompletableFuture().cancel(true);
+            }
+        });
+        attempt(method, request, options, result, attempt, Set.of(), null);
+        return result;
+    }
+
+    /**
+     * One attempt; {@code refusedBy} holds the instances that refused this call before processing
+     * ({@code refusal} the last such failure), never tried again: with no other instance left the call
+     * fails with that refusal.
+     */
+    private <Req, Resp> void attempt(MethodDescriptor<Req, Resp> method, Req request, CallOptions options,
+                                     CompletableFuture<Resp> result, AtomicReference<CompletionStage<Resp>> attempt,
+                                     Set<String> refusedBy, Throwable refusal) {
+        Chosen chosen;
         try {
-            endpoint = pick(method, options);
+            chosen = pick(method, options, refusedBy);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
+            result.completeExceptionally(refusal != null ? refusal : e);
+            return;
         }
+        if (refusedBy.contains(chosen.instance.nodeId())) {
+            result.completeExceptionally(refusal);
+            return;
+        }
+        Endpoint endpoint = chosen.endpoint;
         endpoint.outstanding.incrementAndGet();
-        return Futures.relay(endpoint.channel.unary(method, request, options),
-                (v, f) -> endpoint.outstanding.decrementAndGet());
+        CompletionStage<Resp> call = endpoint.channel.unary(method, request, options);
+        attempt.set(call);
+        if (result.isCancelled()) {
+            call.toCompletableFuture().cancel(true);
+        }
+        call.whenComplete((value, failure) -> {
+            endpoint.outstanding.decrementAndGet();
+            if (failure == null) {
+                result.complete(value);
+            } else if (refusedBy.size() < transparentRetries && !result.isDone()
+                    && Refusals.refusedBeforeProcessing(failure)) {
+                Set<String> refused = new HashSet<>(refusedBy);
+                refused.add(chosen.instance.nodeId());
+                log.debug("{}: {} refused {} before processing ({}); sending it to another instance", service,
+                        chosen.instance, method.fullName(), Futures.unwrap(failure).getMessage());
+                transparentRetryCount.incrementAndGet();
+                attempt(method, request, options, result, attempt, Set.copyOf(refused), Futures.unwrap(failure));
+            } else {
+                result.completeExceptionally(Futures.unwrap(failure));
+            }
+        });
+    }
+
+    /** How many calls were sent again because an instance refused them before processing. */
+    public long transparentRetries() {
+        return transparentRetryCount.get();
     }
 
     @Override
@@ -195,6 +266,9 @@ public final class BalancedChannel implements ClientChannel {
     private record Snapshot(List<Instance> instances, Picker picker) {
     }
 
+    private record Chosen(Instance instance, Endpoint endpoint) {
+    }
+
     private static final class Endpoint {
         final ClientChannel channel;
         final AtomicInteger outstanding = new AtomicInteger();
@@ -214,6 +288,7 @@ public final class BalancedChannel implements ClientChannel {
         private InstanceMiddleware perInstance = (instance, next) -> next;
         private Predicate<Instance> eligibility = i -> true;
         private Duration retireAfter = Duration.ofSeconds(30);
+        private int transparentRetries = 2;
 
         private Builder(ActorSystem<?> system, InstanceSource source) {
             this.system = requireNonNull(system, "system");
@@ -253,6 +328,19 @@ public final class BalancedChannel implements ClientChannel {
         /** How long a departed instance's channel stays open for its calls in flight; default 30 s. */
         public Builder retireAfter(Duration retireAfter) {
             this.retireAfter = requireNonNull(retireAfter, "retireAfter");
+            return this;
+        }
+
+        /**
+         * How many times a unary call refused before any processing (connect failure, a draining
+         * node's refusal) is sent again, each time to an instance that has not refused it; default 2,
+         * 0 turns it off. Never applies to streams or to failures after the call reached a service.
+         */
+        public Builder transparentRetries(int retries) {
+            if (retries < 0) {
+                throw new IllegalArgumentException("retries must not be negative: " + retries);
+            }
+            this.transparentRetries = retries;
             return this;
         }
 

@@ -34,7 +34,9 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * {@code call TARGET package.Service/Method [JSON]}: calls one method with proto3 JSON requests and
  * prints each response as one line of JSON. Unary and server streaming take the request as an
- * argument; client and bidi streaming read one JSON request per line from standard input. An error
+ * argument; client and bidi streaming read one JSON request per line from standard input (or take the
+ * one request given as an argument). {@code --repeat N} makes the call N times in a row (requests
+ * given as an argument only), stopping at the first error. An error
  * prints {@code ERROR <CODE>: <message>} to standard error; the exit code is the numeric status.
  *
  * <p>Methods resolve from the compiled proto files the command is given; a service not among them is
@@ -44,7 +46,7 @@ import org.apache.pekko.stream.javadsl.Source;
 public final class CallCommand {
 
     /** Options this command takes. */
-    public static final Set<String> OPTIONS = Set.of("timeout", "metadata", "persistent-metadata", "config");
+    public static final Set<String> OPTIONS = Set.of("timeout", "metadata", "persistent-metadata", "config", "repeat");
 
     /** The bound of a reflection lookup when the call has no timeout. */
     private static final Duration REFLECTION_TIMEOUT = Duration.ofSeconds(10);
@@ -72,7 +74,7 @@ public final class CallCommand {
     /** Runs the command; returns the exit code (0 or the status code). */
     public int run(Args args) {
         if (args.positionals().size() < 2) {
-            err.println("usage: call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]...");
+            err.println("usage: call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N]");
             return 2;
         }
         String target = args.positionals().get(0);
@@ -80,6 +82,10 @@ public final class CallCommand {
         String json = args.positionals().size() > 2 ? args.positionals().get(2) : null;
         try {
             CallOptions options = options(args);
+            int repeat = args.getInt("repeat", 1);
+            if (repeat < 1) {
+                throw new IllegalArgumentException("--repeat must be at least 1: " + repeat);
+            }
             int slash = methodName.indexOf('/');
             if (slash <= 0 || slash == methodName.length() - 1) {
                 throw new IllegalArgumentException("method must be package.Service/Method: " + methodName);
@@ -91,7 +97,7 @@ public final class CallCommand {
                 if (compiled != null) {
                     Descriptors.MethodDescriptor m = ProtoMethods.find(compiled, method);
                     return call(channel, m, ProtoMethods.descriptor(m),
-                            ProtoTypes.defaultInstance(m.getInputType()), json, options);
+                            ProtoTypes.defaultInstance(m.getInputType()), json, options, repeat);
                 }
                 Descriptors.ServiceDescriptor reflected;
                 try {
@@ -108,7 +114,7 @@ public final class CallCommand {
                 }
                 Descriptors.MethodDescriptor m = ProtoMethods.find(reflected, method);
                 return call(channel, m, DynamicProtobufMarshaller.descriptor(m),
-                        DynamicMessage.getDefaultInstance(m.getInputType()), json, options);
+                        DynamicMessage.getDefaultInstance(m.getInputType()), json, options, repeat);
             }
         } catch (IllegalArgumentException e) {
             err.println("ERROR " + StatusCode.INVALID_ARGUMENT + ": " + e.getMessage());
@@ -133,7 +139,26 @@ public final class CallCommand {
 
     private int call(ClientChannel channel, Descriptors.MethodDescriptor method,
                      MethodDescriptor<Message, Message> descriptor, Message prototype, String json,
-                     CallOptions options) {
+                     CallOptions options, int repeat) {
+        boolean fromStdin = json == null && (descriptor.kind() == io.skein.protocols.CallKind.CLIENT_STREAMING
+                || descriptor.kind() == io.skein.protocols.CallKind.BIDI_STREAMING);
+        if (repeat > 1 && fromStdin) {
+            err.println("ERROR " + StatusCode.INVALID_ARGUMENT + ": --repeat needs the request as an argument "
+                    + "(standard input can be read once)");
+            return StatusCode.INVALID_ARGUMENT.value();
+        }
+        for (int i = 0; i < repeat; i++) {
+            int code = callOnce(channel, method, descriptor, prototype, json, options);
+            if (code != 0) {
+                return code;
+            }
+        }
+        return 0;
+    }
+
+    private int callOnce(ClientChannel channel, Descriptors.MethodDescriptor method,
+                         MethodDescriptor<Message, Message> descriptor, Message prototype, String json,
+                         CallOptions options) {
         JsonFormat.TypeRegistry types = JsonFormat.TypeRegistry.newBuilder()
                 .add(method.getInputType()).add(method.getOutputType()).build();
         JsonFormat.Parser parser = JsonFormat.parser().usingTypeRegistry(types);

@@ -1,0 +1,69 @@
+package io.skein.runtime.cluster.internal;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.skein.runtime.cluster.ClusterSettings;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Turning a node's configuration into a cluster member: the config overlay before start, the join after. */
+public final class ClusterJoin {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterJoin.class);
+
+    /** The downing provider of a Skein cluster unless configured otherwise. */
+    public static final String SPLIT_BRAIN_RESOLVER = "org.apache.pekko.cluster.sbr.SplitBrainResolverProvider";
+
+    private ClusterJoin() {
+    }
+
+    /** {@code config} with the cluster provider, and with role {@code client} added when {@code client}. */
+    public static Config overlay(Config config, boolean client) {
+        Config result = ConfigFactory.parseString("pekko.actor.provider = cluster").withFallback(config);
+        // Pekko's own reference.conf sets no downing provider; which reference.conf wins depends on the
+        // class path order (and on how a fat jar concatenated them), so the default is applied here.
+        if (config.getString("pekko.cluster.downing-provider-class").isEmpty()) {
+            result = result.withValue("pekko.cluster.downing-provider-class",
+                    ConfigValueFactory.fromAnyRef(SPLIT_BRAIN_RESOLVER));
+        }
+        if (client) {
+            List<String> roles = new ArrayList<>(config.getStringList("pekko.cluster.roles"));
+            if (!roles.contains(ClusterSettings.CLIENT_ROLE)) {
+                roles.add(ClusterSettings.CLIENT_ROLE);
+            }
+            result = result.withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles));
+        }
+        return result;
+    }
+
+    /** Starts management (when configured) and joins as {@code skein.cluster.join} says. */
+    public static void join(ActorSystem<?> system, ClusterSettings settings) {
+        org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
+        if (settings.management() || settings.join() == ClusterSettings.Join.BOOTSTRAP) {
+            PekkoManagement.get(classic).start().whenComplete((uri, err) -> {
+                if (err != null) {
+                    log.error("pekko-management did not start: {}", err.toString());
+                } else {
+                    log.info("pekko-management on {}", uri);
+                }
+            });
+        }
+        Cluster cluster = Cluster.get(system);
+        switch (settings.join()) {
+            case BOOTSTRAP -> ClusterBootstrap.get(classic).start();
+            case SELF -> cluster.manager().tell(Join.create(cluster.selfMember().address()));
+            case SEED_NODES, MANUAL -> {
+                // SEED_NODES: Pekko joins pekko.cluster.seed-nodes by itself; MANUAL: the application joins.
+            }
+        }
+    }
+}
