@@ -10,6 +10,7 @@ import io.skein.actors.ServiceDefinition;
 import io.skein.actors.client.ServiceClient;
 import io.skein.actors.client.Targets;
 import io.skein.governance.discovery.Instance;
+import io.skein.governance.limit.ServerLimiter;
 import io.skein.runtime.cluster.ClusterRegistry;
 import io.skein.runtime.cluster.ClusterSettings;
 import io.skein.runtime.cluster.ClusterTargets;
@@ -18,6 +19,7 @@ import io.skein.runtime.reflection.ReflectionService;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
+import io.skein.transport.ServerOptions;
 import io.skein.transport.SkeinServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -65,11 +67,13 @@ public final class SkeinNode implements AutoCloseable {
     private final List<String> services;
     private final ClusterRegistry registry;
     private final CompletableFuture<Done> published;
+    private final ServerLimiter limits;
 
-    private SkeinNode(ActorSystem<Void> system, SkeinServer server, String nodeId, List<String> services,
-                      ClusterRegistry registry, CompletableFuture<Done> published) {
+    private SkeinNode(ActorSystem<Void> system, SkeinServer server, ServerLimiter limits, String nodeId,
+                      List<String> services, ClusterRegistry registry, CompletableFuture<Done> published) {
         this.system = system;
         this.server = server;
+        this.limits = limits;
         this.nodeId = nodeId;
         this.services = services;
         this.registry = registry;
@@ -90,6 +94,17 @@ public final class SkeinNode implements AutoCloseable {
             throw new IllegalStateException("a client member serves nothing and has no RPC address");
         }
         return server.localAddress();
+    }
+
+    /**
+     * The server limits in force ({@code skein.server.limits}): their counts, and changes at run time
+     * ({@link ServerLimiter#update}, {@link ServerLimiter#reload}); a client member has none.
+     */
+    public ServerLimiter limits() {
+        if (limits == null) {
+            throw new IllegalStateException("a client member serves nothing and has no server limits");
+        }
+        return limits;
     }
 
     /** Whether this node is a cluster member ({@code skein.cluster.enabled}). */
@@ -248,7 +263,7 @@ public final class SkeinNode implements AutoCloseable {
                     () -> registry.withdraw().thenApply(had -> Done.getInstance()));
             String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
             log.info("client member {} started", id);
-            return new SkeinNode(system, null, id, List.of(), registry, ready);
+            return new SkeinNode(system, null, null, id, List.of(), registry, ready);
         }
 
         private SkeinNode start(ActorSystem<Void> system, Config cfg) {
@@ -280,8 +295,15 @@ public final class SkeinNode implements AutoCloseable {
                 }
             }
             InetSocketAddress bindTo = new InetSocketAddress(server.getString("host"), server.getInt("port"));
-            SkeinServer skeinServer = SkeinServer.start(system, bindTo, MethodRegistry.of(methods))
-                    .toCompletableFuture().join();
+            ServerLimiter limiter = ServerLimiter.fromConfig(system);
+            SkeinServer skeinServer;
+            try {
+                skeinServer = SkeinServer.start(system, bindTo, MethodRegistry.of(methods),
+                        ServerOptions.builder().admission(limiter).build()).toCompletableFuture().join();
+            } catch (RuntimeException e) {
+                limiter.close();
+                throw e;
+            }
             String configuredId = server.getString("node-id");
             InetSocketAddress bound = skeinServer.localAddress();
             String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
@@ -321,7 +343,7 @@ public final class SkeinNode implements AutoCloseable {
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "skein-drain", () -> {
                 log.info("node {} draining: refusing new calls, waiting up to {} for calls in flight",
                         info.nodeId, exitWait);
-                return skeinServer.shutdown(exitWait);
+                return skeinServer.shutdown(exitWait).whenComplete((d, e) -> limiter.close());
             });
             log.info("node {} serving {} on {}", info.nodeId, names, bound);
             CompletableFuture<Done> ready = new CompletableFuture<>();
@@ -341,7 +363,7 @@ public final class SkeinNode implements AutoCloseable {
                             }
                         }));
             }
-            return new SkeinNode(system, skeinServer, info.nodeId, List.copyOf(names), registry, ready);
+            return new SkeinNode(system, skeinServer, limiter, info.nodeId, List.copyOf(names), registry, ready);
         }
     }
 

@@ -6,6 +6,7 @@ import com.google.protobuf.Message;
 import com.google.protobuf.util.JsonFormat;
 import com.google.protobuf.DynamicMessage;
 import io.skein.actors.client.Targets;
+import io.skein.governance.chain.ClientGovernance;
 import io.skein.actors.protobuf.DynamicProtobufMarshaller;
 import io.skein.actors.protobuf.ProtoMethods;
 import io.skein.actors.protobuf.ProtoTypes;
@@ -93,7 +94,11 @@ public final class CallCommand {
             String service = methodName.substring(0, slash);
             String method = methodName.substring(slash + 1);
             Descriptors.ServiceDescriptor compiled = findCompiled(service);
-            try (ClientChannel channel = Targets.open(system, target)) {
+            ClientChannel raw = Targets.open(system, target);
+            // The client policies of --config (skein.client.services."<service>"): cluster:// targets
+            // are governed already; a direct target gets the same chain over its one endpoint.
+            try (ClientChannel channel = target.startsWith("cluster:") ? raw
+                    : ClientGovernance.builder(system, service).channel(raw).build()) {
                 if (compiled != null) {
                     Descriptors.MethodDescriptor m = ProtoMethods.find(compiled, method);
                     return call(channel, m, ProtoMethods.descriptor(m),
@@ -101,7 +106,7 @@ public final class CallCommand {
                 }
                 Descriptors.ServiceDescriptor reflected;
                 try {
-                    reflected = reflect(channel, service, options);
+                    reflected = reflect(raw, service, options);
                 } catch (CompletionException e) {
                     Status status = Status.fromThrowable(e.getCause() == null ? e : e.getCause());
                     if (status.code() == StatusCode.NOT_FOUND || status.code() == StatusCode.UNIMPLEMENTED) {

@@ -3,6 +3,8 @@ package io.skein.runtime.cluster;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.governance.balancer.BalancedChannel;
+import io.skein.governance.chain.ClientGovernance;
+import io.skein.governance.chain.GovernedChannel;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.discovery.InstanceSource;
 import io.skein.governance.discovery.StaticInstanceSource;
@@ -147,14 +149,17 @@ public final class ClusterRegistry implements Extension {
     }
 
     /**
-     * A channel over {@code service}'s instances (round robin), configured from
-     * {@code skein.cluster.client}; {@code protocol} overrides the configured scheme when not null.
+     * A governed channel over {@code service}'s instances: the client governance chain of
+     * {@code skein.client.services."<service>"} (breakers, timeouts, retry, the configured balancer with
+     * instance breakers) over a {@link BalancedChannel} configured from {@code skein.cluster.client};
+     * {@code protocol} overrides the configured scheme when not null.
      */
-    public BalancedChannel channel(String service, String protocol) {
-        return BalancedChannel.builder(system, instances(service))
-                .protocol(protocol != null ? protocol : settings.clientProtocol())
-                .retireAfter(settings.retireAfter())
-                .transparentRetries(settings.transparentRetries())
+    public GovernedChannel channel(String service, String protocol) {
+        return ClientGovernance.builder(system, service)
+                .instances(instances(service))
+                .balancedChannel(b -> b.protocol(protocol != null ? protocol : settings.clientProtocol())
+                        .retireAfter(settings.retireAfter())
+                        .transparentRetries(settings.transparentRetries()))
                 .build();
     }
 

@@ -4,8 +4,9 @@ import io.skein.actors.client.Targets;
 import java.net.URI;
 
 /**
- * The {@code cluster://package.Service} target: a round-robin {@link io.skein.governance.balancer.BalancedChannel}
- * over the service's live instances in the {@link ClusterRegistry} of the actor system the channel is
+ * The {@code cluster://package.Service} target: the service's governed client chain
+ * ({@link io.skein.governance.chain.ClientGovernance}: breakers, timeouts, retry, the configured balancer,
+ * weighted round robin by default) over the service's live instances in the {@link ClusterRegistry} of the actor system the channel is
  * opened in (a clustered node, possibly a {@code client} member). {@code ?protocol=grpc} reaches the
  * instances over gRPC instead of {@code skein.cluster.client.protocol}.
  */
