@@ -176,39 +176,31 @@ public final class Main {
     }
 
     private static int clusterCall(Args args) {
-        String target = args.positionals().get(0);
-        String service = URI.create(target).getAuthority();
-        SkeinNode node;
-        try {
-            node = ClusterClient.join(config(args), clusterWait(args));
-        } catch (StatusException e) {
-            System.err.println("ERROR " + e.code() + ": " + e.status().message());
-            return e.code().value();
-        }
-        try {
+        String service = URI.create(args.positionals().get(0)).getAuthority();
+        return asClusterClient(args, node -> {
             ClusterClient.awaitInstances(node, service, clusterWait(args));
             return new CallCommand(node.system(), List.of(EchoProto.getDescriptor(), TestProto.getDescriptor()),
                     System.in, System.out, System.err).run(args);
-        } catch (StatusException e) {
-            System.err.println("ERROR " + e.code() + ": " + e.status().message());
-            return e.code().value();
-        } finally {
-            node.close();
-        }
+        });
     }
 
     private static int members(Args args) {
-        SkeinNode node;
+        return asClusterClient(args, node -> ClusterClient.members(node, clusterWait(args), System.out));
+    }
+
+    /** Joins the cluster of --config as a client member, runs {@code work}, leaves; a status failure is the exit code. */
+    private static int asClusterClient(Args args, java.util.function.ToIntFunction<SkeinNode> work) {
+        SkeinNode node = null;
         try {
             node = ClusterClient.join(config(args), clusterWait(args));
+            return work.applyAsInt(node);
         } catch (StatusException e) {
             System.err.println("ERROR " + e.code() + ": " + e.status().message());
             return e.code().value();
-        }
-        try {
-            return ClusterClient.members(node, clusterWait(args), System.out);
         } finally {
-            node.close();
+            if (node != null) {
+                node.close();
+            }
         }
     }
 }

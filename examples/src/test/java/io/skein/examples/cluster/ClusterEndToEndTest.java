@@ -14,7 +14,7 @@ import io.skein.examples.echo.EchoRequest;
 import io.skein.examples.testing.ClusterNodes;
 import io.skein.examples.testing.ClusterNodes.Load;
 import io.skein.examples.testing.TestNodes;
-import io.skein.governance.balancer.BalancedChannel;
+import io.skein.governance.chain.GovernedChannel;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cluster.MemberInfo;
 import io.skein.testing.Await;
@@ -165,7 +165,7 @@ class ClusterEndToEndTest {
                 () -> "C to be removed: " + ClusterNodes.members(a));
         load.stop();
 
-        long retried = ((BalancedChannel) channel).transparentRetries();
+        long retried = ((GovernedChannel) channel).balancer().transparentRetries();
         long lastOnC = load.lastServed.getOrDefault(c.nodeId(), leaveStart);
         log.info("graceful leave ({}): {} calls ({}), failures {}; client saw the withdrawal {} ms after shutdown began; "
                         + "last call served by C {} ms after it began; shutdown took {} ms; transparent retries {}",
@@ -203,7 +203,7 @@ class ClusterEndToEndTest {
         log.info("abrupt termination: C out of the listing after {} ms, removed after {} ms; {} calls failed "
                         + "meanwhile ({}), {} transparent retries",
                 TimeUnit.NANOSECONDS.toMillis(dropped - killed), TimeUnit.NANOSECONDS.toMillis(removed - killed),
-                load.failures.size(), load.failures, ((BalancedChannel) channel).transparentRetries());
+                load.failures.size(), load.failures, ((GovernedChannel) channel).balancer().transparentRetries());
 
         Load after = new Load(echo, 0).start(4);
         Await.until(Duration.ofSeconds(20), () -> after.total() >= 200, () -> "calls after C was downed");

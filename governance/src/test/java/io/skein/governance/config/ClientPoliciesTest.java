@@ -36,7 +36,7 @@ class ClientPoliciesTest {
         assertTrue(m.breaker().isFailure(StatusCode.DEADLINE_EXCEEDED));
         assertFalse(m.breaker().isFailure(StatusCode.INVALID_ARGUMENT));
         assertEquals(Set.of(StatusCode.UNAVAILABLE), p.instanceBreaker().failureCodes());
-        assertEquals("round-robin", p.loadBalancer());
+        assertEquals("weighted-round-robin", p.loadBalancer());
     }
 
     @Test
