@@ -16,7 +16,6 @@ set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-COMMAND_LINE="$(printf '%q ' "$0" "$@")"
 ROUNDS="${ROUNDS:-3}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-10}"
@@ -30,6 +29,7 @@ CONFIG="${CONFIG:-}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 OUT_MD="${OUT_MD:-docs/benchmarks.md}"
 JAR=examples/target/skein.jar
+COMMAND_LINE="ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CASE_WARMUP=$CASE_WARMUP CONCURRENCY=$CONCURRENCY PAYLOAD=$PAYLOAD${CONFIG:+ CONFIG=$CONFIG} $(printf '%q ' "$0" "$@")"
 
 log() { printf '[governance %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -50,8 +50,8 @@ trap cleanup EXIT
 log "server on CPU $SERVER_CPU, port $PORT"
 taskset -c "$SERVER_CPU" java -jar "$JAR" serve --port "$PORT" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
-for _ in $(seq 1 200); do grep -q "serving" "$WORK/server.log" && break; sleep 0.1; done
-grep -q "serving" "$WORK/server.log" || die "server did not start: $(cat "$WORK/server.log")"
+for _ in $(seq 1 200); do grep -q "listening on" "$WORK/server.log" && break; sleep 0.1; done
+grep -q "listening on" "$WORK/server.log" || die "server did not start: $(cat "$WORK/server.log")"
 
 bench() { # $1 = off|on, $2 = duration, $3 = warm-up
     local extra=()

@@ -22,7 +22,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.pekko.Done;
@@ -62,6 +61,7 @@ public final class BalancedChannel implements ClientChannel {
     private final int transparentRetries;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final AutoCloseable subscription;
+    private final java.util.function.ToIntFunction<Instance> outstandingCalls = this::outstanding;
     private volatile Snapshot snapshot = new Snapshot(List.of(), null);
     private volatile boolean closed;
     private final AtomicLong transparentRetryCount = new AtomicLong();
@@ -145,10 +145,10 @@ public final class BalancedChannel implements ClientChannel {
         if (!avoid.isEmpty()) {
             Set<String> excluded = avoid;
             chosen = current.picker.pick(new PickContext(method, options,
-                    eligibility.and(i -> !excluded.contains(i.nodeId())), this::outstanding));
+                    eligibility.and(i -> !excluded.contains(i.nodeId())), outstandingCalls));
         }
         if (chosen == null) {
-            chosen = current.picker.pick(new PickContext(method, options, eligibility, this::outstanding));
+            chosen = current.picker.pick(new PickContext(method, options, eligibility, outstandingCalls));
         }
         if (chosen == null) {
             throw Status.of(StatusCode.UNAVAILABLE, "no available instance of " + service + " ("
@@ -159,21 +159,40 @@ public final class BalancedChannel implements ClientChannel {
             picked.set(chosen);
         }
         Instance instance = chosen;
-        return new Chosen(instance, endpoints.computeIfAbsent(instance.nodeId(), id -> new Endpoint(opener.apply(instance))));
+        Endpoint endpoint = endpoints.get(instance.nodeId());
+        if (endpoint == null) {
+            endpoint = endpoints.computeIfAbsent(instance.nodeId(), id -> new Endpoint(opener.apply(instance)));
+        }
+        return new Chosen(instance, endpoint);
     }
 
     @Override
     public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-        CompletableFuture<Resp> result = new CompletableFuture<>();
-        AtomicReference<CompletionStage<Resp>> attempt = new AtomicReference<>();
-        result.whenComplete((v, f) -> {
-            CompletionStage<Resp> current = attempt.get();
-            if (result.isCancelled() && current != null) {
+        RoutedCall<Resp> result = new RoutedCall<>();
+        attempt(method, request, options, result, Set.of(), null);
+        return result;
+    }
+
+    /** A call's result that knows its current attempt, so cancelling it cancels that attempt. */
+    private static final class RoutedCall<Resp> extends CompletableFuture<Resp> {
+        private volatile CompletionStage<Resp> attempt;
+
+        void attempt(CompletionStage<Resp> current) {
+            attempt = current;
+            if (isCancelled()) {
                 current.toCompletableFuture().cancel(true);
             }
-        });
-        attempt(method, request, options, result, attempt, Set.of(), null);
-        return result;
+        }
+
+        @Override
+        public boolean cancel(boolean mayInterruptIfRunning) {
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            CompletionStage<Resp> current = attempt;
+            if (cancelled && current != null) {
+                current.toCompletableFuture().cancel(true);
+            }
+            return cancelled;
+        }
     }
 
     /**
@@ -182,8 +201,7 @@ public final class BalancedChannel implements ClientChannel {
      * fails with that refusal.
      */
     private <Req, Resp> void attempt(MethodDescriptor<Req, Resp> method, Req request, CallOptions options,
-                                     CompletableFuture<Resp> result, AtomicReference<CompletionStage<Resp>> attempt,
-                                     Set<String> refusedBy, Throwable refusal) {
+                                     RoutedCall<Resp> result, Set<String> refusedBy, Throwable refusal) {
         Chosen chosen;
         try {
             chosen = pick(method, options, refusedBy);
@@ -198,10 +216,7 @@ public final class BalancedChannel implements ClientChannel {
         Endpoint endpoint = chosen.endpoint;
         endpoint.outstanding.incrementAndGet();
         CompletionStage<Resp> call = endpoint.channel.unary(method, request, options);
-        attempt.set(call);
-        if (result.isCancelled()) {
-            call.toCompletableFuture().cancel(true);
-        }
+        result.attempt(call);
         call.whenComplete((value, failure) -> {
             endpoint.outstanding.decrementAndGet();
             if (failure == null) {
@@ -213,7 +228,7 @@ public final class BalancedChannel implements ClientChannel {
                 log.debug("{}: {} refused {} before processing ({}); sending it to another instance", service,
                         chosen.instance, method.fullName(), Futures.unwrap(failure).getMessage());
                 transparentRetryCount.incrementAndGet();
-                attempt(method, request, options, result, attempt, Set.copyOf(refused), Futures.unwrap(failure));
+                attempt(method, request, options, result, Set.copyOf(refused), Futures.unwrap(failure));
             } else {
                 result.completeExceptionally(Futures.unwrap(failure));
             }

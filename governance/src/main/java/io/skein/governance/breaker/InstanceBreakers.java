@@ -11,6 +11,8 @@ import io.skein.transport.CallOptions;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
@@ -30,6 +32,11 @@ public final class InstanceBreakers implements AutoCloseable {
 
     private final String service;
     private final CircuitBreakers breakers;
+    /** The breaker last seen per node id, so the per-pick eligibility check builds no scope string. */
+    private final Map<String, Seen> byNodeId = new ConcurrentHashMap<>();
+
+    private record Seen(String host, int port, CircuitBreaker breaker) {
+    }
 
     private InstanceBreakers(ActorSystem<?> system, String service, BreakerSettings settings) {
         this.service = service;
@@ -44,13 +51,19 @@ public final class InstanceBreakers implements AutoCloseable {
 
     /** The per-instance stage for {@link BalancedChannel.Builder#perInstance}. */
     public InstanceMiddleware middleware() {
-        return (instance, next) -> new Guarded(breakers.get(key(instance)), next);
+        return (instance, next) -> {
+            CircuitBreaker breaker = breakers.get(key(instance));
+            byNodeId.put(instance.nodeId(), new Seen(instance.host(), instance.port(), breaker));
+            return new Guarded(breaker, next);
+        };
     }
 
     /** Which instances may take calls now, for {@link BalancedChannel.Builder#eligibility}. */
     public Predicate<Instance> eligibility() {
         return instance -> {
-            CircuitBreaker b = breakers.find(key(instance));
+            Seen seen = byNodeId.get(instance.nodeId());
+            CircuitBreaker b = seen != null && seen.port == instance.port() && seen.host.equals(instance.host())
+                    ? seen.breaker : breakers.find(key(instance));
             return b == null || b.admits();
         };
     }
