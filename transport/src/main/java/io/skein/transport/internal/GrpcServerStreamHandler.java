@@ -130,8 +130,9 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             }
         }
         if (refusal != null) {
-            done = true;
-            writeAndClose(GrpcServerCallWire.trailersOnly(refusal, Metadata.EMPTY));
+            // Answered and drained like an admission refusal, not reset at once: a reset racing the
+            // trailers-only answer can reach a client first and hide the status behind RST_STREAM.
+            refuseAndDrain(refusal, frame.isEndStream());
             return;
         }
         kind = method.descriptor().kind();
