@@ -1,6 +1,7 @@
 package io.skein.transport.internal;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFuture;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -78,21 +79,22 @@ final class GrpcServerCallWire extends GrpcCallWire {
 
     @Override
     public void sendTrailers(Status status, Metadata trailers) {
+        ChannelFuture answered;
         if (!headersSent) {
             headersSent = true;
-            channel.writeAndFlush(trailersOnly(status, trailers));
+            answered = channel.writeAndFlush(trailersOnly(status, trailers));
         } else {
-            channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(status, trailers), true));
+            answered = channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(status, trailers), true));
         }
-        responseEnded();
+        responseEnded(answered);
     }
 
     // Fix: a response that ends before the request does must not leave the stream half-open with the
     // client's later frames queued unread (see GrpcServerStreamHandler.responseEnded).
-    private void responseEnded() {
+    private void responseEnded(ChannelFuture answered) {
         GrpcServerStreamHandler handler = channel.pipeline().get(GrpcServerStreamHandler.class);
         if (handler != null) {
-            handler.responseEnded();
+            handler.responseEnded(answered);
         }
     }
 
@@ -118,8 +120,7 @@ final class GrpcServerCallWire extends GrpcCallWire {
         }
         sendHeaders(headers);
         channel.write(new DefaultHttp2DataFrame(framed, false));
-        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(Status.OK, trailers), true));
-        responseEnded();
+        responseEnded(channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(Status.OK, trailers), true)));
     }
 
     @Override

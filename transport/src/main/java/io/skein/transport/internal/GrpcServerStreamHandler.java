@@ -2,6 +2,7 @@ package io.skein.transport.internal;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
@@ -185,7 +186,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             }
         } else if (drainBudget < 0) {
             drainBudget = -1;
-            responseEnded(); // too much: reset the stream (NO_ERROR) and close it
+            responseEnded(channel.newSucceededFuture()); // too much: reset the stream (NO_ERROR) and close it
         }
     }
 
@@ -420,9 +421,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void writeAndClose(Http2HeadersFrame response) {
-        Channel ch = channel;
-        ch.writeAndFlush(response);
-        responseEnded();
+        responseEnded(channel.writeAndFlush(response));
     }
 
     /**
@@ -435,11 +434,20 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
      * service that finished before the client did) nothing read it any more: DATA frames the client
      * still sent sat unreleased in the channel's inbound queue, and the stream stayed half-open, until
      * the connection closed. Closing the channel releases the queue.
+     *
+     * <p>Fix (found by GrpcEarlyAnswerTest, seen as a flaky interop server_streaming case): the reset
+     * waits until {@code answered} (the write of the trailers) completes. Netty drops the
+     * flow-controlled DATA and trailers still queued on a stream that is reset, so a reset written right
+     * behind an answer bigger than the HTTP/2 window cut the answer short.
      */
-    void responseEnded() {
+    void responseEnded(ChannelFuture answered) {
+        answered.addListener(written -> resetIfRequestOpen());
+    }
+
+    private void resetIfRequestOpen() {
         Http2StreamChannel ch = channel;
         if (!ch.eventLoop().inEventLoop()) {
-            ch.eventLoop().execute(this::responseEnded);
+            ch.eventLoop().execute(this::resetIfRequestOpen);
             return;
         }
         if (inputEnded || !ch.isActive()) {
