@@ -9,6 +9,7 @@ import io.skein.governance.internal.Futures;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.transport.CallOptions;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.time.Duration;
@@ -222,7 +223,7 @@ public final class BalancedChannel implements ClientChannel {
             if (failure == null) {
                 result.complete(value);
             } else if (refusedBy.size() < transparentRetries && !result.isDone()
-                    && Refusals.refusedBeforeProcessing(failure)) {
+                    && CallRefusals.refusedBeforeProcessing(failure)) {
                 Set<String> refused = new HashSet<>(refusedBy);
                 refused.add(chosen.instance.nodeId());
                 log.debug("{}: {} refused {} before processing ({}); sending it to another instance", service,

@@ -3,9 +3,9 @@ package io.skein.governance.limit;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigUtil;
 import io.skein.governance.chain.ClientMiddleware;
 import io.skein.governance.chain.ForwardingClientChannel;
+import io.skein.governance.config.ClientPolicies;
 import io.skein.governance.internal.Futures;
 import io.skein.protocols.Status;
 import io.skein.transport.CallOptions;
@@ -75,8 +75,7 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
 
     /** The configured limit for {@code service} in {@code config} (see {@link #fromConfig}). */
     public static int configuredLimit(Config config, String service) {
-        String own = "skein.client.services." + ConfigUtil.joinPath(service) + ".concurrency-limit";
-        return config.hasPath(own) ? config.getInt(own) : config.getInt("skein.client.defaults.concurrency-limit");
+        return ClientPolicies.fromConfig(config, service).settings().getInt("concurrency-limit");
     }
 
     /** Changes the limit (0 = unlimited); completes once calls are held to it. */

@@ -8,6 +8,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallOptions;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodDescriptor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -98,13 +99,12 @@ public final class ClientCalls {
             try {
                 c.channel().eventLoop().execute(() -> {
                     if (!c.isUsable()) {
-                        opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE,
-                                "connection to " + c.channel().remoteAddress() + " is not usable"));
+                        opened.completeExceptionally(CallRefusals.connectionUnusable(c.channel().remoteAddress()).asException());
                         return;
                     }
                     int id = c.allocateStreamId();
                     if (!c.register(id, inbound)) {
-                        opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE, "connection closed"));
+                        opened.completeExceptionally(CallRefusals.connectionClosed().asException());
                         return;
                     }
                     int grant = window > 0 ? window : c.settings().streamWindow();

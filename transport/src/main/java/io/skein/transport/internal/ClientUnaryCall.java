@@ -7,6 +7,7 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.Marshaller;
 import io.skein.transport.ResponseMetadata;
 import java.util.concurrent.CompletableFuture;
@@ -39,7 +40,7 @@ final class ClientUnaryCall<Resp> extends CompletableFuture<Resp> implements Wir
         }
         if (!c.isUsable()) {
             payload.release();
-            fail(Status.of(StatusCode.UNAVAILABLE, "connection to " + c.channel().remoteAddress() + " is closing"));
+            fail(CallRefusals.connectionClosing(c.channel().remoteAddress()));
             return;
         }
         long remaining = timeoutMillis;

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.TransportSettings;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
@@ -227,8 +228,7 @@ public final class EndpointPool {
         private Behavior<Command> onConnectFailed(ConnectFailed failed) {
             connecting--;
             if (connecting == 0 && live.length == 0) {
-                StatusException error = new StatusException(StatusCode.UNAVAILABLE,
-                        "cannot connect to " + address + ": " + failed.cause().getMessage());
+                StatusException error = CallRefusals.cannotConnect(address, failed.cause().getMessage()).asException();
                 waiting.forEach(w -> w.completeExceptionally(error));
                 waiting.clear();
             }

@@ -17,6 +17,7 @@ import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcMessageFramer;
 import io.skein.protocols.grpc.GrpcRequestHeaders;
 import io.skein.transport.CallOptions;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodDescriptor;
 import io.skein.transport.TransportSettings;
 import java.util.concurrent.CompletableFuture;
@@ -77,7 +78,7 @@ public final class GrpcClientCalls {
             open(connection, handler).whenComplete((stream, openErr) -> {
                 if (openErr != null) {
                     framed.release();
-                    call.fail(Status.of(StatusCode.UNAVAILABLE, "cannot open HTTP/2 stream: " + openErr));
+                    call.fail(CallRefusals.cannotOpenStream(openErr));
                     return;
                 }
                 if (!call.attach(stream, timeoutMillis, budget)) {
@@ -124,7 +125,7 @@ public final class GrpcClientCalls {
     private static CompletableFuture<Http2StreamChannel> open(Connection connection, ChannelHandler handler) {
         CompletableFuture<Http2StreamChannel> opened = new CompletableFuture<>();
         if (!connection.isUsable()) {
-            opened.completeExceptionally(new StatusException(StatusCode.UNAVAILABLE, "connection is not usable"));
+            opened.completeExceptionally(CallRefusals.connectionUnusable().asException());
             return opened;
         }
         new Http2StreamChannelBootstrap(connection.channel())

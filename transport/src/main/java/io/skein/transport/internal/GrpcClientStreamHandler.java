@@ -19,6 +19,7 @@ import io.skein.protocols.grpc.GrpcHeaders;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
 import io.skein.protocols.grpc.GrpcMetadata;
 import io.skein.protocols.grpc.GrpcStatusCodec;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.TransportSettings;
 
 /**
@@ -116,15 +117,15 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
                 && System.nanoTime() - deadlineNanos >= -deadlineSlackNanos) {
             return new SkeinFrame.StreamReset(0, StatusCode.DEADLINE_EXCEEDED, "deadline exceeded; " + reason);
         }
+        if (errorCode == Http2Error.REFUSED_STREAM.code()) {
+            return new SkeinFrame.StreamReset(0, StatusCode.UNAVAILABLE, CallRefusals.streamRefused().message());
+        }
         return new SkeinFrame.StreamReset(0, statusOfReset(errorCode), reason);
     }
 
     private static StatusCode statusOfReset(long errorCode) {
         if (errorCode == Http2Error.CANCEL.code()) {
             return StatusCode.CANCELLED;
-        }
-        if (errorCode == Http2Error.REFUSED_STREAM.code()) {
-            return StatusCode.UNAVAILABLE;
         }
         if (errorCode == Http2Error.ENHANCE_YOUR_CALM.code()) {
             return StatusCode.RESOURCE_EXHAUSTED;

@@ -23,6 +23,7 @@ import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
 import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import org.apache.pekko.NotUsed;
@@ -119,7 +120,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (method == null) {
             refusal = Status.of(StatusCode.UNIMPLEMENTED, "unknown method " + request.method());
         } else if (connection.isDraining() || connection.isClosed()) {
-            refusal = Status.of(StatusCode.UNAVAILABLE, "server is shutting down");
+            refusal = CallRefusals.shuttingDown();
         }
         CallAdmission.Decision admitted = null;
         if (refusal == null) {

@@ -10,6 +10,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import java.util.function.Consumer;
@@ -178,7 +179,7 @@ final class ServerConnectionHandler extends ConnectionHandler {
                     + ", called as " + kind);
         }
         if (connection.isDraining() || connection.isClosed()) {
-            return Status.of(StatusCode.UNAVAILABLE, "server is shutting down");
+            return CallRefusals.shuttingDown();
         }
         if (connection.stream(id) != null) {
             return Status.of(StatusCode.INTERNAL, "stream id " + id + " is already in use");
