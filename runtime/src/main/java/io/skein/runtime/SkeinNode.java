@@ -20,7 +20,7 @@ import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerOptions;
-import io.skein.transport.SkeinServer;
+import io.skein.transport.RpcServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,14 +62,14 @@ public final class SkeinNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SkeinNode.class);
 
     private final ActorSystem<Void> system;
-    private final SkeinServer server;
+    private final RpcServer server;
     private final String nodeId;
     private final List<String> services;
     private final ClusterRegistry registry;
     private final CompletableFuture<Done> published;
     private final ServerLimiter limits;
 
-    private SkeinNode(ActorSystem<Void> system, SkeinServer server, ServerLimiter limits, String nodeId,
+    private SkeinNode(ActorSystem<Void> system, RpcServer server, ServerLimiter limits, String nodeId,
                       List<String> services, ClusterRegistry registry, CompletableFuture<Done> published) {
         this.system = system;
         this.server = server;
@@ -296,9 +296,9 @@ public final class SkeinNode implements AutoCloseable {
             }
             InetSocketAddress bindTo = new InetSocketAddress(server.getString("host"), server.getInt("port"));
             ServerLimiter limiter = ServerLimiter.fromConfig(system);
-            SkeinServer skeinServer;
+            RpcServer skeinServer;
             try {
-                skeinServer = SkeinServer.start(system, bindTo, MethodRegistry.of(methods),
+                skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods),
                         ServerOptions.builder().admission(limiter).build()).toCompletableFuture().join();
             } catch (RuntimeException e) {
                 limiter.close();

@@ -6,6 +6,7 @@ import io.skein.protocols.Metadata;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executor;
 
 /**
  * Per-call settings on the client: timeout (which becomes the deadline carried on the wire),
@@ -16,18 +17,20 @@ import java.util.Map;
 public final class CallOptions {
 
     /** No timeout, no metadata. */
-    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, Map.of());
+    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null, Map.of());
 
     private final Duration timeout;
     private final Metadata metadata;
     private final ResponseMetadata responseMetadata;
+    private final Executor executor;
     private final Map<Key<?>, Object> attributes;
 
-    private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata,
+    private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata, Executor executor,
             Map<Key<?>, Object> attributes) {
         this.timeout = timeout;
         this.metadata = metadata;
         this.responseMetadata = responseMetadata;
+        this.executor = executor;
         this.attributes = attributes;
     }
 
@@ -70,7 +73,7 @@ public final class CallOptions {
         } else {
             copy.put(key, value);
         }
-        return new CallOptions(timeout, metadata, responseMetadata, Map.copyOf(copy));
+        return new CallOptions(timeout, metadata, responseMetadata, executor, Map.copyOf(copy));
     }
 
     /** The time budget of the call, or {@code null} for none. */
@@ -92,17 +95,34 @@ public final class CallOptions {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
-        return new CallOptions(timeout, metadata, responseMetadata, attributes);
+        return new CallOptions(timeout, metadata, responseMetadata, executor, attributes);
     }
 
     /** A copy with the given request metadata. */
     public CallOptions withMetadata(Metadata metadata) {
-        return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, attributes);
+        return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, executor, attributes);
     }
 
     /** A copy that records the server's response metadata into {@code capture}. */
     public CallOptions withResponseMetadata(ResponseMetadata capture) {
-        return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), attributes);
+        return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor, attributes);
+    }
+
+    /**
+     * The executor that completes a unary call's future, or {@code null} (the default) for the I/O
+     * thread that read the answer.
+     */
+    public Executor executor() {
+        return executor;
+    }
+
+    /**
+     * A copy whose unary calls complete their futures on {@code executor} (grpc-java's call executor):
+     * use it when callbacks attached to the future may block, which they must never do on an I/O
+     * thread. {@code null} restores the default (completion on the I/O thread, the fastest).
+     */
+    public CallOptions withExecutor(Executor executor) {
+        return new CallOptions(timeout, metadata, responseMetadata, executor, attributes);
     }
 
     /**

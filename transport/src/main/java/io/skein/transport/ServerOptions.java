@@ -3,11 +3,11 @@ package io.skein.transport;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Optional parts of a {@link SkeinServer}, beyond its address and methods. Immutable; build with
+ * Optional parts of a {@link RpcServer}, beyond its address and methods. Immutable; build with
  * {@link #builder()}.
  *
  * <pre>{@code
- * SkeinServer.start(system, address, registry, ServerOptions.builder().admission(limits).build());
+ * RpcServer.start(system, address, registry, ServerOptions.builder().admission(limits).build());
  * }</pre>
  */
 public final class ServerOptions {

@@ -57,7 +57,7 @@ class BadInputTest {
 
     private static final BlockingQueue<CallContext> contexts = new LinkedBlockingQueue<>();
     private static ActorTestKit testKit;
-    private static SkeinServer server;
+    private static RpcServer server;
 
     @BeforeAll
     static void start() {
@@ -267,7 +267,7 @@ class BadInputTest {
 
     @Test
     void undecodablePayloadsThroughTheRealClientAreInvalidArgument() {
-        try (SkeinChannel channel = SkeinChannel.create(testKit.system(), server.localAddress())) {
+        try (EndpointChannel channel = EndpointChannel.create(testKit.system(), server.localAddress())) {
             var echo = TestServices.method(TestServices.ECHO, CallKind.UNARY);
             Throwable unary = Await.failure(channel.unary(echo, StringMarshaller.POISON, CallOptions.DEFAULT), LIMIT);
             assertEquals(StatusCode.INVALID_ARGUMENT, codeOf(unary));
@@ -284,8 +284,8 @@ class BadInputTest {
 
     @Test
     void oversizedMessagesThroughTheRealClientAreResourceExhaustedWithoutClosingTheConnection() {
-        SkeinServer own = Servers.start(testKit.system(), registry());
-        try (SkeinChannel channel = SkeinChannel.create(testKit.system(), own.localAddress())) {
+        RpcServer own = Servers.start(testKit.system(), registry());
+        try (EndpointChannel channel = EndpointChannel.create(testKit.system(), own.localAddress())) {
             var echo = TestServices.method(TestServices.ECHO, CallKind.UNARY);
             assertEquals("warm", Await.result(channel.unary(echo, "warm", CallOptions.DEFAULT), LIMIT));
             assertEquals(1, Servers.load(own).connections());

@@ -47,9 +47,9 @@ class CallAdmissionTest {
 
     private static ActorTestKit testKit;
     private final Recording admission = new Recording();
-    private SkeinServer server;
-    private SkeinChannel nativeChannel;
-    private SkeinChannel grpcChannel;
+    private RpcServer server;
+    private EndpointChannel nativeChannel;
+    private EndpointChannel grpcChannel;
 
     /** Records every question and release; refuses while {@link #refuse} is set. */
     static final class Recording implements CallAdmission {
@@ -111,11 +111,11 @@ class CallAdmissionTest {
 
     @BeforeEach
     void start() {
-        server = Await.result(SkeinServer.start(testKit.system(), new InetSocketAddress("127.0.0.1", 0),
+        server = Await.result(RpcServer.start(testKit.system(), new InetSocketAddress("127.0.0.1", 0),
                 TestServices.echo().unary(NEVER, (req, ctx) -> new CompletableFuture<>()).build(),
                 ServerOptions.builder().admission(admission).build()), LIMIT);
-        nativeChannel = SkeinChannel.create(testKit.system(), server.localAddress());
-        grpcChannel = SkeinChannel.grpc(testKit.system(), server.localAddress());
+        nativeChannel = EndpointChannel.create(testKit.system(), server.localAddress());
+        grpcChannel = EndpointChannel.grpc(testKit.system(), server.localAddress());
     }
 
     @AfterEach
@@ -125,14 +125,14 @@ class CallAdmissionTest {
         Await.result(server.shutdown(Duration.ofMillis(100)), LIMIT);
     }
 
-    private SkeinChannel channel(String protocol) {
+    private EndpointChannel channel(String protocol) {
         return protocol.equals("grpc") ? grpcChannel : nativeChannel;
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"skein", "grpc"})
     void admittedCallsAreReleasedOnceWithTheirFinalStatus(String protocol) {
-        SkeinChannel channel = channel(protocol);
+        EndpointChannel channel = channel(protocol);
         assertEquals("a", Await.result(channel.unary(ECHO, "a", CallOptions.DEFAULT), LIMIT));
         Await.until(LIMIT, () -> admission.released.size() == 1);
         assertEquals(StatusCode.OK, admission.released.poll().code());
@@ -164,7 +164,7 @@ class CallAdmissionTest {
     @ParameterizedTest
     @ValueSource(strings = {"skein", "grpc"})
     void refusedCallsGetTheRefusalAndTheConnectionServesOn(String protocol) {
-        SkeinChannel channel = channel(protocol);
+        EndpointChannel channel = channel(protocol);
         admission.refuse = Status.of(StatusCode.RESOURCE_EXHAUSTED, "over the test limit");
         StatusException unary = (StatusException) Await.failure(channel.unary(ECHO, "a", CallOptions.DEFAULT), LIMIT);
         assertEquals(StatusCode.RESOURCE_EXHAUSTED, unary.code());

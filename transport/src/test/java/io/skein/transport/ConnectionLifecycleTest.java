@@ -47,8 +47,8 @@ class ConnectionLifecycleTest {
     private static ActorTestKit testKit;
     private final BlockingQueue<CompletableFuture<String>> slowCalls = new LinkedBlockingQueue<>();
     private final BlockingQueue<CallContext> slowContexts = new LinkedBlockingQueue<>();
-    private final List<SkeinServer> servers = new ArrayList<>();
-    private final List<SkeinChannel> channels = new ArrayList<>();
+    private final List<RpcServer> servers = new ArrayList<>();
+    private final List<EndpointChannel> channels = new ArrayList<>();
 
     @BeforeAll
     static void startKit() {
@@ -88,14 +88,14 @@ class ConnectionLifecycleTest {
                 .build();
     }
 
-    private SkeinServer server() {
-        SkeinServer s = Servers.start(testKit.system(), registry());
+    private RpcServer server() {
+        RpcServer s = Servers.start(testKit.system(), registry());
         servers.add(s);
         return s;
     }
 
-    private SkeinChannel channel(InetSocketAddress address) {
-        SkeinChannel c = SkeinChannel.create(testKit.system(), address);
+    private EndpointChannel channel(InetSocketAddress address) {
+        EndpointChannel c = EndpointChannel.create(testKit.system(), address);
         channels.add(c);
         return c;
     }
@@ -113,8 +113,8 @@ class ConnectionLifecycleTest {
 
     @Test
     void channelOpensAtMostConnectionsPerEndpoint() {
-        SkeinServer server = server();
-        SkeinChannel channel = channel(server.localAddress());
+        RpcServer server = server();
+        EndpointChannel channel = channel(server.localAddress());
         for (int round = 0; round < 3; round++) {
             List<CompletableFuture<String>> calls = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -146,7 +146,7 @@ class ConnectionLifecycleTest {
         try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
-        SkeinChannel channel = channel(new InetSocketAddress("127.0.0.1", port));
+        EndpointChannel channel = channel(new InetSocketAddress("127.0.0.1", port));
         Duration quickly = Duration.ofSeconds(3); // well below the 10 s connect timeout
         for (int attempt = 0; attempt < 2; attempt++) {
             long start = System.nanoTime();
@@ -163,8 +163,8 @@ class ConnectionLifecycleTest {
 
     @Test
     void shutdownDrainsInFlightCallsThenRefusesNewOnes() {
-        SkeinServer server = server();
-        SkeinChannel channel = channel(server.localAddress());
+        RpcServer server = server();
+        EndpointChannel channel = channel(server.localAddress());
         assertEquals("warm", Await.result(channel.unary(ECHO, "warm", CallOptions.DEFAULT), LIMIT));
         CompletionStage<String> slow = channel.unary(SLOW_METHOD, "slow", CallOptions.DEFAULT);
         CompletableFuture<String> answer = take(slowCalls);
@@ -200,8 +200,8 @@ class ConnectionLifecycleTest {
 
     @Test
     void shutdownClosesConnectionsWhoseCallsOutliveTheExitWait() {
-        SkeinServer server = server();
-        SkeinChannel channel = channel(server.localAddress());
+        RpcServer server = server();
+        EndpointChannel channel = channel(server.localAddress());
         CompletionStage<String> slow = channel.unary(SLOW_METHOD, "never answered", CallOptions.DEFAULT);
         CallContext context = take(slowContexts);
         Await.result(server.shutdown(Duration.ofMillis(200)), LIMIT);
@@ -211,15 +211,15 @@ class ConnectionLifecycleTest {
 
     @Test
     void newChannelWorksAfterRestartOnANewPort() {
-        SkeinServer first = server();
-        SkeinChannel firstChannel = channel(first.localAddress());
+        RpcServer first = server();
+        EndpointChannel firstChannel = channel(first.localAddress());
         assertEquals("one", Await.result(firstChannel.unary(ECHO, "one", CallOptions.DEFAULT), LIMIT));
         Await.result(first.shutdown(Duration.ofSeconds(1)), LIMIT);
         assertEquals(StatusCode.UNAVAILABLE,
                 codeOf(Await.failure(firstChannel.unary(ECHO, "gone", CallOptions.DEFAULT), LIMIT)));
 
-        SkeinServer second = server();
-        SkeinChannel secondChannel = channel(second.localAddress());
+        RpcServer second = server();
+        EndpointChannel secondChannel = channel(second.localAddress());
         assertEquals("two", Await.result(secondChannel.unary(ECHO, "two", CallOptions.DEFAULT), LIMIT));
         assertEquals(List.of("x-0", "x-1", "x-2"), Await.result(Source.single("x")
                 .via(secondChannel.stream(TestServices.method(TestServices.EXPAND, CallKind.SERVER_STREAMING),
@@ -229,8 +229,8 @@ class ConnectionLifecycleTest {
 
     @Test
     void closingTheChannelEndsItsCallsWithUnavailableOnBothSides() {
-        SkeinServer server = server();
-        SkeinChannel channel = SkeinChannel.create(testKit.system(), server.localAddress());
+        RpcServer server = server();
+        EndpointChannel channel = EndpointChannel.create(testKit.system(), server.localAddress());
         CompletionStage<String> slow = channel.unary(SLOW_METHOD, "slow", CallOptions.DEFAULT);
         CallContext context = take(slowContexts);
         Await.result(channel.closeAsync(), LIMIT);

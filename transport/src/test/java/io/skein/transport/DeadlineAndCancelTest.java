@@ -45,9 +45,9 @@ class DeadlineAndCancelTest {
     private static final BlockingQueue<CallContext> contexts = new LinkedBlockingQueue<>();
     private static final BlockingQueue<CompletableFuture<String>> answers = new LinkedBlockingQueue<>();
     private static ActorTestKit testKit;
-    private static SkeinServer server;
-    private static SkeinChannel nativeChannel;
-    private static SkeinChannel grpcChannel;
+    private static RpcServer server;
+    private static EndpointChannel nativeChannel;
+    private static EndpointChannel grpcChannel;
 
     @BeforeAll
     static void start() {
@@ -65,17 +65,17 @@ class DeadlineAndCancelTest {
                     return Source.single("first").concat(Source.never());
                 })
                 .build());
-        nativeChannel = SkeinChannel.create(testKit.system(), server.localAddress());
-        grpcChannel = SkeinChannel.grpc(testKit.system(), server.localAddress());
+        nativeChannel = EndpointChannel.create(testKit.system(), server.localAddress());
+        grpcChannel = EndpointChannel.grpc(testKit.system(), server.localAddress());
         // Connect (and load classes) first: a 100 ms deadline must not be spent on connecting.
-        for (SkeinChannel c : new SkeinChannel[] {nativeChannel, grpcChannel}) {
+        for (EndpointChannel c : new EndpointChannel[] {nativeChannel, grpcChannel}) {
             Await.result(c.unary(TestServices.method(TestServices.ECHO, CallKind.UNARY), "warm", CallOptions.DEFAULT),
                     LIMIT);
         }
     }
 
     /** The native protocol and gRPC share the port; both must keep deadlines and cancels apart. */
-    private static SkeinChannel channel(String protocol) {
+    private static EndpointChannel channel(String protocol) {
         return protocol.equals("grpc") ? grpcChannel : nativeChannel;
     }
 

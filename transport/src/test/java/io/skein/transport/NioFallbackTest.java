@@ -23,8 +23,8 @@ class NioFallbackTest {
         ActorTestKit testKit = ActorTestKit.create("NioFallbackTest", Servers.config("skein.transport.prefer-native = false"));
         try {
             assertEquals(NioServerSocketChannel.class, NettyResources.get(testKit.system()).serverChannelClass());
-            SkeinServer server = Servers.start(testKit.system(), TestServices.echo().build());
-            try (SkeinChannel channel = SkeinChannel.create(testKit.system(), server.localAddress())) {
+            RpcServer server = Servers.start(testKit.system(), TestServices.echo().build());
+            try (EndpointChannel channel = EndpointChannel.create(testKit.system(), server.localAddress())) {
                 assertEquals("nio", Await.result(channel.unary(TestServices.method(TestServices.ECHO, CallKind.UNARY),
                         "nio", CallOptions.DEFAULT), Servers.TIMEOUT));
                 List<String> echoed = Await.result(Source.from(List.of("a", "b"))

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The four call kinds through {@link SkeinChannel} and {@link SkeinServer}, with metadata both ways, over
+ * The four call kinds through {@link EndpointChannel} and {@link RpcServer}, with metadata both ways, over
  * the native protocol and over gRPC (HTTP/2) on the same port.
  */
 class RoundTripTest {
@@ -27,9 +27,9 @@ class RoundTripTest {
     private static final Duration LIMIT = Duration.ofSeconds(5);
     private static final String META = "test.Meta/Reflect";
     private static ActorTestKit testKit;
-    private static SkeinServer server;
-    private static SkeinChannel nativeChannel;
-    private static SkeinChannel grpcChannel;
+    private static RpcServer server;
+    private static EndpointChannel nativeChannel;
+    private static EndpointChannel grpcChannel;
 
     @BeforeAll
     static void start() {
@@ -41,12 +41,12 @@ class RoundTripTest {
                     return CompletableFuture.completedFuture(ctx.method());
                 })
                 .build());
-        nativeChannel = SkeinChannel.create(testKit.system(), server.localAddress());
-        grpcChannel = SkeinChannel.grpc(testKit.system(), server.localAddress());
+        nativeChannel = EndpointChannel.create(testKit.system(), server.localAddress());
+        grpcChannel = EndpointChannel.grpc(testKit.system(), server.localAddress());
     }
 
     /** The same calls over each protocol the port serves. */
-    private static SkeinChannel channel(String protocol) {
+    private static EndpointChannel channel(String protocol) {
         return protocol.equals("grpc") ? grpcChannel : nativeChannel;
     }
 

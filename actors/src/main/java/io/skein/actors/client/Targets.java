@@ -3,7 +3,7 @@ package io.skein.actors.client;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.transport.ClientChannel;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,10 +21,10 @@ public final class Targets {
     private static final Map<String, BiFunction<ActorSystem<?>, URI, ClientChannel>> SCHEMES = new ConcurrentHashMap<>();
 
     static {
-        SCHEMES.put("skein", (system, uri) -> SkeinChannel.create(system, host(uri), port(uri)));
-        SCHEMES.put("kitex", (system, uri) -> SkeinChannel.kitex(system,
+        SCHEMES.put("skein", (system, uri) -> EndpointChannel.create(system, host(uri), port(uri)));
+        SCHEMES.put("kitex", (system, uri) -> EndpointChannel.kitex(system,
                 new java.net.InetSocketAddress(host(uri), port(uri))));
-        SCHEMES.put("grpc", (system, uri) -> SkeinChannel.grpc(system,
+        SCHEMES.put("grpc", (system, uri) -> EndpointChannel.grpc(system,
                 new java.net.InetSocketAddress(host(uri), port(uri))));
     }
 

@@ -91,7 +91,7 @@ class PeerDeathEndToEndTest {
         assertTrue(m.find());
         client = TestNodes.clientSystem("peer-kill-client", "");
         ServiceClient echo = ServiceClient.create(client,
-                io.skein.transport.SkeinChannel.create(client, m.group(1), Integer.parseInt(m.group(2))), TestNodes.ECHO);
+                io.skein.transport.EndpointChannel.create(client, m.group(1), Integer.parseInt(m.group(2))), TestNodes.ECHO);
         AtomicLong received = new AtomicLong();
         CompletionStage<Done> stream = consumeForever(echo, received, Materializer.matFromSystem(client));
         Await.until(Duration.ofSeconds(30), () -> received.get() >= 5, () -> "replies flowing, got " + received.get());

@@ -14,7 +14,7 @@ import io.skein.protocols.StatusException;
 import io.skein.testing.Await;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
-import io.skein.transport.SkeinServer;
+import io.skein.transport.RpcServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,7 +29,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * Several Echo instances on loopback, each a real {@link SkeinServer} on its own port (in one server
+ * Several Echo instances on loopback, each a real {@link RpcServer} on its own port (in one server
  * actor system, to keep tests quick), each with a scripted fault: every {@code Say} it serves fails
  * with {@link Node#failWith} or answers after {@link Node#delayMs}, on top of the request's own
  * {@code fail_with} / {@code delay_ms} (as the Echo service does). Replies carry {@code served_by};
@@ -53,7 +53,7 @@ final class EchoFleet implements AutoCloseable {
         final Queue<CallContext> contexts = new ConcurrentLinkedQueue<>();
         final Queue<String> messages = new ConcurrentLinkedQueue<>();
         Instance instance;
-        SkeinServer server;
+        RpcServer server;
 
         Node(String name) {
             this.name = name;
@@ -95,7 +95,7 @@ final class EchoFleet implements AutoCloseable {
                         .<RepeatRequest, EchoReply>serverStreaming("Repeat", node::repeat)
                         .build()
                         .bind(system);
-                node.server = Await.result(SkeinServer.start(system, new InetSocketAddress("127.0.0.1", 0),
+                node.server = Await.result(RpcServer.start(system, new InetSocketAddress("127.0.0.1", 0),
                         MethodRegistry.of(bound.methods())), LIMIT);
                 node.instance = Instance.of(name, "127.0.0.1", node.server.localAddress().getPort());
                 instances.add(node.instance);

@@ -21,7 +21,7 @@ import io.skein.governance.limit.ServerLimits;
 import io.skein.testing.Await;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerOptions;
-import io.skein.transport.SkeinServer;
+import io.skein.transport.RpcServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
@@ -42,7 +42,7 @@ class ServerLimitsGrpcJavaTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
     private static ActorSystem<Void> system;
     private static ServerLimiter limiter;
-    private static SkeinServer server;
+    private static RpcServer server;
     private static ManagedChannel channel;
 
     @BeforeAll
@@ -52,7 +52,7 @@ class ServerLimitsGrpcJavaTest {
                 .withMethod("skein.examples.echo.Echo/Say", LimitSettings.concurrency(2))
                 .withMethod("skein.examples.echo.Echo/Chat", LimitSettings.concurrency(1)));
         MethodRegistry registry = MethodRegistry.of(EchoService.definition(() -> "limited").bind(system).methods());
-        server = Await.result(SkeinServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry,
+        server = Await.result(RpcServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry,
                 ServerOptions.builder().admission(limiter).build()), LIMIT);
         channel = NettyChannelBuilder.forAddress("127.0.0.1", server.localAddress().getPort()).usePlaintext().build();
     }

@@ -15,7 +15,7 @@ import io.skein.examples.testing.Calls;
 import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.transport.ClientChannel;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,7 +48,7 @@ class NativeAndGrpcSamePortTest {
     static void start() {
         node = TestNodes.echoNode("pekko.loglevel = WARNING\n");
         client = TestNodes.clientSystem("same-port-client", "pekko.loglevel = WARNING");
-        nativeChannel = SkeinChannel.create(client, node.address());
+        nativeChannel = EndpointChannel.create(client, node.address());
         grpcChannel = Targets.open(client, "grpc://127.0.0.1:" + node.address().getPort());
         grpcJava = GrpcJava.channel(node.address());
     }

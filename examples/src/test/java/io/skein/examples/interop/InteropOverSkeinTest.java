@@ -10,7 +10,7 @@ import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.transport.ClientChannel;
 import io.skein.actors.client.Targets;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
@@ -46,7 +46,7 @@ class InteropOverSkeinTest {
                 .service(info -> EchoService.definition(info::nodeId))
                 .start();
         client = TestNodes.clientSystem("interop-client", "pekko.loglevel = WARNING");
-        channel = SkeinChannel.create(client, server.address());
+        channel = EndpointChannel.create(client, server.address());
         interop = new InteropClient(client, channel, BOUND);
         // The same cases through Skein's own gRPC client, against the same node's gRPC side: the interop
         // pieces are transport-neutral (grpc-java peers are in GrpcJavaInteropTest).
@@ -104,7 +104,7 @@ class InteropOverSkeinTest {
     void aFailingCaseSaysPreciselyWhatFailed() {
         // A node without TestService: every call ends UNIMPLEMENTED, so empty_unary fails and says so.
         SkeinNode echoOnly = TestNodes.echoNode("pekko.loglevel = WARNING");
-        try (ClientChannel other = SkeinChannel.create(client, echoOnly.address())) {
+        try (ClientChannel other = EndpointChannel.create(client, echoOnly.address())) {
             InteropClient.Result result = new InteropClient(client, other, BOUND).run("empty_unary");
             assertTrue(!result.passed(), result::toString);
             assertTrue(result.message().contains("EmptyCall failed: UNIMPLEMENTED"), result::toString);

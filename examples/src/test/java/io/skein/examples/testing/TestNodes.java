@@ -8,7 +8,7 @@ import io.skein.actors.client.ServiceClient;
 import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoService;
 import io.skein.runtime.SkeinNode;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -57,7 +57,7 @@ public final class TestNodes {
 
     /** A typed Echo client in {@code system}, with its own channel to {@code server}. */
     public static ServiceClient echoClient(ActorSystem<?> system, SkeinNode server) {
-        return ServiceClient.create(system, SkeinChannel.create(system, server.address()), ECHO);
+        return ServiceClient.create(system, EndpointChannel.create(system, server.address()), ECHO);
     }
 
     /** Shuts a node down gracefully and waits (bounded) for it; null-safe and idempotent. */

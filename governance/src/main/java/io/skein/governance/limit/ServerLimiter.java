@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * ServerLimiter limits = ServerLimiter.fromConfig(system);           // skein.server.limits
- * SkeinServer.start(system, address, registry, ServerOptions.builder().admission(limits).build());
+ * RpcServer.start(system, address, registry, ServerOptions.builder().admission(limits).build());
  * limits.update(limits.limits().withServer(LimitSettings.rate(500)));
  * }</pre>
  *

@@ -11,7 +11,7 @@ import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestServices;
 import java.time.Duration;
@@ -40,7 +40,7 @@ class ClientConcurrencyLimitTest {
 
     private static ActorTestKit testKit;
     private LimitedServer server;
-    private SkeinChannel raw;
+    private EndpointChannel raw;
 
     @BeforeAll
     static void startKit() {
@@ -56,7 +56,7 @@ class ClientConcurrencyLimitTest {
     @BeforeEach
     void start() {
         server = new LimitedServer(testKit.system(), ServerLimits.UNLIMITED);
-        raw = SkeinChannel.create(testKit.system(), server.address());
+        raw = EndpointChannel.create(testKit.system(), server.address());
     }
 
     @AfterEach

@@ -11,7 +11,7 @@ import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerMethodHandler;
 import io.skein.transport.ServerOptions;
-import io.skein.transport.SkeinServer;
+import io.skein.transport.RpcServer;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.StringMarshaller;
 import java.net.InetSocketAddress;
@@ -48,7 +48,7 @@ final class LimitedServer implements AutoCloseable {
     final AtomicLong lastServed = new AtomicLong();
     final Queue<CompletableFuture<String>> held = new ConcurrentLinkedQueue<>();
     final ServerLimiter limiter;
-    final SkeinServer server;
+    final RpcServer server;
 
     LimitedServer(ActorSystem<?> system, ServerLimits limits) {
         this.limiter = ServerLimiter.create(system, limits);
@@ -89,7 +89,7 @@ final class LimitedServer implements AutoCloseable {
                                 });
                             }
                         })));
-        this.server = Await.result(SkeinServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry,
+        this.server = Await.result(RpcServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry,
                 ServerOptions.builder().admission(limiter).build()), Servers.TIMEOUT);
     }
 

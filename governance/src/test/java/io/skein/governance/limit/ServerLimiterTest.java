@@ -10,7 +10,7 @@ import io.skein.protocols.StatusException;
 import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
 import io.skein.transport.MethodDescriptor;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import io.skein.transport.testing.RawClient;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestServices;
@@ -46,7 +46,7 @@ class ServerLimiterTest {
 
     private static ActorTestKit testKit;
     private LimitedServer server;
-    private final List<SkeinChannel> channels = new ArrayList<>();
+    private final List<EndpointChannel> channels = new ArrayList<>();
 
     @BeforeAll
     static void startKit() {
@@ -66,9 +66,9 @@ class ServerLimiterTest {
         }
     }
 
-    private SkeinChannel channel(String protocol) {
-        SkeinChannel channel = protocol.equals("grpc") ? SkeinChannel.grpc(testKit.system(), server.address())
-                : SkeinChannel.create(testKit.system(), server.address());
+    private EndpointChannel channel(String protocol) {
+        EndpointChannel channel = protocol.equals("grpc") ? EndpointChannel.grpc(testKit.system(), server.address())
+                : EndpointChannel.create(testKit.system(), server.address());
         channels.add(channel);
         return channel;
     }
@@ -81,7 +81,7 @@ class ServerLimiterTest {
         // beyond its size. The initial full bucket adds at most 50 calls (5 %) to the 1,000 expected.
         server = new LimitedServer(testKit.system(), ServerLimits.UNLIMITED.withServer(
                 LimitSettings.rate(200).withQpsBurst(50)));
-        SkeinChannel channel = channel(protocol);
+        EndpointChannel channel = channel(protocol);
         Await.result(channel.unary(ECHO, "warm-up", CallOptions.DEFAULT), LIMIT); // connect first
         // Warm the path up (JIT) with a second of the same load, not measured: a cold gRPC path on a busy
         // 2-core machine stalls long enough for the bucket to overflow unused.
@@ -154,7 +154,7 @@ class ServerLimiterTest {
     @ValueSource(strings = {"skein", "grpc"})
     void concurrencyLimitHoldsUnderTenTimesLoad(String protocol) {
         server = new LimitedServer(testKit.system(), ServerLimits.UNLIMITED.withServer(LimitSettings.concurrency(10)));
-        SkeinChannel channel = channel(protocol);
+        EndpointChannel channel = channel(protocol);
         for (int round = 0; round < 3; round++) {
             List<CompletableFuture<String>> calls = new ArrayList<>();
             for (int i = 0; i < 100; i++) {
@@ -193,7 +193,7 @@ class ServerLimiterTest {
     void streamsCountWhileOpenAndAreRefusedWithResourceExhausted(String protocol) {
         server = new LimitedServer(testKit.system(), ServerLimits.UNLIMITED.withMethod(LimitedServer.CHAT,
                 LimitSettings.concurrency(2)));
-        SkeinChannel channel = channel(protocol);
+        EndpointChannel channel = channel(protocol);
         List<CompletableFuture<java.util.Optional<String>>> opened = new ArrayList<>();
         List<CompletionStage<List<String>>> results = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -232,7 +232,7 @@ class ServerLimiterTest {
             }
             assertEquals(1, server.limiter.stats().refusedConnections());
             // The accepted ones still serve.
-            SkeinChannel refusedChannel = channel("skein");
+            EndpointChannel refusedChannel = channel("skein");
             assertEquals(StatusCode.UNAVAILABLE, codeOf(Await.failure(refusedChannel.unary(ECHO, "x",
                     CallOptions.DEFAULT), LIMIT)));
         }
@@ -244,7 +244,7 @@ class ServerLimiterTest {
     @Test
     void limitsChangeAtRunTime() {
         server = new LimitedServer(testKit.system(), ServerLimits.UNLIMITED.withServer(LimitSettings.concurrency(1)));
-        SkeinChannel channel = channel("skein");
+        EndpointChannel channel = channel("skein");
         CompletableFuture<String> first = channel.unary(HOLD, "1", CallOptions.DEFAULT).toCompletableFuture();
         Await.until(LIMIT, () -> server.held.size() == 1);
         assertEquals(StatusCode.RESOURCE_EXHAUSTED, codeOf(Await.failure(channel.unary(HOLD, "2", CallOptions.DEFAULT),

@@ -18,7 +18,7 @@ import io.skein.runtime.reflection.v1alpha.ServerReflectionResponse;
 import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientChannel;
-import io.skein.transport.SkeinChannel;
+import io.skein.transport.EndpointChannel;
 import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -50,7 +50,7 @@ class ReflectionServiceTest {
         node = Greeters.node(true);
         client = ActorSystem.create(Behaviors.empty(), "reflection-client",
                 ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(ConfigFactory.load()));
-        channel = SkeinChannel.create(client, node.address());
+        channel = EndpointChannel.create(client, node.address());
         mat = Materializer.matFromSystem(client);
     }
 
@@ -198,7 +198,7 @@ class ReflectionServiceTest {
     @Test
     void aNodeWithoutReflectionAnswersUnimplemented() {
         SkeinNode plain = Greeters.node(false);
-        try (ClientChannel other = SkeinChannel.create(client, plain.address())) {
+        try (ClientChannel other = EndpointChannel.create(client, plain.address())) {
             StatusException e = (StatusException) Await.failure(new ReflectionClient(client, other,
                     CallOptions.timeout(BOUND)).fileContainingSymbol(GREETER), BOUND);
             assertEquals(StatusCode.UNIMPLEMENTED, e.code());

@@ -13,6 +13,10 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.CallContext;
 import io.skein.transport.MethodRegistry;
+import io.skein.transport.internal.call.Connection;
+import io.skein.transport.internal.connection.ConnectionActor;
+import io.skein.transport.internal.connection.ServerChannels;
+import io.skein.transport.internal.testing.AcceptedChannels;
 import io.skein.testing.Await;
 import io.skein.transport.testing.RawClient;
 import io.skein.transport.testing.Servers;
@@ -71,7 +75,7 @@ class ConnectionActorTest {
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
-                        ServerChannels.initAccepted(ch, registry, resources, accepted::add);
+                        AcceptedChannels.init(ch, registry, resources, accepted::add);
                     }
                 })
                 .bind(new InetSocketAddress("127.0.0.1", 0)).syncUninterruptibly().channel();

@@ -6,8 +6,12 @@ import io.skein.protocols.CallKind;
 import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
 import io.skein.transport.MethodRegistry;
-import io.skein.transport.SkeinChannel;
-import io.skein.transport.SkeinServer;
+import io.skein.transport.internal.call.Connection;
+import io.skein.transport.internal.connection.ConnectionActor;
+import io.skein.transport.internal.connection.ServerChannels;
+import io.skein.transport.internal.testing.AcceptedChannels;
+import io.skein.transport.EndpointChannel;
+import io.skein.transport.RpcServer;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestServices;
 import java.time.Duration;
@@ -34,8 +38,8 @@ class GrpcEarlyAnswerTest {
     private static final String BIG = String.join("", Collections.nCopies(40 * 1024, "x"));
 
     private static ActorTestKit testKit;
-    private static SkeinServer server;
-    private static SkeinChannel grpc;
+    private static RpcServer server;
+    private static EndpointChannel grpc;
 
     @BeforeAll
     static void start() {
@@ -46,7 +50,7 @@ class GrpcEarlyAnswerTest {
                 .bidi(ANSWER, (requests, ctx) -> Source.repeat(BIG).take(4))
                 .build();
         server = Servers.start(testKit.system(), registry);
-        grpc = SkeinChannel.grpc(testKit.system(), server.localAddress());
+        grpc = EndpointChannel.grpc(testKit.system(), server.localAddress());
     }
 
     @AfterAll

@@ -9,8 +9,8 @@ import com.typesafe.config.ConfigFactory;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.MethodRegistry;
-import io.skein.transport.SkeinServer;
-import io.skein.transport.internal.ServerActor;
+import io.skein.transport.RpcServer;
+import io.skein.transport.internal.connection.ServerActor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -31,12 +31,12 @@ public final class Servers {
     }
 
     /** Starts a server on an ephemeral loopback port. */
-    public static SkeinServer start(ActorSystem<?> system, MethodRegistry registry) {
-        return Await.result(SkeinServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry), TIMEOUT);
+    public static RpcServer start(ActorSystem<?> system, MethodRegistry registry) {
+        return Await.result(RpcServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry), TIMEOUT);
     }
 
     /** The server's current load. */
-    public static ServerActor.Load load(SkeinServer server) {
+    public static ServerActor.Load load(RpcServer server) {
         return Await.result(server.load(), TIMEOUT);
     }
 

@@ -1,0 +1,178 @@
+package io.skein.transport;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.skein.transport.internal.NettyResources;
+import io.skein.transport.internal.call.ServerDispatcher;
+import io.skein.transport.internal.connection.ServerActor;
+import io.skein.transport.internal.connection.ServerChannels;
+import io.skein.transport.internal.connection.ServerProtocol;
+import io.skein.transport.internal.grpc.GrpcServerProtocol;
+import io.skein.transport.internal.nativeproto.NativeServerProtocol;
+import java.util.List;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An RPC server on one TCP port, serving the methods of a {@link MethodRegistry} in every protocol the
+ * port speaks: Skein's native protocol (TTHeader, which Kitex clients speak too) and gRPC over HTTP/2,
+ * told apart by a connection's first bytes. Connections are owned by connection actors under one
+ * server actor; every call of every protocol goes through one dispatcher.
+ *
+ * <pre>{@code
+ * RpcServer server = RpcServer.start(system, new InetSocketAddress("127.0.0.1", 0), registry)
+ *         .toCompletableFuture().join();
+ * int port = server.localAddress().getPort();
+ * ...
+ * server.shutdown(Duration.ofSeconds(5));
+ * }</pre>
+ */
+public final class RpcServer {
+
+    private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    private final ActorSystem<?> system;
+    private final Channel serverChannel;
+    private final ActorRef<ServerActor.Command> actor;
+    private final InetSocketAddress localAddress;
+    // Every accepted channel, including those whose protocol is not known yet (the server actor only
+    // learns of a connection once its first bytes arrived). Closed channels leave the group by themselves.
+    private final ChannelGroup accepted;
+    private final AtomicBoolean shuttingDown;
+
+    private RpcServer(ActorSystem<?> system, Channel serverChannel, ActorRef<ServerActor.Command> actor,
+                        ChannelGroup accepted, AtomicBoolean shuttingDown) {
+        this.system = system;
+        this.serverChannel = serverChannel;
+        this.actor = actor;
+        this.accepted = accepted;
+        this.shuttingDown = shuttingDown;
+        this.localAddress = (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /**
+     * Binds {@code address} (port 0 picks a free port) and serves {@code registry} on it.
+     * Completes once the port is bound.
+     */
+    public static CompletionStage<RpcServer> start(ActorSystem<?> system, InetSocketAddress address,
+                                                     MethodRegistry registry) {
+        return start(system, address, registry, ServerOptions.DEFAULT);
+    }
+
+    /**
+     * Like {@link #start(ActorSystem, InetSocketAddress, MethodRegistry)}, with {@code options}: the
+     * {@linkplain ServerOptions#admission() admission} is asked for every accepted connection and, before
+     * the request is decoded, for every call (server limits).
+     */
+    public static CompletionStage<RpcServer> start(ActorSystem<?> system, InetSocketAddress address,
+                                                     MethodRegistry registry, ServerOptions options) {
+        requireNonNull(system, "system");
+        requireNonNull(address, "address");
+        requireNonNull(registry, "registry");
+        requireNonNull(options, "options");
+        CallAdmission admission = options.admission();
+        NettyResources resources = NettyResources.get(system);
+        TransportSettings settings = resources.settings();
+        ActorRef<ServerActor.Command> actor = system.systemActorOf(ServerActor.create(),
+                "skein-server-" + COUNTER.incrementAndGet(), Props.empty());
+        ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer());
+        List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        AtomicBoolean shuttingDown = new AtomicBoolean();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(resources.group())
+                .channel(resources.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                        settings.writeBufferLowWaterMark(), settings.writeBufferHighWaterMark()))
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        SocketAddress peer = ch.remoteAddress();
+                        if (!admission.acceptConnection(peer)) {
+                            // Refused before any handler is installed: nothing is read, nothing to drain.
+                            log.debug("connection from {} refused by {}", peer, admission);
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> admission.connectionClosed(peer));
+                        accepted.add(ch);
+                        ServerChannels.initAccepted(ch, protocols, dispatcher, settings.handshakeTimeout(),
+                                shuttingDown::get, connection -> actor.tell(new ServerActor.ConnectionOpened(connection)));
+                    }
+                });
+        CompletableFuture<RpcServer> result = new CompletableFuture<>();
+        ChannelFuture bind = bootstrap.bind(address);
+        bind.addListener(f -> {
+            if (f.isSuccess()) {
+                RpcServer server = new RpcServer(system, bind.channel(), actor, accepted, shuttingDown);
+                log.info("Skein server listening on {}", server.localAddress);
+                result.complete(server);
+            } else {
+                actor.tell(new ServerActor.Stop());
+                result.completeExceptionally(f.cause());
+            }
+        });
+        return result;
+    }
+
+    /** The bound address (with the real port when 0 was asked for). */
+    public InetSocketAddress localAddress() {
+        return localAddress;
+    }
+
+    /** Connections and calls in flight. */
+    public CompletionStage<ServerActor.Load> load() {
+        return AskPattern.ask(actor, ServerActor.GetLoad::new, Duration.ofSeconds(5), system.scheduler());
+    }
+
+    /**
+     * Stops accepting connections, sends GOAWAY on every connection, lets calls in flight finish for
+     * at most {@code exitWait}, then closes every connection. New calls meanwhile get UNAVAILABLE.
+     */
+    public CompletionStage<Done> shutdown(Duration exitWait) {
+        requireNonNull(exitWait, "exitWait");
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        // Fix (tests: ConnectionLifecycleTest): connections that had not sent their first bytes yet were
+        // unknown to the server actor, so they were neither drained nor closed and served calls after
+        // shutdown. They carry no calls: close them now; any detected from here on is drained at once.
+        shuttingDown.set(true);
+        serverChannel.close().addListener(f -> {
+            accepted.forEach(ServerChannels::closeIfUndetected);
+            CompletionStage<Done> drained = AskPattern.ask(actor, r -> new ServerActor.DrainAll(exitWait, r),
+                    exitWait.plusSeconds(5), system.scheduler());
+            drained.whenComplete((d, err) -> {
+                if (err != null) {
+                    log.warn("server {} did not drain cleanly: {}", localAddress, err.toString());
+                }
+                actor.tell(new ServerActor.Stop());
+                accepted.close().addListener(c -> done.complete(Done.getInstance()));
+            });
+        });
+        return done;
+    }
+}

@@ -1,0 +1,238 @@
+package io.skein.transport.internal.connection;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.util.AttributeKey;
+import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
+import io.skein.transport.CallRefusals;
+import io.skein.transport.TransportSettings;
+import io.skein.transport.internal.NettyResources;
+import io.skein.transport.internal.call.ClientTransport;
+import io.skein.transport.internal.call.TransportSource;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The connections a client keeps to one endpoint, in one {@link ClientProtocol}. An actor owns the
+ * pool (connecting, replacing lost connections, closing) and publishes the usable connections as an
+ * immutable snapshot, so the hot path picks a transport with a volatile read and no mailbox hop.
+ */
+public final class EndpointPool implements TransportSource {
+
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+    private static final AttributeKey<ClientTransport> TRANSPORT = AttributeKey.valueOf(EndpointPool.class, "transport");
+
+    private final InetSocketAddress address;
+    private final NettyResources resources;
+    private final ActorRef<Command> actor;
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private volatile ClientTransport[] live = new ClientTransport[0];
+    // Set by callers that saw the pool below size, cleared by the actor once it tops the pool up.
+    private volatile boolean growRequested;
+
+    private final ClientProtocol protocol;
+
+    public EndpointPool(NettyResources resources, InetSocketAddress address, ClientProtocol protocol) {
+        this.resources = resources;
+        this.address = address;
+        this.protocol = protocol;
+        this.actor = resources.system().systemActorOf(Behaviors.setup(PoolActor::new),
+                "skein-pool-" + COUNTER.incrementAndGet(), Props.empty());
+    }
+
+    public InetSocketAddress address() {
+        return address;
+    }
+
+    public ClientProtocol protocol() {
+        return protocol;
+    }
+
+    @Override
+    public ClientTransport ready() {
+        ClientTransport[] snapshot = live;
+        int n = snapshot.length;
+        if (n > 0) {
+            ClientTransport t = snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % n];
+            if (t.connection().isUsable()) {
+                if (n < resources.settings().connectionsPerEndpoint() && !growRequested) {
+                    growRequested = true;
+                    actor.tell(new Grow());
+                }
+                return t;
+            }
+        }
+        return null;
+    }
+
+    @Override
+    public CompletionStage<ClientTransport> acquire() {
+        CompletableFuture<ClientTransport> result = new CompletableFuture<>();
+        actor.tell(new Acquire(result));
+        return result;
+    }
+
+    /** Closes every connection and stops the pool's actor. */
+    public CompletionStage<Done> close() {
+        CompletableFuture<Done> done = new CompletableFuture<>();
+        actor.tell(new Close(done));
+        return done;
+    }
+
+    private interface Command {
+    }
+
+    private record Acquire(CompletableFuture<ClientTransport> result) implements Command {
+    }
+
+    private record Grow() implements Command {
+    }
+
+    private record Connected(ClientTransport transport) implements Command {
+    }
+
+    private record ConnectFailed(Throwable cause) implements Command {
+    }
+
+    private record Changed() implements Command {
+    }
+
+    private record Close(CompletableFuture<Done> done) implements Command {
+    }
+
+    private final class PoolActor extends AbstractBehavior<Command> {
+        private final List<ClientTransport> connections = new ArrayList<>();
+        private final List<CompletableFuture<ClientTransport>> waiting = new ArrayList<>();
+        private int connecting;
+        private int childCounter;
+
+        PoolActor(ActorContext<Command> context) {
+            super(context);
+        }
+
+        @Override
+        public Receive<Command> createReceive() {
+            return newReceiveBuilder()
+                    .onMessage(Acquire.class, this::onAcquire)
+                    .onMessage(Grow.class, g -> {
+                        fill();
+                        return this;
+                    })
+                    .onMessage(Connected.class, this::onConnected)
+                    .onMessage(ConnectFailed.class, this::onConnectFailed)
+                    .onMessage(Changed.class, c -> {
+                        publish();
+                        return this;
+                    })
+                    .onMessage(Close.class, this::onClose)
+                    .build();
+        }
+
+        private Behavior<Command> onAcquire(Acquire acquire) {
+            publish();
+            ClientTransport[] snapshot = live;
+            if (snapshot.length > 0) {
+                acquire.result().complete(snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % snapshot.length]);
+            } else {
+                waiting.add(acquire.result());
+                if (connecting == 0) {
+                    connect();
+                }
+            }
+            fill();
+            return this;
+        }
+
+        private void fill() {
+            growRequested = false;
+            publish();
+            while (live.length + connecting < resources.settings().connectionsPerEndpoint()) {
+                connect();
+            }
+        }
+
+        private void connect() {
+            connecting++;
+            TransportSettings settings = resources.settings();
+            ActorRef<Command> self = getContext().getSelf();
+            Bootstrap bootstrap = new Bootstrap()
+                    .group(resources.group())
+                    .channel(resources.channelClass())
+                    .option(ChannelOption.TCP_NODELAY, true)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
+                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
+                            settings.writeBufferLowWaterMark(), settings.writeBufferHighWaterMark()))
+                    .handler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.attr(TRANSPORT).set(protocol.install(ch, settings, () -> self.tell(new Changed())));
+                        }
+                    });
+            ChannelFuture future = bootstrap.connect(address);
+            future.addListener(f -> {
+                if (f.isSuccess()) {
+                    ClientTransport t = future.channel().attr(TRANSPORT).get();
+                    future.channel().closeFuture().addListener(cf -> self.tell(new Changed()));
+                    self.tell(new Connected(t));
+                } else {
+                    self.tell(new ConnectFailed(f.cause()));
+                }
+            });
+        }
+
+        private Behavior<Command> onConnected(Connected connected) {
+            connecting--;
+            connections.add(connected.transport());
+            getContext().spawn(ConnectionActor.create(connected.transport().connection()), "connection-" + (++childCounter));
+            publish();
+            ClientTransport[] snapshot = live;
+            for (CompletableFuture<ClientTransport> w : waiting) {
+                w.complete(snapshot.length > 0 ? snapshot[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % snapshot.length]
+                        : connected.transport());
+            }
+            waiting.clear();
+            return this;
+        }
+
+        private Behavior<Command> onConnectFailed(ConnectFailed failed) {
+            connecting--;
+            if (connecting == 0 && live.length == 0) {
+                StatusException error = CallRefusals.cannotConnect(address, failed.cause().getMessage()).asException();
+                waiting.forEach(w -> w.completeExceptionally(error));
+                waiting.clear();
+            }
+            return this;
+        }
+
+        private void publish() {
+            connections.removeIf(t -> t.connection().isClosed() || !t.connection().channel().isActive());
+            live = connections.stream().filter(t -> t.connection().isUsable()).toArray(ClientTransport[]::new);
+        }
+
+        private Behavior<Command> onClose(Close close) {
+            live = new ClientTransport[0];
+            connections.forEach(t -> t.connection().channel().close());
+            StatusException closed = new StatusException(StatusCode.UNAVAILABLE, "client closed");
+            waiting.forEach(w -> w.completeExceptionally(closed));
+            close.done().complete(Done.getInstance());
+            return Behaviors.stopped();
+        }
+    }
+}

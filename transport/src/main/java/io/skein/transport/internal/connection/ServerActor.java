@@ -1,0 +1,111 @@
+package io.skein.transport.internal.connection;
+
+import io.skein.transport.internal.call.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * The actor behind one server: parent of its connection actors, and the one that drains them all
+ * at shutdown within the exit wait.
+ */
+public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
+
+    /** What a server actor understands. */
+    public sealed interface Command {
+    }
+
+    /** A connection was accepted. */
+    public record ConnectionOpened(Connection connection) implements Command {
+    }
+
+    /** Drain every connection, waiting at most {@code exitWait}, then close what is left and reply. */
+    public record DrainAll(Duration exitWait, ActorRef<Done> replyTo) implements Command {
+    }
+
+    /** How many connections and calls in flight right now. */
+    public record GetLoad(ActorRef<Load> replyTo) implements Command {
+    }
+
+    /** Connections and calls in flight. */
+    public record Load(int connections, int activeCalls) {
+    }
+
+    /** Close every connection still open and stop. */
+    public record Stop() implements Command {
+    }
+
+    private record ConnectionStopped(ActorRef<ConnectionActor.Command> actor) implements Command {
+    }
+
+    private record DrainFinished(List<ActorRef<Done>> replyTo) implements Command {
+    }
+
+    private final Map<ActorRef<ConnectionActor.Command>, Connection> connections = new HashMap<>();
+    private int counter;
+
+    private ServerActor(ActorContext<Command> context) {
+        super(context);
+    }
+
+    public static Behavior<Command> create() {
+        return Behaviors.setup(ServerActor::new);
+    }
+
+    @Override
+    public Receive<Command> createReceive() {
+        return newReceiveBuilder()
+                .onMessage(ConnectionOpened.class, this::onOpened)
+                .onMessage(ConnectionStopped.class, s -> {
+                    connections.remove(s.actor());
+                    return this;
+                })
+                .onMessage(DrainAll.class, this::onDrainAll)
+                .onMessage(DrainFinished.class, f -> {
+                    connections.values().forEach(c -> c.channel().close());
+                    f.replyTo().forEach(r -> r.tell(Done.getInstance()));
+                    return this;
+                })
+                .onMessage(Stop.class, s -> {
+                    connections.values().forEach(c -> c.channel().close());
+                    return Behaviors.stopped();
+                })
+                .onMessage(GetLoad.class, g -> {
+                    int calls = connections.values().stream().mapToInt(Connection::activeCalls).sum();
+                    g.replyTo().tell(new Load(connections.size(), calls));
+                    return this;
+                })
+                .build();
+    }
+
+    private Behavior<Command> onOpened(ConnectionOpened opened) {
+        ActorRef<ConnectionActor.Command> child = getContext().spawn(ConnectionActor.create(opened.connection()),
+                "connection-" + (++counter));
+        getContext().watchWith(child, new ConnectionStopped(child));
+        connections.put(child, opened.connection());
+        return this;
+    }
+
+    private Behavior<Command> onDrainAll(DrainAll drain) {
+        List<CompletableFuture<Done>> drained = new ArrayList<>();
+        for (ActorRef<ConnectionActor.Command> c : connections.keySet()) {
+            drained.add(AskPattern.<ConnectionActor.Command, Done>ask(c, ConnectionActor.Drain::new, drain.exitWait(),
+                    getContext().getSystem().scheduler()).toCompletableFuture());
+        }
+        List<ActorRef<Done>> replyTo = List.of(drain.replyTo());
+        getContext().pipeToSelf(CompletableFuture.allOf(drained.toArray(CompletableFuture[]::new)),
+                (ok, err) -> new DrainFinished(replyTo));
+        return this;
+    }
+}

@@ -1,0 +1,78 @@
+package io.skein.transport.internal.grpc;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.skein.transport.TransportSettings;
+import io.skein.transport.internal.call.Connection;
+import io.skein.transport.internal.call.ServerDispatcher;
+import io.skein.transport.internal.connection.ServerProtocol;
+import java.util.function.Consumer;
+import org.apache.pekko.annotation.InternalApi;
+
+/**
+ * gRPC over HTTP/2 (cleartext, prior knowledge) on a server port, announced by the client preface
+ * {@code "PRI * HTTP/2.0"}: Netty's HTTP/2 frame codec, one child channel per call
+ * ({@link GrpcServerStreamHandler}), and a connection handler that ties the connection to its actor
+ * (drain by GOAWAY, calls end with UNAVAILABLE when it closes).
+ */
+@InternalApi
+public final class GrpcServerProtocol implements ServerProtocol {
+
+    private final TransportSettings settings;
+
+    public GrpcServerProtocol(TransportSettings settings) {
+        this.settings = settings;
+    }
+
+    @Override
+    public String name() {
+        return "grpc";
+    }
+
+    @Override
+    public int prefixLength() {
+        return 6;
+    }
+
+    @Override
+    public boolean matches(ByteBuf first) {
+        int start = first.readerIndex();
+        return first.getInt(start) == 0x50524920 && first.getUnsignedShort(start + 4) == 0x2a20; // "PRI *"
+    }
+
+    @Override
+    public void install(ChannelHandlerContext ctx, ServerDispatcher dispatcher, Consumer<Connection> onOpen) {
+        TransportSettings.Grpc grpc = settings.grpc();
+        GrpcConnection connection = new GrpcConnection(ctx.channel(), settings, settings.maxConcurrentCallsPerConnection());
+        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+                .initialSettings(Http2Settings.defaultSettings()
+                        .maxConcurrentStreams(grpc.maxConcurrentStreams())
+                        .initialWindowSize(grpc.initialWindowSize())
+                        .maxHeaderListSize(grpc.maxHeaderListSize()))
+                .validateHeaders(true)
+                .build();
+        Http2MultiplexHandler multiplex = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+            @Override
+            protected void initChannel(Http2StreamChannel stream) {
+                // Reads only as the call's consumer demands: HTTP/2 windows open with demand.
+                stream.config().setAutoRead(false);
+                stream.pipeline().addLast(new GrpcServerStreamHandler(connection, dispatcher, settings));
+            }
+        });
+        String base = ctx.name();
+        // The multiplexer needs the codec before it when it is added.
+        // Answers written by many streams (from actor threads) are flushed together, not one syscall each.
+        ctx.pipeline().addAfter(base, "flush", new FlushConsolidationHandler(256, true));
+        ctx.pipeline().addAfter("flush", "http2-codec", codec);
+        ctx.pipeline().addAfter("http2-codec", "http2-multiplex", multiplex);
+        ctx.pipeline().addAfter("http2-multiplex", "grpc-connection", new GrpcConnectionHandler(connection, () -> { }));
+        onOpen.accept(connection);
+    }
+}

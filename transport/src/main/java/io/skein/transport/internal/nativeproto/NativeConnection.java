@@ -1,0 +1,71 @@
+package io.skein.transport.internal.nativeproto;
+
+import io.netty.channel.Channel;
+import io.netty.util.ReferenceCountUtil;
+import io.skein.protocols.frame.SkeinFrame;
+import io.skein.transport.TransportSettings;
+import io.skein.transport.internal.call.Connection;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A native-protocol connection: frames from any thread go out through one queue, drained by one
+ * event-loop task that writes them all and flushes once (one syscall for many answers instead of one
+ * each; the order in which a thread wrote is the order on the wire). Clients allocate stream ids here.
+ */
+final class NativeConnection extends Connection {
+
+    private final AtomicInteger nextStreamId = new AtomicInteger(1);
+    private final Queue<SkeinFrame> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final Runnable drain = this::drainOutbound;
+
+    NativeConnection(Channel channel, TransportSettings settings, int maxActiveCalls) {
+        super(channel, settings, maxActiveCalls);
+    }
+
+    @Override
+    public boolean isUsable() {
+        return super.isUsable() && nextStreamId.get() < Integer.MAX_VALUE - 2;
+    }
+
+    @Override
+    public void sendGoAway(String reason) {
+        write(new SkeinFrame.GoAway(lastStreamId(), reason));
+    }
+
+    int allocateStreamId() {
+        return nextStreamId.getAndIncrement();
+    }
+
+    /** Writes and flushes a frame from any thread; a frame written after close is released. */
+    void write(SkeinFrame frame) {
+        if (isClosed()) {
+            ReferenceCountUtil.release(frame);
+            return;
+        }
+        outbound.offer(frame);
+        if (drainScheduled.compareAndSet(false, true)) {
+            try {
+                channel().eventLoop().execute(drain);
+            } catch (RejectedExecutionException e) {
+                drain.run(); // event loop gone: the writes fail and release their frames
+            }
+        }
+    }
+
+    private void drainOutbound() {
+        drainScheduled.set(false);
+        boolean wrote = false;
+        for (SkeinFrame f; (f = outbound.poll()) != null; ) {
+            channel().write(f, channel().voidPromise());
+            wrote = true;
+        }
+        if (wrote) {
+            channel().flush();
+        }
+    }
+}
