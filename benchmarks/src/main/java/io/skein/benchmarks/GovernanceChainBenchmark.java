@@ -101,7 +101,7 @@ public class GovernanceChainBenchmark {
         @Override
         @SuppressWarnings("unchecked")
         public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
-                CallOptions options) {
+                io.skein.transport.ClientCallContext context) {
             return CompletableFuture.completedFuture((Resp) reply);
         }
 

@@ -3,6 +3,7 @@ package io.skein.transport;
 import static java.util.Objects.requireNonNull;
 
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,37 @@ public final class CallFuture<T> extends CompletableFuture<T> {
     @InternalApi
     public CallFuture(ClientCallContext context) {
         this.context = requireNonNull(context, "context");
+    }
+
+    /**
+     * The caller's future for the call of {@code context}, completed as {@code call} is (with the
+     * {@link io.skein.protocols.StatusException} inside a failure); {@code call} itself when it already
+     * is that future. For the client chain only.
+     */
+    @InternalApi
+    @SuppressWarnings("unchecked")
+    public static <T> CallFuture<T> of(ClientCallContext context, CompletionStage<T> call) {
+        if (call instanceof CallFuture<?> f && f.context == context) {
+            return (CallFuture<T>) f;
+        }
+        CallFuture<T> future = new CallFuture<>(context);
+        call.whenComplete((value, failure) -> {
+            if (failure != null) {
+                future.fail(unwrap(failure));
+            } else {
+                future.succeed(value);
+            }
+        });
+        return future;
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        Throwable t = failure;
+        while ((t instanceof java.util.concurrent.CompletionException
+                || t instanceof java.util.concurrent.ExecutionException) && t.getCause() != null) {
+            t = t.getCause();
+        }
+        return t;
     }
 
     /** The call this future is the result of. */

@@ -4,76 +4,29 @@ import static java.util.Objects.requireNonNull;
 
 import io.skein.protocols.Metadata;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.concurrent.Executor;
 
 /**
- * Per-call settings on the client: timeout (which becomes the deadline carried on the wire),
- * request metadata, an optional capture of the server's response metadata, and typed attributes
- * ({@link Key}) through which decorating channels (governance middleware, balancers) pass facts
- * about one call to each other without the transport knowing them.
+ * What a caller asks of one call, immutable: timeout (which becomes the deadline carried on the
+ * wire), request metadata, an optional capture of the server's response metadata, and the executor
+ * that completes the call's future. What the client chain learns and decides about the call while it
+ * runs (deadline, attempt, picked instance, cancellation) lives in its {@link ClientCallContext}.
  */
 public final class CallOptions {
 
     /** No timeout, no metadata. */
-    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null, Map.of());
+    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null);
 
     private final Duration timeout;
     private final Metadata metadata;
     private final ResponseMetadata responseMetadata;
     private final Executor executor;
-    private final Map<Key<?>, Object> attributes;
 
-    private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata, Executor executor,
-            Map<Key<?>, Object> attributes) {
+    private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata, Executor executor) {
         this.timeout = timeout;
         this.metadata = metadata;
         this.responseMetadata = responseMetadata;
         this.executor = executor;
-        this.attributes = attributes;
-    }
-
-    /**
-     * A typed attribute key; keys compare by identity, so each owner declares its keys once as
-     * constants (as grpc-java's {@code CallOptions.Key} and Netty's {@code AttributeKey}).
-     *
-     * @param <T> the attribute's type
-     */
-    public static final class Key<T> {
-        private final String name;
-
-        private Key(String name) {
-            this.name = name;
-        }
-
-        /** A new key; {@code name} is for debugging only. */
-        public static <T> Key<T> of(String name) {
-            return new Key<>(requireNonNull(name, "name"));
-        }
-
-        @Override
-        public String toString() {
-            return name;
-        }
-    }
-
-    /** The attribute under {@code key}, or {@code null}. */
-    @SuppressWarnings("unchecked")
-    public <T> T attribute(Key<T> key) {
-        return (T) attributes.get(requireNonNull(key, "key"));
-    }
-
-    /** A copy with {@code key} set to {@code value} ({@code null} removes it). */
-    public <T> CallOptions withAttribute(Key<T> key, T value) {
-        requireNonNull(key, "key");
-        Map<Key<?>, Object> copy = new HashMap<>(attributes);
-        if (value == null) {
-            copy.remove(key);
-        } else {
-            copy.put(key, value);
-        }
-        return new CallOptions(timeout, metadata, responseMetadata, executor, Map.copyOf(copy));
     }
 
     /** The time budget of the call, or {@code null} for none. */
@@ -95,17 +48,17 @@ public final class CallOptions {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
-        return new CallOptions(timeout, metadata, responseMetadata, executor, attributes);
+        return new CallOptions(timeout, metadata, responseMetadata, executor);
     }
 
     /** A copy with the given request metadata. */
     public CallOptions withMetadata(Metadata metadata) {
-        return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, executor, attributes);
+        return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, executor);
     }
 
     /** A copy that records the server's response metadata into {@code capture}. */
     public CallOptions withResponseMetadata(ResponseMetadata capture) {
-        return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor, attributes);
+        return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor);
     }
 
     /**
@@ -122,7 +75,7 @@ public final class CallOptions {
      * thread. {@code null} restores the default (completion on the I/O thread, the fastest).
      */
     public CallOptions withExecutor(Executor executor) {
-        return new CallOptions(timeout, metadata, responseMetadata, executor, attributes);
+        return new CallOptions(timeout, metadata, responseMetadata, executor);
     }
 
     /**
@@ -146,7 +99,6 @@ public final class CallOptions {
 
     @Override
     public String toString() {
-        return "CallOptions{timeout=" + timeout + ", metadata=" + metadata
-                + (attributes.isEmpty() ? "" : ", attributes=" + attributes.keySet()) + '}';
+        return "CallOptions{timeout=" + timeout + ", metadata=" + metadata + '}';
     }
 }

@@ -140,6 +140,12 @@ public final class ClientCallContext {
         return deadlineNanos;
     }
 
+    /** The call's time budget from when it was made to its deadline; empty without a deadline. */
+    public Optional<Duration> timeout() {
+        long d = deadlineNanos;
+        return d == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(d - startNanos));
+    }
+
     /** Time left before the deadline (zero or negative once passed); empty without a deadline. */
     public Optional<Duration> timeRemaining() {
         long d = deadlineNanos;

@@ -6,16 +6,41 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 
 /**
- * Where client calls go: one endpoint, or (in higher modules) a balancer over many. Typed stubs are
- * built on this; every protocol's client implements it.
+ * Where client calls go: one endpoint ({@link EndpointChannel}), or (in higher modules) a governed,
+ * balanced chain over many. Typed stubs are built on this; every protocol's client implements it, and
+ * every layer of a client chain (Kitex's {@code Endpoint -> Endpoint}) is one.
+ *
+ * <p>A unary call has one {@link ClientCallContext} from the moment it is made: the
+ * {@linkplain #unary(MethodDescriptor, Object, CallOptions) caller's entry} creates it, and each layer
+ * passes it (or, for a retry or backup request, a {@linkplain ClientCallContext#newAttempt child}) to
+ * the layer below through {@link #unary(MethodDescriptor, Object, ClientCallContext)}. Cancellation
+ * travels through the context, never through futures.
  */
 public interface ClientChannel extends AutoCloseable {
 
     /**
-     * Starts a unary call. The stage fails with a {@link io.skein.protocols.StatusException}; cancelling
-     * the returned future ({@code toCompletableFuture().cancel(true)}) cancels the call on the server.
+     * Makes a unary call: creates its context now (the deadline starts here) and passes it down. The
+     * returned future fails with a {@link io.skein.protocols.StatusException}; cancelling it
+     * ({@code cancel(true)}) cancels the call on the server; callers cannot complete it. It completes on
+     * an I/O thread unless {@link CallOptions#withExecutor} names an executor.
      */
-    <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options);
+    default <Req, Resp> CallFuture<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+        ClientCallContext context = ClientCallContext.create(method, options);
+        CompletionStage<Resp> call;
+        try {
+            call = unary(method, request, context);
+        } catch (RuntimeException e) {
+            call = java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        return CallFuture.of(context, call);
+    }
+
+    /**
+     * One unary call (or one attempt of it) with its context, as a client chain passes it down. The
+     * stage fails with a {@link io.skein.protocols.StatusException}; an implementation ends the call
+     * when {@code context} is cancelled.
+     */
+    <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, ClientCallContext context);
 
     /**
      * A streaming call of any kind, as a flow from requests to responses. Each materialization is one

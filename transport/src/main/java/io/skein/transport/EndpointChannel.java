@@ -87,15 +87,8 @@ public final class EndpointChannel implements ClientChannel {
         return protocol.name();
     }
 
+    /** Makes the unary call of {@code context}; the returned future is the call's own. */
     @Override
-    public <Req, Resp> CallFuture<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-        requireNonNull(method, "method");
-        requireNonNull(request, "request");
-        requireNonNull(options, "options");
-        return unary(method, request, ClientCallContext.create(method, options));
-    }
-
-    /** Makes the unary call of {@code context} (created by the caller, so its deadline is already running). */
     public <Req, Resp> CallFuture<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
                                               ClientCallContext context) {
         requireNonNull(method, "method");

@@ -8,7 +8,9 @@ import io.skein.governance.discovery.InstanceSource;
 import io.skein.governance.internal.Futures;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.protocols.Metadata;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.CallRefusals;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
@@ -126,38 +128,26 @@ public final class BalancedChannel implements ClientChannel {
         }, system.executionContext());
     }
 
-    private Endpoint pick(MethodDescriptor<?, ?> method, CallOptions options) {
-        return pick(method, options, Set.of()).endpoint;
-    }
-
-    /** Picks an instance, avoiding {@code refusedBy} (and the call's AVOID hint) while another is eligible. */
-    private Chosen pick(MethodDescriptor<?, ?> method, CallOptions options, Set<String> refusedBy) {
+    /**
+     * Picks an instance, avoiding {@code avoid} (a retry's hint and the instances that refused this
+     * call) while another is eligible.
+     */
+    private Chosen pick(MethodDescriptor<?, ?> method, Metadata metadata, Set<String> avoid) {
         Snapshot current = snapshot;
         if (current.picker == null) {
             throw Status.of(StatusCode.UNAVAILABLE, "no instance of " + service + " is known").asException();
         }
-        Set<String> hinted = options.attribute(Routing.AVOID);
-        Set<String> avoid = refusedBy;
-        if (hinted != null && !hinted.isEmpty()) {
-            avoid = new HashSet<>(hinted);
-            avoid.addAll(refusedBy);
-        }
         Instance chosen = null;
         if (!avoid.isEmpty()) {
-            Set<String> excluded = avoid;
-            chosen = current.picker.pick(new PickContext(method, options,
-                    eligibility.and(i -> !excluded.contains(i.nodeId())), outstandingCalls));
+            chosen = current.picker.pick(new PickContext(method, metadata,
+                    eligibility.and(i -> !avoid.contains(i.nodeId())), outstandingCalls));
         }
         if (chosen == null) {
-            chosen = current.picker.pick(new PickContext(method, options, eligibility, outstandingCalls));
+            chosen = current.picker.pick(new PickContext(method, metadata, eligibility, outstandingCalls));
         }
         if (chosen == null) {
             throw Status.of(StatusCode.UNAVAILABLE, "no available instance of " + service + " ("
                     + current.instances.size() + " known, none eligible)").asException();
-        }
-        Routing.Picked picked = options.attribute(Routing.PICKED);
-        if (picked != null) {
-            picked.set(chosen);
         }
         Instance instance = chosen;
         Endpoint endpoint = endpoints.get(instance.nodeId());
@@ -168,44 +158,28 @@ public final class BalancedChannel implements ClientChannel {
     }
 
     @Override
-    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-        RoutedCall<Resp> result = new RoutedCall<>();
-        attempt(method, request, options, result, Set.of(), null);
+    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
+                                                   ClientCallContext context) {
+        CompletableFuture<Resp> result = new CompletableFuture<>();
+        attempt(method, request, context, result, Set.of(), null);
         return result;
     }
 
-    /** A call's result that knows its current attempt, so cancelling it cancels that attempt. */
-    private static final class RoutedCall<Resp> extends CompletableFuture<Resp> {
-        private volatile CompletionStage<Resp> attempt;
-
-        void attempt(CompletionStage<Resp> current) {
-            attempt = current;
-            if (isCancelled()) {
-                current.toCompletableFuture().cancel(true);
-            }
-        }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            CompletionStage<Resp> current = attempt;
-            if (cancelled && current != null) {
-                current.toCompletableFuture().cancel(true);
-            }
-            return cancelled;
-        }
-    }
-
     /**
-     * One attempt; {@code refusedBy} holds the instances that refused this call before processing
+     * One try of the call; {@code refusedBy} holds the instances that refused it before processing
      * ({@code refusal} the last such failure), never tried again: with no other instance left the call
-     * fails with that refusal.
+     * fails with that refusal. The picked instance is recorded in the call's context.
      */
-    private <Req, Resp> void attempt(MethodDescriptor<Req, Resp> method, Req request, CallOptions options,
-                                     RoutedCall<Resp> result, Set<String> refusedBy, Throwable refusal) {
+    private <Req, Resp> void attempt(MethodDescriptor<Req, Resp> method, Req request, ClientCallContext context,
+                                     CompletableFuture<Resp> result, Set<String> refusedBy, Throwable refusal) {
         Chosen chosen;
         try {
-            chosen = pick(method, options, refusedBy);
+            Set<String> avoid = refusedBy;
+            if (!context.avoidInstances().isEmpty()) {
+                avoid = new HashSet<>(context.avoidInstances());
+                avoid.addAll(refusedBy);
+            }
+            chosen = pick(method, context.metadata(), avoid);
         } catch (RuntimeException e) {
             result.completeExceptionally(refusal != null ? refusal : e);
             return;
@@ -214,22 +188,27 @@ public final class BalancedChannel implements ClientChannel {
             result.completeExceptionally(refusal);
             return;
         }
+        context.pickedInstance(chosen.instance.nodeId());
         Endpoint endpoint = chosen.endpoint;
         endpoint.outstanding.incrementAndGet();
-        CompletionStage<Resp> call = endpoint.channel.unary(method, request, options);
-        result.attempt(call);
+        CompletionStage<Resp> call;
+        try {
+            call = endpoint.channel.unary(method, request, context);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
         call.whenComplete((value, failure) -> {
             endpoint.outstanding.decrementAndGet();
             if (failure == null) {
                 result.complete(value);
-            } else if (refusedBy.size() < transparentRetries && !result.isDone()
+            } else if (refusedBy.size() < transparentRetries && !context.isCancelled()
                     && CallRefusals.refusedBeforeProcessing(failure)) {
                 Set<String> refused = new HashSet<>(refusedBy);
                 refused.add(chosen.instance.nodeId());
                 log.debug("{}: {} refused {} before processing ({}); sending it to another instance", service,
                         chosen.instance, method.fullName(), Futures.unwrap(failure).getMessage());
                 transparentRetryCount.incrementAndGet();
-                attempt(method, request, options, result, Set.copyOf(refused), Futures.unwrap(failure));
+                attempt(method, request, context, result, Set.copyOf(refused), Futures.unwrap(failure));
             } else {
                 result.completeExceptionally(Futures.unwrap(failure));
             }
@@ -251,7 +230,7 @@ public final class BalancedChannel implements ClientChannel {
     private <Req, Resp> Flow<Req, Resp, NotUsed> routeStream(MethodDescriptor<Req, Resp> method, CallOptions options) {
         Endpoint endpoint;
         try {
-            endpoint = pick(method, options);
+            endpoint = pick(method, options.metadata(), Set.of()).endpoint;
         } catch (RuntimeException e) {
             return Flow.fromSinkAndSource(Sink.<Req>ignore(), Source.<Resp>failed(e));
         }

@@ -118,7 +118,7 @@ public final class ConsistentHashBalancer implements LoadBalancer {
 
         @Override
         public Instance pick(PickContext context) {
-            String value = context.options().metadata().get(key);
+            String value = context.metadata().get(key);
             int start;
             if (value == null) {
                 start = ThreadLocalRandom.current().nextInt(hashes.length);

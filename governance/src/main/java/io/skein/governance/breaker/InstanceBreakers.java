@@ -8,6 +8,7 @@ import io.skein.governance.chain.ForwardingClientChannel;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.internal.Futures;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.util.List;
@@ -103,14 +104,14 @@ public final class InstanceBreakers implements AutoCloseable {
 
         @Override
         public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
-                CallOptions options) {
+                ClientCallContext context) {
             CircuitBreaker.Permit permit;
             try {
                 permit = breaker.acquire();
             } catch (RuntimeException rejected) {
                 return CompletableFuture.failedFuture(rejected);
             }
-            return Futures.relay(delegate().unary(method, request, options), (v, f) -> breaker.record(permit, f));
+            return Futures.observe(delegate().unary(method, request, context), (v, f) -> breaker.record(permit, f));
         }
 
         @Override

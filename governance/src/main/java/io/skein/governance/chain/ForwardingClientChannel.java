@@ -3,6 +3,7 @@ package io.skein.governance.chain;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.util.concurrent.CompletionStage;
@@ -25,8 +26,9 @@ public abstract class ForwardingClientChannel implements ClientChannel {
     }
 
     @Override
-    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-        return delegate.unary(method, request, options);
+    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
+                                                   ClientCallContext context) {
+        return delegate.unary(method, request, context);
     }
 
     @Override

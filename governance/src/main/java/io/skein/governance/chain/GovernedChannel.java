@@ -15,6 +15,7 @@ import io.skein.governance.internal.Futures;
 import io.skein.governance.retry.RetryChannel;
 import io.skein.governance.timeout.ReceiveTimeout;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.util.ArrayList;
@@ -85,17 +86,18 @@ public final class GovernedChannel implements ClientChannel {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
+                                                   ClientCallContext context) {
         requireNonNull(method, "method");
-        requireNonNull(options, "options");
+        requireNonNull(context, "context");
         MethodPolicy policy = policies.method(method.methodName());
-        CompletionStage<Resp> call = guarded(method, request, options, policy);
+        CompletionStage<Resp> call = guarded(method, request, context, policy);
         Fallback<Req, Resp> fallback = (Fallback<Req, Resp>) fallbacks.get(method.methodName());
         return fallback == null ? call : fallback.apply(request, call);
     }
 
     private <Req, Resp> CompletionStage<Resp> guarded(MethodDescriptor<Req, Resp> method, Req request,
-            CallOptions options, MethodPolicy policy) {
+            ClientCallContext context, MethodPolicy policy) {
         CircuitBreaker breaker = breaker(method, policy);
         CircuitBreaker.Permit permit = null;
         if (breaker != null) {
@@ -105,12 +107,14 @@ public final class GovernedChannel implements ClientChannel {
                 return CompletableFuture.failedFuture(open);
             }
         }
-        // The per-call timeout wins; otherwise the method's, then the client's (resolved in the policy).
-        CallOptions effective = options.timeout() == null && policy.timeout() != null
-                ? options.withTimeout(policy.timeout()) : options;
+        // The per-call timeout wins; otherwise the method's, then the client's (resolved in the policy),
+        // counted from when the call was made.
+        if (!context.hasDeadline() && policy.timeout() != null) {
+            context.limitTimeout(policy.timeout());
+        }
         CompletionStage<Resp> call;
         try {
-            call = inner.unary(method, request, effective);
+            call = inner.unary(method, request, context);
         } catch (RuntimeException e) {
             call = CompletableFuture.failedFuture(e);
         }
@@ -118,7 +122,7 @@ public final class GovernedChannel implements ClientChannel {
             return call;
         }
         CircuitBreaker.Permit admitted = permit;
-        return Futures.relay(call, (v, f) -> breaker.record(admitted, f));
+        return Futures.observe(call, (v, f) -> breaker.record(admitted, f));
     }
 
     @Override

@@ -69,9 +69,7 @@ public final class Fallback<Req, Resp> {
         return onError != null && code != StatusCode.CANCELLED && (codes == null || codes.contains(code));
     }
 
-    /**
-     * The call's outcome with this fallback applied. Cancelling the returned future cancels {@code call}.
-     */
+    /** The call's outcome with this fallback applied (cancel the call through its context). */
     public CompletionStage<Resp> apply(Req request, CompletionStage<Resp> call) {
         CompletableFuture<Resp> result = new CompletableFuture<>();
         call.whenComplete((value, failure) -> {
@@ -90,7 +88,6 @@ public final class Fallback<Req, Resp> {
                 result.completeExceptionally(e);
             }
         });
-        Futures.cancelWith(result, call);
         return result;
     }
 }

@@ -4,33 +4,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiConsumer;
 
-/** Future plumbing that keeps a channel's contract: cancelling the returned future cancels the call. */
+/** Future plumbing for the client chain's layers. */
 public final class Futures {
 
     private Futures() {
     }
 
     /**
-     * A future that completes as {@code source} does after running {@code onComplete}, and whose
-     * cancellation cancels {@code source}.
+     * A stage that completes as {@code source} does (with the same failure, unwrapped) after running
+     * {@code onComplete}: one object per governance layer on the call path. Cancellation does not
+     * travel through it: a call is cancelled through its {@link io.skein.transport.ClientCallContext}.
      */
-    public static <T> CompletableFuture<T> relay(CompletionStage<T> source, BiConsumer<? super T, ? super Throwable> onComplete) {
-        Relay<T> result = new Relay<>(source, onComplete);
+    public static <T> CompletableFuture<T> observe(CompletionStage<T> source,
+                                                   BiConsumer<? super T, ? super Throwable> onComplete) {
+        Observer<T> result = new Observer<>(onComplete);
         source.whenComplete(result);
         return result;
     }
 
-    /**
-     * The relayed future is its own completion callback and passes cancellation down by overriding
-     * {@code cancel}: one object per governance layer on the call path instead of a future, two
-     * lambdas and a second dependent.
-     */
-    private static final class Relay<T> extends CompletableFuture<T> implements BiConsumer<T, Throwable> {
-        private final CompletionStage<T> source;
+    /** The observed future is its own completion callback. */
+    private static final class Observer<T> extends CompletableFuture<T> implements BiConsumer<T, Throwable> {
         private final BiConsumer<? super T, ? super Throwable> onComplete;
 
-        Relay(CompletionStage<T> source, BiConsumer<? super T, ? super Throwable> onComplete) {
-            this.source = source;
+        Observer(BiConsumer<? super T, ? super Throwable> onComplete) {
             this.onComplete = onComplete;
         }
 
@@ -46,24 +42,6 @@ public final class Futures {
                 }
             }
         }
-
-        @Override
-        public boolean cancel(boolean mayInterruptIfRunning) {
-            boolean cancelled = super.cancel(mayInterruptIfRunning);
-            if (cancelled) {
-                source.toCompletableFuture().cancel(mayInterruptIfRunning);
-            }
-            return cancelled;
-        }
-    }
-
-    /** When {@code derived} is cancelled, {@code source} is cancelled too. */
-    public static void cancelWith(CompletableFuture<?> derived, CompletionStage<?> source) {
-        derived.whenComplete((v, failure) -> {
-            if (derived.isCancelled()) {
-                source.toCompletableFuture().cancel(true);
-            }
-        });
     }
 
     /** The cause inside a {@link java.util.concurrent.CompletionException}, or {@code failure} itself. */

@@ -9,6 +9,7 @@ import io.skein.governance.config.ClientPolicies;
 import io.skein.governance.internal.Futures;
 import io.skein.protocols.Status;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.time.Duration;
@@ -108,7 +109,7 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
 
         @Override
         public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
-                                                       CallOptions options) {
+                                                       ClientCallContext context) {
             Status refusal = gate.tryAcquire();
             if (refusal != null) {
                 return CompletableFuture.failedFuture(refusal.asException());
@@ -116,12 +117,12 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
             gate.commit();
             CompletionStage<Resp> call;
             try {
-                call = delegate().unary(method, request, options);
+                call = delegate().unary(method, request, context);
             } catch (RuntimeException e) {
                 gate.release(0, Status.fromThrowable(e));
                 return CompletableFuture.failedFuture(e);
             }
-            return Futures.relay(call, (value, failure) -> gate.release(0,
+            return Futures.observe(call, (value, failure) -> gate.release(0,
                     failure == null ? Status.OK : Status.fromThrowable(Futures.unwrap(failure))));
         }
 

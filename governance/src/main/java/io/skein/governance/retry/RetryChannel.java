@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.skein.governance.chain.ForwardingClientChannel;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ import org.apache.pekko.stream.javadsl.Flow;
  * sent or received a message cannot be replayed safely and Kitex does not retry streams either.
  *
  * <p>Rules: only methods marked idempotent are retried or hedged (unless the policy says
- * {@code retry-non-idempotent}); each retry avoids the instances already tried ({@code Routing.AVOID})
+ * {@code retry-non-idempotent}); each retry avoids the instances already tried ({@link io.skein.transport.ClientCallContext#avoidInstances})
  * when another is eligible; attempts share the caller's deadline and no retry starts when the
  * remaining time would not cover its backoff; a per-method {@link RetryBudget} stops retries and
  * backups while the method's error rate is above its limit; and a call that arrived as a retry
@@ -71,16 +72,17 @@ public final class RetryChannel extends ForwardingClientChannel {
     }
 
     @Override
-    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
+    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
+                                                   ClientCallContext context) {
         Plan plan = plans.apply(method);
-        boolean chainStopped = options.metadata().persistentValues().containsKey(RETRIED_KEY);
+        boolean chainStopped = context.metadata().persistentValues().containsKey(RETRIED_KEY);
         boolean repeatable = !chainStopped && (plan.idempotent() || plan.retry().retryNonIdempotent());
         int retries = repeatable && plan.retry().enabled() ? plan.retry().maxRetries() : 0;
         int backups = repeatable && plan.backup().enabled() ? plan.backup().maxExtra() : 0;
         if (retries == 0 && backups == 0) {
-            return delegate().unary(method, request, options);
+            return delegate().unary(method, request, context);
         }
-        return new RetryingCall<>(system, delegate(), method, request, options, plan.retry(), retries,
+        return new RetryingCall<>(system, delegate(), method, request, context, plan.retry(), retries,
                 plan.backup(), backups, budget(method, plan.retry().budget())).start();
     }
 

@@ -1,19 +1,20 @@
 package io.skein.governance.retry;
 
-import io.skein.governance.balancer.Routing;
-import io.skein.governance.discovery.Instance;
 import io.skein.governance.internal.Futures;
+import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
-import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
+import io.skein.transport.ResponseMetadata;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 
@@ -22,7 +23,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * instance not tried yet when another exists) and backup requests (after the backup delay, while an
  * attempt is still out). The first success wins and every other attempt is cancelled on the wire; a
  * non-retryable failure ends the call at once; a retryable failure waits for attempts still out, then
- * retries while retries, the budget and the deadline allow. All attempts share the caller's deadline.
+ * retries while retries, the budget and the deadline allow.
+ *
+ * <p>Each attempt runs under a {@linkplain ClientCallContext#newAttempt child} of the call's context:
+ * it shares the call's deadline, carries its own metadata (the chain-stop mark) and routing hint,
+ * records the instance it went to, and is cancelled when the call is. The winner's response metadata
+ * becomes the call's.
  */
 final class RetryingCall<Req, Resp> {
 
@@ -33,15 +39,14 @@ final class RetryingCall<Req, Resp> {
     private final ClientChannel channel;
     private final MethodDescriptor<Req, Resp> method;
     private final Req request;
-    private final CallOptions options;
+    private final ClientCallContext context;
     private final RetryPolicy retry;
     private final BackupPolicy backup;
     private final RetryBudget budget;
-    private final long deadlineNanos;
     private final CompletableFuture<Resp> result = new CompletableFuture<>();
 
     // Guarded by this.
-    private final List<CompletableFuture<Resp>> inFlight = new ArrayList<>(2);
+    private final List<Attempt<Resp>> inFlight = new ArrayList<>(2);
     private final Set<String> tried = new HashSet<>();
     private int attempts;
     private int retriesLeft;
@@ -49,53 +54,53 @@ final class RetryingCall<Req, Resp> {
     private Cancellable backupTimer;
     private Cancellable retryTimer;
 
+    private record Attempt<Resp>(ClientCallContext context, CompletionStage<Resp> result) {
+    }
+
     RetryingCall(ActorSystem<?> system, ClientChannel channel, MethodDescriptor<Req, Resp> method, Req request,
-            CallOptions options, RetryPolicy retry, int retries, BackupPolicy backup, int backups, RetryBudget budget) {
+            ClientCallContext context, RetryPolicy retry, int retries, BackupPolicy backup, int backups,
+            RetryBudget budget) {
         this.system = system;
         this.channel = channel;
         this.method = method;
         this.request = request;
-        this.options = options;
+        this.context = context;
         this.retry = retry;
         this.backup = backup;
         this.budget = budget;
         this.retriesLeft = retries;
         this.backupsLeft = backups;
-        Duration timeout = options.timeout();
-        this.deadlineNanos = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
     }
 
     CompletableFuture<Resp> start() {
-        result.whenComplete((v, f) -> {
-            if (result.isCancelled()) {
-                cancelAll();
-            }
+        context.onCancel(status -> {
+            cancelAll(); // the attempts' contexts are cancelled with the call's; stop timers and forget them
+            result.completeExceptionally(status.asException());
         });
         launch();
         return result;
     }
 
     private void launch() {
-        CallOptions attemptOptions;
+        ClientCallContext attemptContext;
         synchronized (this) {
             if (result.isDone()) {
                 return;
             }
-            attemptOptions = attemptOptions(attempts++);
+            attemptContext = context.newAttempt(attemptMetadata(attempts++), Set.copyOf(tried));
         }
-        Routing.Picked picked = new Routing.Picked();
-        CompletableFuture<Resp> attempt;
+        CompletionStage<Resp> call;
         try {
-            attempt = channel.unary(method, request, attemptOptions.withAttribute(Routing.PICKED, picked))
-                    .toCompletableFuture();
+            call = channel.unary(method, request, attemptContext);
         } catch (RuntimeException e) {
-            attempt = CompletableFuture.failedFuture(e);
+            call = CompletableFuture.failedFuture(e);
         }
+        Attempt<Resp> attempt = new Attempt<>(attemptContext, call);
         boolean late;
         synchronized (this) {
-            Instance instance = picked.instance();
+            String instance = attemptContext.pickedInstance();
             if (instance != null) {
-                tried.add(instance.nodeId());
+                tried.add(instance);
             }
             late = result.isDone();
             if (!late) {
@@ -104,27 +109,19 @@ final class RetryingCall<Req, Resp> {
             }
         }
         if (late) {
-            attempt.cancel(true); // decided (or cancelled by the caller) while this attempt started
+            attemptContext.cancel(); // decided (or cancelled by the caller) while this attempt started
             return;
         }
-        CompletableFuture<Resp> self = attempt;
-        attempt.whenComplete((v, f) -> onAttemptDone(self, v, f));
+        call.whenComplete((v, f) -> onAttemptDone(attempt, v, f));
     }
 
-    private CallOptions attemptOptions(int n) {
-        CallOptions o = options;
+    private Metadata attemptMetadata(int n) {
+        Metadata md = context.metadata();
         if (n > 0) {
             // Chain stop: a hop serving a retry (or backup) does not retry its own calls again.
-            o = o.withMetadata(o.metadata().toBuilder().putPersistent(RetryChannel.RETRIED_KEY, Integer.toString(n))
-                    .build());
+            md = md.toBuilder().putPersistent(RetryChannel.RETRIED_KEY, Integer.toString(n)).build();
         }
-        if (!tried.isEmpty()) {
-            o = o.withAttribute(Routing.AVOID, Set.copyOf(tried));
-        }
-        if (deadlineNanos != Long.MAX_VALUE && n > 0) {
-            o = o.withTimeout(Duration.ofNanos(Math.max(MIN_ATTEMPT_NANOS, deadlineNanos - System.nanoTime())));
-        }
-        return o;
+        return md;
     }
 
     // Holding the lock.
@@ -148,15 +145,15 @@ final class RetryingCall<Req, Resp> {
         launch();
     }
 
-    private void onAttemptDone(CompletableFuture<Resp> attempt, Resp value, Throwable failure) {
-        if (attempt.isCancelled()) {
+    private void onAttemptDone(Attempt<Resp> attempt, Resp value, Throwable failure) {
+        if (attempt.context().isCancelled()) {
             return; // a loser we cancelled, or the caller cancelled the call
         }
         Throwable cause = failure == null ? null : Futures.unwrap(failure);
         StatusCode code = cause == null ? StatusCode.OK : Status.fromThrowable(cause).code();
         boolean retryable = cause != null && retry.retryable(code);
         budget.record(retryable);
-        List<CompletableFuture<Resp>> losers;
+        List<Attempt<Resp>> losers;
         boolean retryNow = false;
         synchronized (this) {
             inFlight.remove(attempt);
@@ -190,11 +187,22 @@ final class RetryingCall<Req, Resp> {
             launch();
             return;
         }
-        losers.forEach(l -> l.cancel(true)); // before answering, so the caller never sees a loser still running
+        losers.forEach(l -> l.context().cancel()); // before answering, so the caller never sees a loser still running
+        forwardResponseMetadata(attempt.context());
         if (cause == null) {
             result.complete(value);
         } else {
             result.completeExceptionally(cause);
+        }
+    }
+
+    /** The deciding attempt's response metadata is the call's. */
+    private void forwardResponseMetadata(ClientCallContext winner) {
+        ResponseMetadata to = context.responseMetadata();
+        ResponseMetadata from = winner.responseMetadata();
+        if (to != null && from != null) {
+            from.headers().thenAccept(to::completeHeaders);
+            from.trailers().thenAccept(to::completeTrailers);
         }
     }
 
@@ -207,7 +215,8 @@ final class RetryingCall<Req, Resp> {
 
     // Holding the lock: whether an attempt after waiting waitNanos still has time before the deadline.
     private boolean timeLeft(long waitNanos) {
-        return deadlineNanos == Long.MAX_VALUE || deadlineNanos - System.nanoTime() - waitNanos > MIN_ATTEMPT_NANOS;
+        return !context.hasDeadline()
+                || context.deadlineNanos() - System.nanoTime() - waitNanos > MIN_ATTEMPT_NANOS;
     }
 
     // Holding the lock.
@@ -223,12 +232,12 @@ final class RetryingCall<Req, Resp> {
     }
 
     private void cancelAll() {
-        List<CompletableFuture<Resp>> all;
+        List<Attempt<Resp>> all;
         synchronized (this) {
             all = new ArrayList<>(inFlight);
             inFlight.clear();
             cancelTimers();
         }
-        all.forEach(a -> a.cancel(true));
+        all.forEach(a -> a.context().cancel());
     }
 }

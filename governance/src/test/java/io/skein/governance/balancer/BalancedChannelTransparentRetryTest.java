@@ -10,6 +10,7 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import io.skein.transport.testing.StringMarshaller;
@@ -61,10 +62,11 @@ class BalancedChannelTransparentRetryTest {
             @Override
             @SuppressWarnings("unchecked")
             public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
-                                                           CallOptions options) {
+                                                           ClientCallContext context) {
                 attempts.add(instance.nodeId());
                 if ("hang".equals(request)) {
                     CompletableFuture<String> f = new CompletableFuture<>();
+                    context.onCancel(status -> f.cancel(true)); // as a transport does
                     pending.put(instance.nodeId(), f);
                     return (CompletionStage<Resp>) f;
                 }

@@ -45,7 +45,7 @@ final class BalancerTestSupport {
     }
 
     static PickContext context(CallOptions options, Predicate<Instance> eligible, ToIntFunction<Instance> outstanding) {
-        return new PickContext(METHOD, options, eligible, outstanding);
+        return new PickContext(METHOD, options.metadata(), eligible, outstanding);
     }
 
     static PickContext keyed(String key, String value) {

@@ -44,17 +44,18 @@ class GovernedChannelTest {
                 .use(next -> new ForwardingClientChannel(next) {
                     @Override
                     public <Req, Resp> java.util.concurrent.CompletionStage<Resp> unary(
-                            io.skein.transport.MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
-                        seen.add("user saw " + options.timeout());
-                        return super.unary(method, request, options);
+                            io.skein.transport.MethodDescriptor<Req, Resp> method, Req request,
+                            io.skein.transport.ClientCallContext context) {
+                        seen.add("user saw " + context.timeout().orElse(null));
+                        return super.unary(method, request, context);
                     }
                 })
                 .channel(below)
                 .build();
         Await.result(channel.unary(SAY, "x", CallOptions.DEFAULT), LIMIT);
         Await.result(channel.unary(SAY, "x", CallOptions.timeout(Duration.ofMillis(50))), LIMIT);
-        assertEquals(Duration.ofMillis(300), below.options.get(0).timeout());
-        assertEquals(Duration.ofMillis(50), below.options.get(1).timeout(), "the per-call timeout wins");
+        assertEquals(Duration.ofMillis(300), below.contexts.get(0).timeout().orElseThrow());
+        assertEquals(Duration.ofMillis(50), below.contexts.get(1).timeout().orElseThrow(), "the per-call timeout wins");
         assertEquals(List.of("user saw PT0.3S", "user saw PT0.05S"), seen);
         channel.close();
     }

@@ -45,9 +45,9 @@ class RetryChannelTest {
         RetryChannel retry = RetryChannel.create(testKit.system(), below, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
         assertEquals(StatusCode.UNAVAILABLE, failureCode(retry.unary(SAY, "x", CallOptions.DEFAULT).toCompletableFuture()));
         assertEquals(3, below.attempts.size(), "first attempt + max-retries 2");
-        assertNull(below.options.get(0).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
-        assertEquals("1", below.options.get(1).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
-        assertEquals("2", below.options.get(2).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
+        assertNull(below.contexts.get(0).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
+        assertEquals("1", below.contexts.get(1).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
+        assertEquals("2", below.contexts.get(2).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
     }
 
     @Test
@@ -102,7 +102,7 @@ class RetryChannelTest {
         assertEquals("backup", Await.result(retry.unary(SAY, "x", CallOptions.DEFAULT), LIMIT));
         assertEquals(2, below.attempts.size());
         assertTrue(slow.isCancelled(), "the loser is cancelled (on the wire, through the channel's future)");
-        assertEquals("1", below.options.get(1).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
+        assertEquals("1", below.contexts.get(1).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
     }
 
     @Test

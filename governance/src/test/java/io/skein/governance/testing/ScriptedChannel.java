@@ -4,6 +4,7 @@ import io.skein.protocols.CallKind;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
 import io.skein.transport.testing.StringMarshaller;
@@ -18,7 +19,8 @@ import org.apache.pekko.stream.javadsl.Flow;
 
 /**
  * An in-memory channel whose n-th unary attempt ends as a script says; it records each attempt's
- * options and future, so tests see what the layers above sent and cancelled.
+ * context and future, so tests see what the layers above sent and cancelled. Like a transport, it
+ * cancels an attempt's future when the attempt's context is cancelled.
  */
 public final class ScriptedChannel implements ClientChannel {
 
@@ -26,7 +28,7 @@ public final class ScriptedChannel implements ClientChannel {
     public static final MethodDescriptor<String, String> SAY = new MethodDescriptor<>("test.Svc/Say", CallKind.UNARY,
             StringMarshaller.INSTANCE, StringMarshaller.INSTANCE);
 
-    public final List<CallOptions> options = new CopyOnWriteArrayList<>();
+    public final List<ClientCallContext> contexts = new CopyOnWriteArrayList<>();
     public final List<CompletableFuture<String>> attempts = new CopyOnWriteArrayList<>();
     private final IntFunction<CompletableFuture<String>> script;
 
@@ -41,10 +43,12 @@ public final class ScriptedChannel implements ClientChannel {
 
     @Override
     @SuppressWarnings("unchecked")
-    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions o) {
-        options.add(o);
+    public <Req, Resp> CompletionStage<Resp> unary(MethodDescriptor<Req, Resp> method, Req request,
+                                                   ClientCallContext context) {
+        contexts.add(context);
         CompletableFuture<String> f = script.apply(attempts.size());
         attempts.add(f);
+        context.onCancel(status -> f.cancel(true));
         return (CompletionStage<Resp>) f;
     }
 

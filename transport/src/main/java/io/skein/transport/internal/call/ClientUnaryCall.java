@@ -236,13 +236,16 @@ public final class ClientUnaryCall<Resp> implements CallListener {
 
     /** Fails the call with {@code status}; false when it had already ended. */
     private boolean fail(Status status) {
+        if (future.isSettled()) {
+            return false;
+        }
+        if (capture != null) { // before the future, so whoever it wakes sees complete metadata
+            capture.completeTrailers(Metadata.EMPTY);
+        }
         if (!future.fail(new StatusException(status))) {
             return false;
         }
         cancelTimer();
-        if (capture != null) {
-            capture.completeTrailers(Metadata.EMPTY);
-        }
         return true;
     }
 
