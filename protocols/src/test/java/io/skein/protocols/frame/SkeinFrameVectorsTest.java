@@ -65,7 +65,10 @@ class SkeinFrameVectorsTest {
             "00000001",                             // seq id
             BODY);
 
-    /** (c) An Exception: ErrorProto{TypeID: 6, Message: "no such key"} plus skein-status = 5 (NOT_FOUND). */
+    /**
+     * (c) An Exception for a status that was not raised (the runtime's own):
+     * ErrorProto{TypeID: 6, Message: "no such key"} plus skein-status = 5 (NOT_FOUND).
+     */
     private static final String EXCEPTION = hex(
             "00000045",                             // LENGTH = 69
             "1000", "0000",                         // HEADER MAGIC, FLAGS
@@ -83,7 +86,7 @@ class SkeinFrameVectorsTest {
             "0806",                                 // ErrorProto field 1 (TypeID, varint) = 6 (InternalError)
             "120b", "6e6f2073756368206b6579");      // ErrorProto field 2 (Message) = "no such key"
 
-    /** (d) What a Kitex server sends for an unknown method: no Skein keys, MsgType INTKV. */
+    /** What a Kitex server sends for an unknown method: no Skein keys, MsgType INTKV. */
     private static final String KITEX_UNKNOWN_METHOD = hex(
             "0000003f",                             // LENGTH = 63
             "1000", "0000",                         // HEADER MAGIC, FLAGS
@@ -101,7 +104,7 @@ class SkeinFrameVectorsTest {
             "1212", "756e6b6e6f776e206d6574686f6420466f6f"); // Message = "unknown method Foo"
 
     /**
-     * (e) A status the service raised (NOT_FOUND "no such key") with response metadata rk=rv: a Reply
+     * (d) A status the service raised (NOT_FOUND "no such key") with response metadata rk=rv: a Reply
      * carrying a Kitex business status, the metadata also as biz-extra, the exact code in skein-status.
      */
     private static final String BUSINESS_STATUS = hex(
@@ -127,7 +130,7 @@ class SkeinFrameVectorsTest {
             "00000001");                            // seq id; no body
 
     /**
-     * (f) Captured from a Kitex v0.16.3 server (interop/kitex) whose handler returned
+     * (e) Captured from a Kitex v0.16.3 server (interop/kitex) whose handler returned
      * {@code kerrors.NewBizStatusErrorWithExtra(10001, "over quota", {"limit": "10"})}.
      */
     private static final String KITEX_BUSINESS_STATUS = hex(
@@ -190,7 +193,7 @@ class SkeinFrameVectorsTest {
     }
 
     @Test
-    void encodesException() {
+    void encodesAStatusThatWasNotRaisedAsAnException() {
         UnaryResponse error = new UnaryResponse(1, "echo.EchoService/Echo",
                                                 Status.of(StatusCode.NOT_FOUND, "no such key"), Metadata.EMPTY,
                                                 Unpooled.EMPTY_BUFFER);
