@@ -279,8 +279,20 @@ public record KitexBizStatus(int code, String message, Map<String, String> extra
             throw error("unterminated string");
         }
 
+        /** One line: the text is shown abbreviated, with control characters escaped. */
         private IllegalArgumentException error(String what) {
-            String shown = s.length() <= 80 ? s : s.substring(0, 80) + "...";
+            StringBuilder shown = new StringBuilder();
+            for (int i = 0, n = Math.min(s.length(), 80); i < n; i++) {
+                char c = s.charAt(i);
+                if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029') {
+                    shown.append(String.format("\\u%04x", (int) c));
+                } else {
+                    shown.append(c);
+                }
+            }
+            if (s.length() > 80) {
+                shown.append("...");
+            }
             return new IllegalArgumentException("biz-extra is not a JSON object of strings (" + what
                     + " at offset " + Math.min(pos, s.length()) + "): " + shown);
         }
