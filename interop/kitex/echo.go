@@ -180,11 +180,16 @@ type EchoHandler interface {
 }
 
 // SayArgs is Kitex's argument wrapper for Say: on the wire it is just the request message.
+// Raw, when set, is sent instead of the encoded request (to send a payload that does not parse).
 type SayArgs struct {
 	Req *EchoRequest
+	Raw []byte
 }
 
 func (p *SayArgs) Marshal(out []byte) ([]byte, error) {
+	if p.Raw != nil {
+		return append(out, p.Raw...), nil
+	}
 	if p.Req == nil {
 		return out, errors.New("SayArgs: no request")
 	}
@@ -207,9 +212,11 @@ type SayResult struct {
 	Success *EchoReply
 }
 
+// Marshal writes nothing when there is no reply (a handler that returned a business status error), as
+// kitex-generated code does: the Reply then carries the error in TTHeader (biz-status) and an empty body.
 func (p *SayResult) Marshal(out []byte) ([]byte, error) {
 	if p.Success == nil {
-		return out, errors.New("SayResult: no reply")
+		return out, nil
 	}
 	return p.Success.Marshal(out), nil
 }
@@ -242,6 +249,16 @@ func sayHandler(ctx context.Context, handler, arg, result interface{}) error {
 	return nil
 }
 
+func sayMethod() serviceinfo.MethodInfo {
+	return serviceinfo.NewMethodInfo(
+		sayHandler,
+		func() interface{} { return &SayArgs{} },
+		func() interface{} { return &SayResult{} },
+		false,
+		serviceinfo.WithStreamingMode(serviceinfo.StreamingUnary),
+	)
+}
+
 // echoServiceInfo is what kitex would generate for `service Echo` in package skein.examples.echo:
 // the service name is the bare IDL name ("Echo", which a Kitex client sends as STRKV isn) and the
 // proto package goes to Extra["PackageName"].
@@ -250,13 +267,9 @@ func echoServiceInfo() *serviceinfo.ServiceInfo {
 		ServiceName: "Echo",
 		HandlerType: (*EchoHandler)(nil),
 		Methods: map[string]serviceinfo.MethodInfo{
-			"Say": serviceinfo.NewMethodInfo(
-				sayHandler,
-				func() interface{} { return &SayArgs{} },
-				func() interface{} { return &SayResult{} },
-				false,
-				serviceinfo.WithStreamingMode(serviceinfo.StreamingUnary),
-			),
+			"Say": sayMethod(),
+			// Not in echo.proto: a Skein server does not know it (the client's unknown-method case).
+			"Missing": sayMethod(),
 		},
 		PayloadCodec: serviceinfo.Protobuf,
 		Extra:        map[string]interface{}{"PackageName": "skein.examples.echo"},

@@ -5,12 +5,17 @@
 //	    "listening on HOST:PORT" once bound.
 //	kitex-echo client --addr HOST:PORT --message M [--metadata k=v]... [--persistent k=v]...
 //	                  [--timeout-ms N] [--delay-ms N] [--fail-with N] [--payload S]
-//	    calls Say through a Kitex client (TTHeaderFramed, protobuf) and prints
-//	    "message=<m> served_by=<s> payload=<p>" (exit 0) or "ERROR <err>" (exit 1).
+//	                  [--method Say|Missing] [--malformed]
+//	    calls Say (or --method) through a Kitex client (TTHeaderFramed, protobuf) and prints
+//	    "message=<m> served_by=<s> payload=<p>" (exit 0) or "ERROR <err>" (exit 1), then, for a
+//	    kerrors.BizStatusError, "biz_status=<code>", "biz_message=<msg>" and "biz_extra=<JSON, keys
+//	    sorted>", for a remote.TransError "type_id=<id>", and the backward values ("backward k=v").
+//	    --malformed sends a request payload that is not protobuf.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -22,6 +27,7 @@ import (
 
 	"github.com/bytedance/gopkg/cloud/metainfo"
 	"github.com/cloudwego/kitex/client"
+	"github.com/cloudwego/kitex/pkg/kerrors"
 	"github.com/cloudwego/kitex/pkg/klog"
 	"github.com/cloudwego/kitex/pkg/remote"
 	"github.com/cloudwego/kitex/pkg/transmeta"
@@ -31,6 +37,14 @@ import (
 
 // EchoKey is the metainfo key the server reflects into its reply message.
 const EchoKey = "echo-key"
+
+// FailAsKey is the metainfo key that makes a failing call (fail_with != 0) return a plain Go error
+// (value "error") instead of a business status error.
+const FailAsKey = "fail-as"
+
+// ExtraPrefix marks the metainfo values a failing call puts into its business status error's extra,
+// under the key without the prefix.
+const ExtraPrefix = "extra-"
 
 type kvFlag []string
 
@@ -65,8 +79,11 @@ type echoImpl struct{}
 // Say echoes message and payload, served_by = "kitex". The values of "echo-key" it received are
 // appended to the message: "|transient:<v>" and/or "|persistent:<v>". delay_ms waits first (the
 // server does not enforce the caller's RPCTimeout: no WithEnableContextTimeout, Kitex's default, so a
-// Skein client's deadline test is decided by the client alone); fail_with != 0 returns an error whose
-// message is the request message (a Kitex handler error: Exception, ErrorProto TypeID 6).
+// Skein client's deadline test is decided by the client alone). fail_with != 0 fails the call with the
+// request message: by default with kerrors.NewBizStatusErrorWithExtra(fail_with, message, extra), extra
+// being the transient metainfo values whose keys start with "extra-" (prefix removed), which Kitex
+// sends as a Reply with biz-status/biz-message/biz-extra; with transient metainfo "fail-as" = "error"
+// with a plain Go error (a Kitex handler error: Exception, ErrorProto TypeID 6).
 func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) {
 	if req.DelayMs > 0 {
 		select {
@@ -76,7 +93,16 @@ func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) 
 		}
 	}
 	if req.FailWith != 0 {
-		return nil, errors.New(req.Message)
+		if v, _ := metainfo.GetValue(ctx, FailAsKey); v == "error" {
+			return nil, errors.New(req.Message)
+		}
+		extra := map[string]string{}
+		for k, v := range metainfo.GetAllValues(ctx) {
+			if strings.HasPrefix(k, ExtraPrefix) {
+				extra[strings.TrimPrefix(k, ExtraPrefix)] = v
+			}
+		}
+		return nil, kerrors.NewBizStatusErrorWithExtra(req.FailWith, req.Message, extra)
 	}
 	msg := req.Message
 	if v, ok := metainfo.GetValue(ctx, EchoKey); ok {
@@ -125,6 +151,8 @@ func runClient(args []string) int {
 	timeoutMs := fs.Int("timeout-ms", 0, "RPC timeout in ms (0: none)")
 	delayMs := fs.Int("delay-ms", 0, "EchoRequest.delay_ms")
 	failWith := fs.Int("fail-with", 0, "EchoRequest.fail_with")
+	method := fs.String("method", "Say", "the method to call: Say, or Missing (same messages, unknown to Skein)")
+	malformed := fs.Bool("malformed", false, "send a request payload that is not protobuf")
 	var transient, persistent kvFlag
 	fs.Var(&transient, "metadata", "transient metainfo k=v (repeatable)")
 	fs.Var(&persistent, "persistent", "persistent metainfo k=v (repeatable)")
@@ -164,11 +192,24 @@ func runClient(args []string) int {
 		DelayMs:  int32(*delayMs),
 		FailWith: int32(*failWith),
 	}}
+	if *malformed {
+		args_.Raw = []byte{0xff, 0xff, 0xff} // field 0x1fffff..., truncated varint: not protobuf
+	}
 	result := &SayResult{}
-	err = cli.Call(ctx, "Say", args_, result)
+	err = cli.Call(ctx, *method, args_, result)
 	backward := metainfo.RecvAllBackwardValues(ctx)
 	if err != nil {
 		fmt.Printf("ERROR %v\n", err)
+		if bizErr, ok := kerrors.FromBizStatusError(err); ok {
+			fmt.Printf("biz_status=%d\n", bizErr.BizStatusCode())
+			fmt.Printf("biz_message=%s\n", bizErr.BizMessage())
+			extra := bizErr.BizExtra()
+			if extra == nil {
+				extra = map[string]string{}
+			}
+			js, _ := json.Marshal(extra) // sorted keys, one line
+			fmt.Printf("biz_extra=%s\n", js)
+		}
 		var te *remote.TransError
 		if errors.As(err, &te) {
 			fmt.Printf("type_id=%d\n", te.TypeID())

@@ -38,8 +38,10 @@ public sealed interface SkeinFrame
     }
 
     /**
-     * The answer to a {@link UnaryRequest} (Kitex "Reply" when OK, "Exception" otherwise). The payload
-     * is empty when the status is not OK. {@code metadata} carries the server's response metadata.
+     * The answer to a {@link UnaryRequest}: a Kitex "Reply" when OK; when not OK, a Reply carrying a
+     * Kitex business status if the status was {@linkplain Status#isRaised() raised} by the service,
+     * an "Exception" otherwise ({@code docs/protocol.md} §3). The payload is empty when the status is
+     * not OK. {@code metadata} carries the server's response metadata.
      */
     record UnaryResponse(int streamId, String method, Status status, Metadata metadata, ByteBuf payload)
             implements PayloadFrame {

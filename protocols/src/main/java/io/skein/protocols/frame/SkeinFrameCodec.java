@@ -20,6 +20,7 @@ import io.skein.protocols.frame.SkeinFrame.StreamReset;
 import io.skein.protocols.frame.SkeinFrame.StreamTrailers;
 import io.skein.protocols.frame.SkeinFrame.UnaryRequest;
 import io.skein.protocols.frame.SkeinFrame.UnaryResponse;
+import io.skein.protocols.kitex.KitexBizStatus;
 import io.skein.protocols.kitex.KitexEnvelope;
 import io.skein.protocols.kitex.KitexError;
 import io.skein.protocols.kitex.KitexProtobuf;
@@ -114,16 +115,52 @@ public final class SkeinFrameCodec {
         KitexProtobuf.finishEnvelope(out, env);
     }
 
+    /**
+     * OK: a Reply. A {@linkplain Status#isRaised() raised} status (the service failed the call with
+     * it): a Reply that carries it as a Kitex business status. Any other status (the runtime's own
+     * failure): an Exception. Both name the exact code in {@link SkeinKeys#STATUS}.
+     */
     private static void encodeResponse(UnaryResponse r, ByteBuf out) {
-        String method = requireNonNull(r.method(), "method");
         Status status = requireNonNull(r.status(), "status");
         Metadata md = requireNonNull(r.metadata(), "metadata");
+        if (status.isOk() || !status.isRaised()) {
+            writeResponse(r, out, null);
+            return;
+        }
+        String extra = bizExtra(md);
+        if (extra != null) {
+            int mark = out.writerIndex();
+            try {
+                writeResponse(r, out, extra);
+                return;
+            } catch (IllegalArgumentException e) {
+                // The copy of the metadata made the header too big: the values still travel as STRKV.
+                out.writerIndex(mark);
+            }
+        }
+        writeResponse(r, out, "");
+    }
+
+    /** {@code bizExtra}: {@code null} for OK or an Exception, else the biz-extra value ("" for none). */
+    private static void writeResponse(UnaryResponse r, ByteBuf out, String bizExtra) {
+        String method = requireNonNull(r.method(), "method");
+        Status status = r.status();
+        Metadata md = r.metadata();
         ByteBuf payload = requireNonNull(r.payload(), "payload");
         boolean ok = status.isOk();
+        boolean biz = bizExtra != null;
         int start = TTHeader.writeFixedHeader(out, 0, r.streamId(), WIRE_PROTOCOL_ID);
-        int strCount = (ok ? 0 : 1) + metadataCount(md);
+        int strCount = (ok ? 0 : 1) + (biz ? (bizExtra.isEmpty() ? 2 : 3) : 0) + metadataCount(md);
         if (strCount > 0) {
             TTHeader.writeInfoHeader(out, TTHeader.INFO_STRKV, strCount);
+            if (biz) {
+                TTHeader.writeString16(out, StrKey.BIZ_STATUS);
+                TTHeader.writeDecimal16(out, status.code().value());
+                TTHeader.writeStrKv(out, StrKey.BIZ_MESSAGE, truncate(status.message()));
+                if (!bizExtra.isEmpty()) {
+                    TTHeader.writeStrKv(out, StrKey.BIZ_EXTRA, bizExtra);
+                }
+            }
             if (!ok) {
                 TTHeader.writeString16(out, SkeinKeys.STATUS);
                 TTHeader.writeDecimal16(out, status.code().value());
@@ -132,14 +169,28 @@ public final class SkeinFrameCodec {
         }
         TTHeader.finishHeader(out, start);
         int from = method.lastIndexOf('/') + 1;
-        int env = KitexProtobuf.writeEnvelopeStart(out, ok ? KitexProtobuf.REPLY : KitexProtobuf.EXCEPTION,
+        int env = KitexProtobuf.writeEnvelopeStart(out, ok || biz ? KitexProtobuf.REPLY : KitexProtobuf.EXCEPTION,
                                                    method, from, method.length(), r.streamId());
         if (ok) {
             out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
-        } else {
+        } else if (!biz) {
             KitexError.write(out, KitexError.typeIdOf(status.code()), status.message());
         }
         KitexProtobuf.finishEnvelope(out, env);
+    }
+
+    /**
+     * The biz-extra of a business status: the transient response metadata as a JSON object, or
+     * {@code null} when there is none or it does not fit one TTHeader string.
+     */
+    private static String bizExtra(Metadata md) {
+        Map<String, String> values = md.transientValues();
+        if (values.isEmpty()) {
+            return null;
+        }
+        String json = KitexBizStatus.extraToJson(values);
+        return json.length() <= TTHeader.MAX_STRING_LENGTH / 3 || ByteBufUtil.utf8Bytes(json) <= TTHeader.MAX_STRING_LENGTH
+                ? json : null;
     }
 
     private static void encodeControl(SkeinFrame frame, ByteBuf out) {
@@ -262,7 +313,7 @@ public final class SkeinFrameCodec {
 
     private static boolean reservedBareKey(String key) {
         return key.startsWith("RPC_") || key.equals(StrKey.IDL_SERVICE_NAME) || key.equals(SkeinKeys.STATUS)
-               || key.equals(StrKey.BIZ_STATUS);
+               || key.equals(StrKey.BIZ_STATUS) || key.equals(StrKey.BIZ_MESSAGE) || key.equals(StrKey.BIZ_EXTRA);
     }
 
     /** A size hint for the buffer that {@link #encode} will fill. */
@@ -275,7 +326,7 @@ public final class SkeinFrameCodec {
             size += 2 * r.method().length() + (r.metadata().isEmpty() ? 0 : 256);
         } else if (frame instanceof UnaryResponse r) {
             size += r.method().length() + r.status().message().length()
-                    + (r.metadata().isEmpty() ? 0 : 256);
+                    + (r.metadata().isEmpty() ? 0 : r.status().isRaised() ? 512 : 256);
         } else if (frame instanceof StreamOpen o) {
             size += 2 * o.method().length() + (o.metadata().isEmpty() ? 0 : 256);
         } else if (frame instanceof StreamTrailers t) {
@@ -344,8 +395,10 @@ public final class SkeinFrameCodec {
         long timeoutMillis = SkeinFrame.NO_TIMEOUT;
         String service;
         long skeinStatus = -1;
-        boolean bizError;
+        /** The bare biz-* STRKV values (Kitex business status), kept apart until the frame kind is known. */
+        String bizStatus;
         String bizMessage;
+        String bizExtra;
         Metadata.Builder metadata;
 
         @Override
@@ -384,30 +437,20 @@ public final class SkeinFrameCodec {
                 service = valueLength == 0 ? null : utf8(buf, valueIndex, valueLength);
             } else if (TTHeader.asciiEquals(buf, keyIndex, keyLength, SkeinKeys.STATUS)) {
                 skeinStatus = decimal(buf, valueIndex, valueLength, "STRKV skein-status");
+            } else if (TTHeader.asciiEquals(buf, keyIndex, keyLength, StrKey.BIZ_STATUS)) {
+                bizStatus = utf8(buf, valueIndex, valueLength);
+            } else if (TTHeader.asciiEquals(buf, keyIndex, keyLength, StrKey.BIZ_MESSAGE)) {
+                bizMessage = utf8(buf, valueIndex, valueLength);
+            } else if (TTHeader.asciiEquals(buf, keyIndex, keyLength, StrKey.BIZ_EXTRA)) {
+                bizExtra = utf8(buf, valueIndex, valueLength);
             } else {
-                String key = utf8(buf, keyIndex, keyLength);
-                String value = utf8(buf, valueIndex, valueLength);
-                if (key.equals(StrKey.BIZ_STATUS)) {
-                    // Kitex: a biz-status that parses to a non-zero number makes the reply an error.
-                    bizError = parseBizStatus(value) != 0;
-                } else if (key.equals(StrKey.BIZ_MESSAGE)) {
-                    bizMessage = value;
-                }
-                metadata().put(key, value);
+                metadata().put(utf8(buf, keyIndex, keyLength), utf8(buf, valueIndex, valueLength));
             }
         }
 
         @Override
         public void aclToken(ByteBuf buf, int index, int length) {
             metadata().put(StrKey.GDPR_TOKEN.substring(StrKey.PREFIX_TRANSIENT.length()), utf8(buf, index, length));
-        }
-
-        private static int parseBizStatus(String value) {
-            try {
-                return Integer.parseInt(value);
-            } catch (NumberFormatException e) {
-                return 0;
-            }
         }
 
         private Metadata.Builder metadata() {
@@ -418,8 +461,31 @@ public final class SkeinFrameCodec {
             return b;
         }
 
+        /** The metadata, with the biz-* values as transient values (as any other key). */
         private Metadata builtMetadata() {
+            if (bizStatus != null || bizMessage != null || bizExtra != null) {
+                Metadata.Builder b = metadata();
+                putIfPresent(b, StrKey.BIZ_STATUS, bizStatus);
+                putIfPresent(b, StrKey.BIZ_MESSAGE, bizMessage);
+                putIfPresent(b, StrKey.BIZ_EXTRA, bizExtra);
+            }
+            return metadataWithoutBiz();
+        }
+
+        private Metadata metadataWithoutBiz() {
             return metadata == null ? Metadata.EMPTY : metadata.build();
+        }
+
+        private static void putIfPresent(Metadata.Builder b, String key, String value) {
+            if (value != null) {
+                b.put(key, value);
+            }
+        }
+
+        /** The exact code a Skein peer sent in skein-status (0, which no failure has, reads as UNKNOWN). */
+        private StatusCode skeinStatusCode() {
+            StatusCode code = StatusCode.fromValue((int) Math.min(skeinStatus, 99));
+            return code == StatusCode.OK ? StatusCode.UNKNOWN : code;
         }
 
         private static String utf8(ByteBuf buf, int index, int length) {
@@ -461,12 +527,19 @@ public final class SkeinFrameCodec {
                                             buf.retainedSlice(env.bodyIndex(), env.bodyLength()));
                 }
                 case KitexProtobuf.REPLY: {
-                    Metadata md = builtMetadata();
-                    if (bizError) {
-                        Status status = Status.of(StatusCode.UNKNOWN, bizMessage);
-                        return new UnaryResponse(id, method(env.method()), status, md, Unpooled.EMPTY_BUFFER);
+                    // Kitex: a biz-status that parses to a non-zero int32 makes the reply a business error.
+                    int bizCode = KitexBizStatus.parseCode(bizStatus);
+                    if (bizCode != 0) {
+                        // From Skein (skein-status present): the exact status, the biz-* keys only restate it.
+                        // From Kitex: the code it maps to, and the biz-* keys stay readable as metadata.
+                        boolean fromSkein = skeinStatus >= 0;
+                        Status status = Status.of(fromSkein ? skeinStatusCode() : KitexBizStatus.toStatusCode(bizCode),
+                                                  bizMessage);
+                        return new UnaryResponse(id, method(env.method()), status,
+                                                 fromSkein ? metadataWithoutBiz() : builtMetadata(),
+                                                 Unpooled.EMPTY_BUFFER);
                     }
-                    return new UnaryResponse(id, method(env.method()), Status.OK, md,
+                    return new UnaryResponse(id, method(env.method()), Status.OK, builtMetadata(),
                                              buf.retainedSlice(env.bodyIndex(), env.bodyLength()));
                 }
                 case KitexProtobuf.EXCEPTION: {
@@ -476,8 +549,7 @@ public final class SkeinFrameCodec {
                     } catch (CorruptedFrameException e) {
                         throw corrupted(e.getMessage());
                     }
-                    StatusCode code = skeinStatus >= 0 ? StatusCode.fromValue((int) Math.min(skeinStatus, 99))
-                                                       : KitexError.toStatusCode(error.typeId());
+                    StatusCode code = skeinStatus >= 0 ? skeinStatusCode() : KitexError.toStatusCode(error.typeId());
                     if (code == StatusCode.OK) {
                         code = StatusCode.UNKNOWN;
                     }

@@ -22,7 +22,11 @@ public final class SkeinKeys {
     /** INTKV: the last stream id (unsigned) a GoAway still serves. */
     public static final int LAST_STREAM_ID = 0xE005;
 
-    /** STRKV on a unary Exception: the canonical status code, decimal. Visible to Kitex as a backward value. */
+    /**
+     * STRKV on a failed unary response (an Exception, or a Reply with a Kitex business status): the
+     * canonical status code, decimal. Visible to Kitex as a backward value; tells a Skein client that
+     * the peer is Skein and the code exact.
+     */
     public static final String STATUS = "skein-status";
 
     public static final int TYPE_STREAM_OPEN = 1;

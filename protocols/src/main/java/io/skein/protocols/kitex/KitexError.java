@@ -38,11 +38,19 @@ public record KitexError(int typeId, String message) {
     }
 
     /**
-     * The type id Skein sends for a status: {@link #UNKNOWN_METHOD} for {@code UNIMPLEMENTED},
-     * {@link #INTERNAL_ERROR} (what Kitex sends for handler errors) otherwise.
+     * The type id Skein sends for a status that fails a call as an exception (the runtime's own
+     * failures: refusals, its deadline, codec errors, crashes), as a Kitex server would for the same
+     * failure: {@link #UNKNOWN_METHOD} for {@code UNIMPLEMENTED} (unknown method or service, or a method
+     * of another call kind), {@link #PROTOCOL_ERROR} for {@code INVALID_ARGUMENT} (a request payload that
+     * does not parse), {@link #INTERNAL_ERROR} (Kitex's type for any other failure while serving a
+     * call, over-limit and handler errors included) otherwise.
      */
     public static int typeIdOf(StatusCode code) {
-        return code == StatusCode.UNIMPLEMENTED ? UNKNOWN_METHOD : INTERNAL_ERROR;
+        return switch (code) {
+            case UNIMPLEMENTED -> UNKNOWN_METHOD;
+            case INVALID_ARGUMENT -> PROTOCOL_ERROR;
+            default -> INTERNAL_ERROR;
+        };
     }
 
     /**

@@ -48,6 +48,10 @@ class SkeinFrameCodecTest {
                                   Unpooled.EMPTY_BUFFER),
                 new UnaryResponse(7, "Say", Status.of(StatusCode.UNIMPLEMENTED), Metadata.EMPTY,
                                   Unpooled.EMPTY_BUFFER),
+                // Raised by a service: a Kitex business status on the wire, read back exactly.
+                new UnaryResponse(7, "pkg.Echo/Say",
+                                  Status.fromThrowable(Status.of(StatusCode.NOT_FOUND, "gone ✓").asException()), MD,
+                                  Unpooled.EMPTY_BUFFER),
                 new StreamOpen(9, "pkg.Echo/Chat", CallKind.BIDI_STREAMING, MD, 1500, 32),
                 new StreamOpen(11, "Chat", CallKind.SERVER_STREAMING, Metadata.EMPTY, SkeinFrame.NO_TIMEOUT, 0),
                 new StreamHeaders(9, MD),

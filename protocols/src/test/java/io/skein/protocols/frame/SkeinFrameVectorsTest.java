@@ -12,6 +12,8 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame.UnaryRequest;
 import io.skein.protocols.frame.SkeinFrame.UnaryResponse;
+import io.skein.protocols.kitex.KitexBizStatus;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -63,7 +65,10 @@ class SkeinFrameVectorsTest {
             "00000001",                             // seq id
             BODY);
 
-    /** (c) An Exception: ErrorProto{TypeID: 6, Message: "no such key"} plus skein-status = 5 (NOT_FOUND). */
+    /**
+     * (c) An Exception for a status that was not raised (the runtime's own):
+     * ErrorProto{TypeID: 6, Message: "no such key"} plus skein-status = 5 (NOT_FOUND).
+     */
     private static final String EXCEPTION = hex(
             "00000045",                             // LENGTH = 69
             "1000", "0000",                         // HEADER MAGIC, FLAGS
@@ -81,7 +86,7 @@ class SkeinFrameVectorsTest {
             "0806",                                 // ErrorProto field 1 (TypeID, varint) = 6 (InternalError)
             "120b", "6e6f2073756368206b6579");      // ErrorProto field 2 (Message) = "no such key"
 
-    /** (d) What a Kitex server sends for an unknown method: no Skein keys, MsgType INTKV. */
+    /** What a Kitex server sends for an unknown method: no Skein keys, MsgType INTKV. */
     private static final String KITEX_UNKNOWN_METHOD = hex(
             "0000003f",                             // LENGTH = 63
             "1000", "0000",                         // HEADER MAGIC, FLAGS
@@ -97,6 +102,52 @@ class SkeinFrameVectorsTest {
             "00000007",                             // seq id
             "0801",                                 // TypeID = 1 (UnknownMethod)
             "1212", "756e6b6e6f776e206d6574686f6420466f6f"); // Message = "unknown method Foo"
+
+    /**
+     * (d) A status the service raised (NOT_FOUND "no such key") with response metadata rk=rv: a Reply
+     * carrying a Kitex business status, the metadata also as biz-extra, the exact code in skein-status.
+     */
+    private static final String BUSINESS_STATUS = hex(
+            "0000007e",                             // LENGTH = 126
+            "1000", "0000",                         // HEADER MAGIC, FLAGS
+            "00000001",                             // SEQUENCE ID
+            "0018",                                 // HEADER SIZE = 24 words = 96 bytes
+            "00", "00",                             // PROTOCOL ID, transforms
+            "01", "0005",                           // STRKV, 5 entries
+            "000a", "62697a2d737461747573",         //   key "biz-status"
+            "0001", "35",                           //   value "5" (the canonical code)
+            "000b", "62697a2d6d657373616765",       //   key "biz-message"
+            "000b", "6e6f2073756368206b6579",       //   value "no such key"
+            "0009", "62697a2d6578747261",           //   key "biz-extra"
+            "000b", "7b22726b223a227276227d",       //   value {"rk":"rv"} (the transient response metadata)
+            "000c", "736b65696e2d737461747573",     //   key "skein-status"
+            "0001", "35",                           //   value "5"
+            "0002", "726b", "0002", "7276",         //   "rk" = "rv" (bare: a backward value)
+            "00",                                   // padding: 95 -> 96
+            "00000010",                             // framed length = 16
+            "90010002",                             // magic | Reply (2)
+            "00000004", "4563686f",                 // method "Echo"
+            "00000001");                            // seq id; no body
+
+    /**
+     * (e) Captured from a Kitex v0.16.3 server (interop/kitex) whose handler returned
+     * {@code kerrors.NewBizStatusErrorWithExtra(10001, "over quota", {"limit": "10"})}.
+     */
+    private static final String KITEX_BUSINESS_STATUS = hex(
+            "00000071",                             // LENGTH = 113
+            "1000", "0000",                         // HEADER MAGIC, FLAGS
+            "00000001",                             // SEQUENCE ID
+            "0015",                                 // HEADER SIZE = 21 words = 84 bytes
+            "00", "00",                             // PROTOCOL ID, transforms
+            "01", "0003",                           // STRKV, 3 entries
+            "000a", "62697a2d737461747573", "0005", "3130303031",       // biz-status = "10001"
+            "000b", "62697a2d6d657373616765", "000a", "6f7665722071756f7461", // biz-message = "over quota"
+            "0009", "62697a2d6578747261", "000e", "7b226c696d6974223a223130227d", // biz-extra = {"limit":"10"}
+            "10", "0001", "0016", "0001", "32",     // INTKV MsgType (22) = "2" (Reply); 84 bytes, no padding
+            "0000000f",                             // framed length = 15
+            "90010002",                             // magic | Reply
+            "00000003", "536179",                   // method "Say"
+            "00000001");                            // seq id; empty body (kitex-generated Marshal of no result)
 
     @Test
     void encodesCall() {
@@ -142,7 +193,7 @@ class SkeinFrameVectorsTest {
     }
 
     @Test
-    void encodesException() {
+    void encodesAStatusThatWasNotRaisedAsAnException() {
         UnaryResponse error = new UnaryResponse(1, "echo.EchoService/Echo",
                                                 Status.of(StatusCode.NOT_FOUND, "no such key"), Metadata.EMPTY,
                                                 Unpooled.EMPTY_BUFFER);
@@ -166,6 +217,36 @@ class SkeinFrameVectorsTest {
         assertEquals("Foo", r.method());
         assertEquals(Status.of(StatusCode.UNIMPLEMENTED, "unknown method Foo"), r.status());
         assertEquals(Metadata.EMPTY, r.metadata());
+    }
+
+    @Test
+    void encodesARaisedStatusAsABusinessStatusReply() {
+        Status raised = Status.fromThrowable(Status.of(StatusCode.NOT_FOUND, "no such key").asException());
+        UnaryResponse error = new UnaryResponse(1, "echo.EchoService/Echo", raised,
+                                                Metadata.builder().put("rk", "rv").build(), Unpooled.EMPTY_BUFFER);
+        assertEncodes(BUSINESS_STATUS, error);
+    }
+
+    @Test
+    void decodesASkeinBusinessStatusAsTheExactStatusWithoutTheBizKeys() {
+        UnaryResponse r = assertInstanceOf(UnaryResponse.class, decode(BUSINESS_STATUS));
+        assertEquals(1, r.streamId());
+        assertEquals(Status.of(StatusCode.NOT_FOUND, "no such key"), r.status());
+        assertEquals(Metadata.builder().put("rk", "rv").build(), r.metadata());
+        assertEquals(0, r.payload().readableBytes());
+    }
+
+    @Test
+    void decodesAKitexBusinessStatusAsUnknownAndKeepsItsCodeMessageAndExtra() {
+        UnaryResponse r = assertInstanceOf(UnaryResponse.class, decode(KITEX_BUSINESS_STATUS));
+        assertEquals(1, r.streamId());
+        assertEquals("Say", r.method());
+        assertEquals(Status.of(StatusCode.UNKNOWN, "over quota"), r.status()); // 10001 is outside 1..16
+        assertEquals(Metadata.builder().put("biz-status", "10001").put("biz-message", "over quota")
+                .put("biz-extra", "{\"limit\":\"10\"}").build(), r.metadata());
+        assertEquals(new KitexBizStatus(10001, "over quota", Map.of("limit", "10")),
+                KitexBizStatus.fromMetadata(r.metadata()).orElseThrow());
+        assertEquals(0, r.payload().readableBytes());
     }
 
     private static ByteBuf body() {

@@ -40,6 +40,8 @@ class KitexErrorTest {
         assertEquals(StatusCode.UNKNOWN, KitexError.toStatusCode(0));
         assertEquals(StatusCode.UNKNOWN, KitexError.toStatusCode(999));
         assertEquals(KitexError.UNKNOWN_METHOD, KitexError.typeIdOf(StatusCode.UNIMPLEMENTED));
+        assertEquals(KitexError.PROTOCOL_ERROR, KitexError.typeIdOf(StatusCode.INVALID_ARGUMENT));
         assertEquals(KitexError.INTERNAL_ERROR, KitexError.typeIdOf(StatusCode.NOT_FOUND));
+        assertEquals(KitexError.INTERNAL_ERROR, KitexError.typeIdOf(StatusCode.UNAVAILABLE));
     }
 }
