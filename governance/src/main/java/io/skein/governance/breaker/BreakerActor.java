@@ -3,6 +3,7 @@ package io.skein.governance.breaker;
 import io.skein.governance.breaker.CircuitBreaker.Published;
 import io.skein.governance.internal.WindowCounter;
 import java.time.Duration;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -37,7 +38,8 @@ final class BreakerActor {
     /** The call path saw a trip condition hold; check it and open. */
     enum Evaluate implements Command { INSTANCE }
 
-    enum Stop implements Command { INSTANCE }
+    /** Stop (one told after its owner stopped it is expected, not a dead letter to report). */
+    enum Stop implements Command, DeadLetterSuppression { INSTANCE }
 
     record ProbeResult(long generation, boolean failure) implements Command {
     }
@@ -80,7 +82,7 @@ final class BreakerActor {
         generation = p.generation;
         breaker.tripRequested.set(false); // a crossing report lost in the crash must not block later ones
         if (restarted) {
-            log.warn("circuit breaker '{}' actor restarted after a failure; resuming {}", breaker.name(), p.state);
+            log.info("circuit breaker '{}' resumes {} after its actor restarted", breaker.name(), p.state);
         }
         switch (p.state) {
             case CLOSED -> evaluate();

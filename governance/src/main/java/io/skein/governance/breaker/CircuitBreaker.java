@@ -47,8 +47,8 @@ public final class CircuitBreaker implements AutoCloseable {
     volatile Published published;
     /** The settings last asked for ({@link #update}); the actor re-applies them after a restart. */
     volatile BreakerSettings requested;
-    /** How often an actor instance has started (confined to the actor, across its restarts). */
-    int actorStarts;
+    /** How often an actor instance has started: written by the actor only (tests read it). */
+    volatile int actorStarts;
 
     private CircuitBreaker(ActorOwner owner, String name, BreakerSettings settings) {
         this.name = name;

@@ -198,7 +198,7 @@ public final class GovernedChannel implements ClientChannel {
     @Override
     public CompletionStage<Done> closeAsync() {
         breakers.clear();
-        CompletionStage<Done> policies = owner.closeAsync();
-        return inner.closeAsync().thenCombine(policies, (below, actors) -> Done.getInstance());
+        CompletionStage<Done> below = inner.closeAsync();
+        return below.thenCombine(owner.closeAsync(), (channels, actors) -> Done.getInstance());
     }
 }

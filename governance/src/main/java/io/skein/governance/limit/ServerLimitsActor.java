@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -47,7 +48,7 @@ final class ServerLimitsActor extends AbstractBehavior<ServerLimitsActor.Command
     record Update(ServerLimits limits, ActorRef<Done> replyTo) implements Command {
     }
 
-    enum Stop implements Command {
+    enum Stop implements Command, DeadLetterSuppression {
         INSTANCE
     }
 

@@ -7,6 +7,7 @@ import io.skein.governance.supervision.ActorOwner;
 import io.skein.governance.supervision.OwnedActor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -128,7 +129,7 @@ public final class RetryBudget implements AutoCloseable {
 
     private enum Evaluate implements Command { INSTANCE }
 
-    private enum Stop implements Command { INSTANCE }
+    private enum Stop implements Command, DeadLetterSuppression { INSTANCE }
 
     private record Update(BudgetSettings settings) implements Command {
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.governance.supervision.ActorOwner;
+import io.skein.governance.supervision.FailureInjection;
 import io.skein.testing.Await;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -39,6 +40,24 @@ class RetryBudgetTest {
             budget.record(false);
             return budget.allowsRetry();
         }, () -> "budget restored");
+        budget.close();
+    }
+
+    @Test
+    void anExhaustedBudgetWhoseActorThrowsStillAllowsRetriesAgainOnceTheWindowHeals() {
+        RetryBudget budget = RetryBudget.create(owner, "test.Svc/Crash",
+                new BudgetSettings(true, 0.1, 10, Duration.ofMillis(400), 4));
+        for (int i = 0; i < 10; i++) {
+            budget.record(true);
+        }
+        Await.until(LIMIT, () -> !budget.allowsRetry(), () -> "budget exhausted");
+        FailureInjection.inject(Await.result(budget.actor().ref(), LIMIT), "test");
+        assertFalse(budget.tryRetry(), "still exhausted while the actor restarts: the decision is published");
+        // The restarted actor re-arms its tick: healthy traffic alone sends it no message.
+        Await.until(LIMIT, () -> {
+            budget.record(false);
+            return budget.allowsRetry();
+        }, () -> "budget restored by the restarted actor");
         budget.close();
     }
 
