@@ -2,13 +2,13 @@ package io.skein.governance.breaker;
 
 import static java.util.Objects.requireNonNull;
 
+import io.skein.governance.supervision.ActorOwner;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
-import io.skein.governance.supervision.ActorOwner;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;

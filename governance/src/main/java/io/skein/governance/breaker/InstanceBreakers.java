@@ -7,6 +7,7 @@ import io.skein.governance.balancer.InstanceMiddleware;
 import io.skein.governance.chain.ForwardingClientChannel;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.internal.Futures;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodDescriptor;
@@ -16,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
-import io.skein.governance.supervision.ActorOwner;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Flow;
 

@@ -54,7 +54,6 @@ public final class LimiterActor extends AbstractBehavior<LimiterActor.Command> {
         INSTANCE
     }
 
-
     private final Gate gate;
     private final TimerScheduler<Command> timers;
     private LimitSettings settings;
