@@ -11,6 +11,7 @@ import io.skein.actors.client.ServiceClient;
 import io.skein.actors.client.Targets;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.limit.ServerLimiter;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.runtime.cluster.ClusterRegistry;
 import io.skein.runtime.cluster.ClusterSettings;
 import io.skein.runtime.cluster.ClusterTargets;
@@ -49,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * drains the ones in flight ({@code skein.server.exit-wait}), closes connections and leaves the
  * cluster. A member with role {@code client} ({@link Builder#client()}) serves nothing.
  *
+ * <p>A serving node's infrastructure actors live under one {@link ActorOwner},
+ * {@code /system/skein-node-<n>} ({@link #owner()}): today its server limits
+ * ({@code server-limits-<n>} and their limiters). The owner supervises them and is stopped, with its
+ * whole subtree, once the drain is over (or if the server fails to start).
+ *
  * <pre>{@code
  * SkeinNode node = SkeinNode.builder()
  *         .config(ConfigFactory.load())
@@ -68,11 +74,14 @@ public final class SkeinNode implements AutoCloseable {
     private final ClusterRegistry registry;
     private final CompletableFuture<Done> published;
     private final ServerLimiter limits;
+    private final ActorOwner owner;
 
-    private SkeinNode(ActorSystem<Void> system, RpcServer server, ServerLimiter limits, String nodeId,
-                      List<String> services, ClusterRegistry registry, CompletableFuture<Done> published) {
+    private SkeinNode(ActorSystem<Void> system, RpcServer server, ActorOwner owner, ServerLimiter limits,
+                      String nodeId, List<String> services, ClusterRegistry registry,
+                      CompletableFuture<Done> published) {
         this.system = system;
         this.server = server;
+        this.owner = owner;
         this.limits = limits;
         this.nodeId = nodeId;
         this.services = services;
@@ -105,6 +114,17 @@ public final class SkeinNode implements AutoCloseable {
             throw new IllegalStateException("a client member serves nothing and has no server limits");
         }
         return limits;
+    }
+
+    /**
+     * The owner of this node's infrastructure actors ({@code /system/skein-node-<n>}); a client member
+     * has none.
+     */
+    public ActorOwner owner() {
+        if (owner == null) {
+            throw new IllegalStateException("a client member serves nothing and owns no server actors");
+        }
+        return owner;
     }
 
     /** Whether this node is a cluster member ({@code skein.cluster.enabled}). */
@@ -263,7 +283,7 @@ public final class SkeinNode implements AutoCloseable {
                     () -> registry.withdraw().thenApply(had -> Done.getInstance()));
             String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
             log.info("client member {} started", id);
-            return new SkeinNode(system, null, null, id, List.of(), registry, ready);
+            return new SkeinNode(system, null, null, null, id, List.of(), registry, ready);
         }
 
         private SkeinNode start(ActorSystem<Void> system, Config cfg) {
@@ -295,13 +315,15 @@ public final class SkeinNode implements AutoCloseable {
                 }
             }
             InetSocketAddress bindTo = new InetSocketAddress(server.getString("host"), server.getInt("port"));
-            ServerLimiter limiter = ServerLimiter.fromConfig(system);
+            ActorOwner owner = ActorOwner.create(system, "skein-node");
+            ServerLimiter limiter;
             RpcServer skeinServer;
             try {
+                limiter = ServerLimiter.fromConfig(owner);
                 skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods),
                         ServerOptions.builder().admission(limiter).build()).toCompletableFuture().join();
             } catch (RuntimeException e) {
-                limiter.close();
+                owner.close();
                 throw e;
             }
             String configuredId = server.getString("node-id");
@@ -343,7 +365,11 @@ public final class SkeinNode implements AutoCloseable {
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "skein-drain", () -> {
                 log.info("node {} draining: refusing new calls, waiting up to {} for calls in flight",
                         info.nodeId, exitWait);
-                return skeinServer.shutdown(exitWait).whenComplete((d, e) -> limiter.close());
+                // The limits stay in force through the drain; then the owner stops them with its subtree,
+                // whatever the drain's outcome (which is the task's).
+                CompletableFuture<Done> drained = skeinServer.shutdown(exitWait).toCompletableFuture();
+                return drained.handle((d, e) -> owner.closeAsync()).thenCompose(closed -> closed)
+                        .thenCompose(closed -> drained);
             });
             log.info("node {} serving {} on {}", info.nodeId, names, bound);
             CompletableFuture<Done> ready = new CompletableFuture<>();
@@ -363,7 +389,8 @@ public final class SkeinNode implements AutoCloseable {
                             }
                         }));
             }
-            return new SkeinNode(system, skeinServer, limiter, info.nodeId, List.copyOf(names), registry, ready);
+            return new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names), registry,
+                    ready);
         }
     }
 

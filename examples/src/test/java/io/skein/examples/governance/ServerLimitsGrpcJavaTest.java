@@ -18,6 +18,7 @@ import io.skein.examples.testing.TestNodes;
 import io.skein.governance.limit.LimitSettings;
 import io.skein.governance.limit.ServerLimiter;
 import io.skein.governance.limit.ServerLimits;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.testing.Await;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerOptions;
@@ -48,7 +49,7 @@ class ServerLimitsGrpcJavaTest {
     @BeforeAll
     static void start() {
         system = TestNodes.clientSystem("limited-echo", "");
-        limiter = ServerLimiter.create(system, ServerLimits.UNLIMITED
+        limiter = ServerLimiter.create(ActorOwner.create(system, "skein-node"), ServerLimits.UNLIMITED
                 .withMethod("skein.examples.echo.Echo/Say", LimitSettings.concurrency(2))
                 .withMethod("skein.examples.echo.Echo/Chat", LimitSettings.concurrency(1)));
         MethodRegistry registry = MethodRegistry.of(EchoService.definition(() -> "limited").bind(system).methods());

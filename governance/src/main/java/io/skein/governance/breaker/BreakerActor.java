@@ -3,6 +3,7 @@ package io.skein.governance.breaker;
 import io.skein.governance.breaker.CircuitBreaker.Published;
 import io.skein.governance.internal.WindowCounter;
 import java.time.Duration;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
@@ -13,6 +14,17 @@ import org.slf4j.LoggerFactory;
  * The actor that owns one breaker's state machine. It is the only writer of
  * {@link CircuitBreaker#published}; the call path reads it and reports crossings, probe outcomes and
  * abandoned probes as messages. Every transition is logged with the counts that caused it.
+ *
+ * <p><b>Restarts.</b> Its owner restarts it when it throws ({@code ActorOwner}); the new instance runs
+ * {@link #resume} before its first message. The published snapshot, an immutable object swapped in one
+ * volatile write, is always a consistent state, so the restarted actor resumes from it rather than
+ * closing: closing on a crash would let traffic through to the dependency the breaker is guarding.
+ * Closed: it stays closed with its window, and re-checks the trip conditions (the crossing report may
+ * have been the lost message). Open: cooling is re-armed for the time left. Half-open: a fresh
+ * half-open period begins (full probe permits; the successes counted so far were the crashed
+ * instance's, and probes still out belong to the old period and are ignored when they report). Then
+ * the settings last requested are re-applied if the crash lost the update. The actor keeps no other
+ * state: its timers die with the crashed instance and are re-armed here.
  */
 final class BreakerActor {
 
@@ -26,7 +38,8 @@ final class BreakerActor {
     /** The call path saw a trip condition hold; check it and open. */
     enum Evaluate implements Command { INSTANCE }
 
-    enum Stop implements Command { INSTANCE }
+    /** Stop (one told after its owner stopped it is expected, not a dead letter to report). */
+    enum Stop implements Command, DeadLetterSuppression { INSTANCE }
 
     record ProbeResult(long generation, boolean failure) implements Command {
     }
@@ -55,7 +68,32 @@ final class BreakerActor {
     }
 
     static Behavior<Command> create(CircuitBreaker breaker) {
-        return Behaviors.withTimers(timers -> new BreakerActor(breaker, timers).behavior());
+        return Behaviors.withTimers(timers -> {
+            BreakerActor actor = new BreakerActor(breaker, timers);
+            actor.resume();
+            return actor.behavior();
+        });
+    }
+
+    /** Takes over the published state: a no-op for a new breaker, the restart logic for a restarted one. */
+    private void resume() {
+        boolean restarted = breaker.actorStarts++ > 0;
+        Published p = breaker.published;
+        generation = p.generation;
+        breaker.tripRequested.set(false); // a crossing report lost in the crash must not block later ones
+        if (restarted) {
+            log.info("circuit breaker '{}' resumes {} after its actor restarted", breaker.name(), p.state);
+        }
+        switch (p.state) {
+            case CLOSED -> evaluate();
+            case OPEN -> timers.startSingleTimer(COOLING, new CoolingOver(p.generation),
+                    Duration.ofNanos(Math.max(1, p.openUntilNanos - System.nanoTime())));
+            case HALF_OPEN -> beginHalfOpen(p);
+        }
+        BreakerSettings wanted = breaker.requested;
+        if (!wanted.equals(breaker.published.settings)) {
+            update(wanted);
+        }
     }
 
     private Behavior<Command> behavior() {
@@ -142,14 +180,19 @@ final class BreakerActor {
     }
 
     private void halfOpen(Published p) {
+        beginHalfOpen(p);
+        breaker.transitions.incrementAndGet();
+        log.info("circuit breaker '{}' HALF-OPEN after {} ms cooling: letting {} probe(s) through",
+                breaker.name(), p.settings.cooling().toMillis(), p.settings.halfOpenSuccesses());
+    }
+
+    // A half-open period with every probe permit available (after cooling, or after a restart).
+    private void beginHalfOpen(Published p) {
         generation++;
         probeSuccesses = 0;
         breaker.published = new Published(BreakerState.HALF_OPEN, p.settings, p.counter,
                 p.settings.halfOpenSuccesses(), generation, p.openedAtNanos, p.openUntilNanos, p.reason);
-        breaker.transitions.incrementAndGet();
         timers.startSingleTimer(PROBES, new ProbesOverdue(generation), overdue(p.settings));
-        log.info("circuit breaker '{}' HALF-OPEN after {} ms cooling: letting {} probe(s) through",
-                breaker.name(), p.settings.cooling().toMillis(), p.settings.halfOpenSuccesses());
     }
 
     private void onProbe(ProbeResult m) {

@@ -2,8 +2,9 @@ package io.skein.governance.breaker;
 
 import static java.util.Objects.requireNonNull;
 
-import io.skein.governance.internal.ConfigValues;
 import io.skein.governance.internal.WindowCounter;
+import io.skein.governance.supervision.ActorOwner;
+import io.skein.governance.supervision.OwnedActor;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
@@ -12,9 +13,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
 
 /**
  * One circuit breaker (one scope: a caller's method of a service, or one instance). Its state is
@@ -30,29 +28,41 @@ import org.apache.pekko.actor.typed.Props;
  *
  * In steady state (closed, calls succeeding) no message is sent at all. Half-open probe outcomes are
  * messages: there are at most {@code halfOpenSuccesses} of them per cooling period.
+ *
+ * <p><b>Ownership.</b> The actor is a child of an {@link ActorOwner} (the channel's), named
+ * {@code breaker-<scope>-<n>}, and is restarted when it throws. The published snapshot is the
+ * breaker's state of record: a restarted actor resumes from it (see {@link BreakerActor}), so an open
+ * breaker still cools, half-opens and closes, and the settings last asked for with {@link #update}
+ * are applied again if the crash lost them. Closing the owner stops the actor; {@link #close} stops it
+ * alone.
  */
 public final class CircuitBreaker implements AutoCloseable {
 
-    private static final AtomicLong SEQUENCE = new AtomicLong();
-
     private final String name;
-    private final ActorRef<BreakerActor.Command> actor;
+    private final OwnedActor<BreakerActor.Command> actor;
     final AtomicLong consecutive = new AtomicLong();
     final AtomicBoolean tripRequested = new AtomicBoolean();
     final LongAdder rejected = new LongAdder();
     final AtomicLong transitions = new AtomicLong();
     volatile Published published;
+    /** The settings last asked for ({@link #update}); the actor re-applies them after a restart. */
+    volatile BreakerSettings requested;
+    /** How often an actor instance has started: written by the actor only (tests read it). */
+    volatile int actorStarts;
 
-    private CircuitBreaker(ActorSystem<?> system, String name, BreakerSettings settings) {
+    private CircuitBreaker(ActorOwner owner, String name, BreakerSettings settings) {
         this.name = name;
+        this.requested = settings;
         this.published = Published.closed(settings, new WindowCounter(settings.window(), settings.buckets()));
-        this.actor = system.systemActorOf(BreakerActor.create(this),
-                "skein-breaker-" + ConfigValues.actorSafe(name) + "-" + SEQUENCE.incrementAndGet(), Props.empty());
+        this.actor = owner.spawn("breaker-" + name, BreakerActor.create(this));
     }
 
-    /** A breaker called {@code name} (its scope, used in logs and error messages) owned by an actor in {@code system}. */
-    public static CircuitBreaker create(ActorSystem<?> system, String name, BreakerSettings settings) {
-        return new CircuitBreaker(requireNonNull(system, "system"), requireNonNull(name, "name"),
+    /**
+     * A breaker called {@code name} (its scope, used in logs and error messages) whose actor lives under
+     * {@code owner}.
+     */
+    public static CircuitBreaker create(ActorOwner owner, String name, BreakerSettings settings) {
+        return new CircuitBreaker(requireNonNull(owner, "owner"), requireNonNull(name, "name"),
                 requireNonNull(settings, "settings"));
     }
 
@@ -134,7 +144,8 @@ public final class CircuitBreaker implements AutoCloseable {
 
     /** Replaces the settings at run time; the actor applies them (keeping the state, resizing the window if needed). */
     public void update(BreakerSettings settings) {
-        actor.tell(new BreakerActor.Update(requireNonNull(settings, "settings")));
+        requested = requireNonNull(settings, "settings");
+        actor.tell(new BreakerActor.Update(settings));
     }
 
     /** The state and counts now, read without a round trip to the actor. */
@@ -146,10 +157,15 @@ public final class CircuitBreaker implements AutoCloseable {
                 transitions.get(), Duration.ofNanos(openFor), p.reason);
     }
 
-    /** Stops the breaker's actor. */
+    /** Stops the breaker's actor (its owner's closing stops it too). */
     @Override
     public void close() {
         actor.tell(BreakerActor.Stop.INSTANCE);
+    }
+
+    /** The actor's handle (tests make it fail through {@code FailureInjection}). */
+    OwnedActor<BreakerActor.Command> actor() {
+        return actor;
     }
 
     static boolean tripConditionHolds(BreakerSettings s, WindowCounter counter, long inARow) {

@@ -2,6 +2,7 @@ package io.skein.governance.breaker;
 
 import static java.util.Objects.requireNonNull;
 
+import io.skein.governance.supervision.ActorOwner;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -9,24 +10,24 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * Breakers by scope, created (with their actors) on the first call of each scope. Used for the
- * service level (scope {@code caller->pkg.Svc/Method}) and under {@link InstanceBreakers}.
+ * Breakers by scope, created (with their actors, children of one {@link ActorOwner}) on the first call
+ * of each scope. Used for the service level (scope {@code caller->pkg.Svc/Method}) and under
+ * {@link InstanceBreakers}. Any thread may look breakers up or create them.
  */
 public final class CircuitBreakers implements AutoCloseable {
 
-    private final ActorSystem<?> system;
+    private final ActorOwner owner;
     private final Map<String, CircuitBreaker> byScope = new ConcurrentHashMap<>();
     private volatile BreakerSettings defaults;
 
-    /** A registry whose new breakers start with {@code defaults}. */
-    public CircuitBreakers(ActorSystem<?> system, BreakerSettings defaults) {
-        this.system = requireNonNull(system, "system");
+    /** A registry whose new breakers start with {@code defaults}, their actors under {@code owner}. */
+    public CircuitBreakers(ActorOwner owner, BreakerSettings defaults) {
+        this.owner = requireNonNull(owner, "owner");
         this.defaults = requireNonNull(defaults, "defaults");
     }
 
@@ -38,7 +39,7 @@ public final class CircuitBreakers implements AutoCloseable {
     /** The breaker of {@code scope}, created with {@code settings} on first use. */
     public CircuitBreaker get(String scope, BreakerSettings settings) {
         CircuitBreaker b = byScope.get(scope);
-        return b != null ? b : byScope.computeIfAbsent(scope, s -> CircuitBreaker.create(system, s, settings));
+        return b != null ? b : byScope.computeIfAbsent(scope, s -> CircuitBreaker.create(owner, s, settings));
     }
 
     /** The breaker of {@code scope}, or {@code null} when it has had no call. */
@@ -65,6 +66,7 @@ public final class CircuitBreakers implements AutoCloseable {
         return stats;
     }
 
+    /** Stops every breaker's actor (when the registry is closed apart from its owner). */
     @Override
     public void close() {
         byScope.values().forEach(CircuitBreaker::close);

@@ -7,6 +7,7 @@ import io.skein.governance.balancer.InstanceMiddleware;
 import io.skein.governance.chain.ForwardingClientChannel;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.internal.Futures;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
@@ -18,7 +19,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
 
 /**
@@ -27,7 +27,8 @@ import org.apache.pekko.stream.javadsl.Flow;
  * {@link #middleware()} guards and counts each instance's calls ({@code perInstance}), and
  * {@link #eligibility()} lets the balancer skip instances whose breaker is open ({@code eligibility}),
  * so a retry above the balancer lands elsewhere. By default only connection-level failures
- * ({@code UNAVAILABLE}) count, as in Kitex.
+ * ({@code UNAVAILABLE}) count, as in Kitex. The breakers' actors are children of the governed channel's
+ * {@link ActorOwner} ({@code breaker-<service>@<node>(<host>:<port>)-<n>}) and stop with it.
  */
 public final class InstanceBreakers implements AutoCloseable {
 
@@ -39,14 +40,14 @@ public final class InstanceBreakers implements AutoCloseable {
     private record Seen(String host, int port, CircuitBreaker breaker) {
     }
 
-    private InstanceBreakers(ActorSystem<?> system, String service, BreakerSettings settings) {
+    private InstanceBreakers(ActorOwner owner, String service, BreakerSettings settings) {
         this.service = service;
-        this.breakers = new CircuitBreakers(system, settings);
+        this.breakers = new CircuitBreakers(owner, settings);
     }
 
-    /** Breakers for the instances of {@code service}, all with {@code settings}. */
-    public static InstanceBreakers create(ActorSystem<?> system, String service, BreakerSettings settings) {
-        return new InstanceBreakers(requireNonNull(system, "system"), requireNonNull(service, "service"),
+    /** Breakers for the instances of {@code service}, all with {@code settings}, their actors under {@code owner}. */
+    public static InstanceBreakers create(ActorOwner owner, String service, BreakerSettings settings) {
+        return new InstanceBreakers(requireNonNull(owner, "owner"), requireNonNull(service, "service"),
                 requireNonNull(settings, "settings"));
     }
 

@@ -11,12 +11,11 @@ import io.skein.governance.config.ClientPolicies;
 import io.skein.governance.discovery.InstanceSource;
 import io.skein.governance.fallback.Fallback;
 import io.skein.governance.limit.ClientConcurrencyLimit;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.transport.ClientChannel;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionStage;
 import java.util.function.Consumer;
-import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -38,6 +37,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
  *         .instances(source)              // the service's live instances
  *         .build();                       // policies from system config: skein.client.services."..."
  * }</pre>
+ *
+ * Each built channel gets its own {@link ActorOwner} ({@code /system/skein-client-<service>-<n>}), the
+ * parent and supervisor of every policy actor the channel creates; closing the channel stops it.
  */
 public final class ClientGovernance {
 
@@ -49,7 +51,10 @@ public final class ClientGovernance {
         return new Builder(requireNonNull(system, "system"), requireNonNull(service, "service"));
     }
 
-    /** Collects the chain's parts; {@link #build()} starts nothing until the first call needs it. */
+    /**
+     * Collects the chain's parts; {@link #build()} starts only the channel's owner actor, the policy
+     * actors start on the first call that needs them.
+     */
     public static final class Builder {
         private final ActorSystem<?> system;
         private final String service;
@@ -129,6 +134,16 @@ public final class ClientGovernance {
             }
             ClientPolicies p = policies != null ? policies
                     : ClientPolicies.fromConfig(config != null ? config : system.settings().config(), service);
+            ActorOwner owner = ActorOwner.create(system, "skein-client-" + service);
+            try {
+                return build(owner, p);
+            } catch (RuntimeException e) {
+                owner.close();
+                throw e;
+            }
+        }
+
+        private GovernedChannel build(ActorOwner owner, ClientPolicies p) {
             ClientChannel below = channel;
             BalancedChannel balanced = null;
             InstanceBreakers instanceBreakers = null;
@@ -136,7 +151,7 @@ public final class ClientGovernance {
                 if (!instances.service().equals(service)) {
                     throw new IllegalArgumentException("instances of " + instances.service() + " for " + service);
                 }
-                instanceBreakers = InstanceBreakers.create(system, service, p.instanceBreaker());
+                instanceBreakers = InstanceBreakers.create(owner, service, p.instanceBreaker());
                 BalancedChannel.Builder b = BalancedChannel.builder(system, instances)
                         .balancer(balancer != null ? balancer : LoadBalancers.create(p.loadBalancer(), p.settings()))
                         .perInstance(instanceBreakers.middleware())
@@ -147,16 +162,10 @@ public final class ClientGovernance {
             }
             int limit = p.settings().getInt("concurrency-limit");
             if (limit > 0) {
-                ClientConcurrencyLimit concurrency = ClientConcurrencyLimit.create(system, service, limit);
-                below = new ForwardingClientChannel(concurrency.wrap(below)) {
-                    @Override
-                    public CompletionStage<Done> closeAsync() {
-                        concurrency.close();
-                        return super.closeAsync();
-                    }
-                };
+                // Its actor stops with the owner; the wrapper forwards closeAsync to the channel below.
+                below = ClientConcurrencyLimit.create(owner, service, limit).wrap(below);
             }
-            return new GovernedChannel(system, caller != null ? caller : system.name(), p, user, below, balanced,
+            return new GovernedChannel(owner, caller != null ? caller : system.name(), p, user, below, balanced,
                     instanceBreakers, fallbacks);
         }
     }

@@ -13,6 +13,7 @@ import io.skein.governance.config.MethodPolicy;
 import io.skein.governance.fallback.Fallback;
 import io.skein.governance.internal.Futures;
 import io.skein.governance.retry.RetryChannel;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.governance.timeout.ReceiveTimeout;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;
@@ -27,7 +28,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +41,16 @@ import org.slf4j.LoggerFactory;
  * <p>Per call the chain does map lookups and volatile reads: policies are an immutable
  * {@link ClientPolicies} swapped by {@link #reconfigure}, breakers and budgets publish their state
  * for the call path to read and hear outcomes through lock-free counters.
+ *
+ * <p>The channel's policy actors (service and instance breakers, retry budgets, the client
+ * concurrency limiter) are children of one {@link ActorOwner}, {@code /system/skein-client-<service>-<n>},
+ * which supervises them; {@link #closeAsync} stops it, and with it all of them, in one step.
  */
 public final class GovernedChannel implements ClientChannel {
 
     private static final Logger log = LoggerFactory.getLogger(GovernedChannel.class);
 
-    private final ActorSystem<?> system;
+    private final ActorOwner owner;
     private final String caller;
     private final ClientChannel inner;
     private final RetryChannel retry;
@@ -56,16 +60,16 @@ public final class GovernedChannel implements ClientChannel {
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private volatile ClientPolicies policies;
 
-    GovernedChannel(ActorSystem<?> system, String caller, ClientPolicies policies, ClientMiddleware user,
+    GovernedChannel(ActorOwner owner, String caller, ClientPolicies policies, ClientMiddleware user,
             ClientChannel below, BalancedChannel balanced, InstanceBreakers instanceBreakers,
             Map<String, Fallback<?, ?>> fallbacks) {
-        this.system = system;
+        this.owner = owner;
         this.caller = caller;
         this.policies = policies;
         this.balanced = balanced;
         this.instanceBreakers = instanceBreakers;
         this.fallbacks = Map.copyOf(fallbacks);
-        this.retry = RetryChannel.create(system, below, m -> this.policies.method(m.methodName()).retry());
+        this.retry = RetryChannel.create(owner, below, m -> this.policies.method(m.methodName()).retry());
         this.inner = user.wrap(retry);
     }
 
@@ -77,6 +81,11 @@ public final class GovernedChannel implements ClientChannel {
     /** The policies in force. */
     public ClientPolicies policies() {
         return policies;
+    }
+
+    /** The owner of this channel's policy actors (their supervisor; for diagnostics). */
+    public ActorOwner owner() {
+        return owner;
     }
 
     /** The balancer below the chain, or {@code null} when the chain wraps a given channel. */
@@ -149,7 +158,7 @@ public final class GovernedChannel implements ClientChannel {
                 return null; // no actor for a method whose breaker is off
             }
             b = breakers.computeIfAbsent(method.fullName(),
-                    name -> CircuitBreaker.create(system, caller + "->" + name, policy.breaker()));
+                    name -> CircuitBreaker.create(owner, caller + "->" + name, policy.breaker()));
         }
         return b;
     }
@@ -186,13 +195,14 @@ public final class GovernedChannel implements ClientChannel {
                 instanceBreakers == null ? List.of() : instanceBreakers.stats(), retry.stats());
     }
 
+    /**
+     * Closes the channel below (through the user middleware and retry) and stops the owner, which
+     * stops every policy actor of this channel; completes when both are done.
+     */
     @Override
     public CompletionStage<Done> closeAsync() {
-        breakers.values().forEach(CircuitBreaker::close);
         breakers.clear();
-        if (instanceBreakers != null) {
-            instanceBreakers.close();
-        }
-        return inner.closeAsync(); // through the user middleware, retry (its budgets) and the channel below
+        CompletionStage<Done> below = inner.closeAsync();
+        return below.thenCombine(owner.closeAsync(), (channels, actors) -> Done.getInstance());
     }
 }

@@ -7,6 +7,8 @@ import io.skein.governance.chain.ClientMiddleware;
 import io.skein.governance.chain.ForwardingClientChannel;
 import io.skein.governance.config.ClientPolicies;
 import io.skein.governance.internal.Futures;
+import io.skein.governance.supervision.ActorOwner;
+import io.skein.governance.supervision.OwnedActor;
 import io.skein.protocols.Status;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;
@@ -15,13 +17,8 @@ import io.skein.transport.MethodDescriptor;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.stream.javadsl.Flow;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -36,42 +33,45 @@ import org.apache.pekko.stream.javadsl.Source;
  * <p>Every channel wrapped by one instance shares its count (one instance per service, as
  * {@code skein.client.services."pkg.Svc".concurrency-limit} configures). The limit is owned by a
  * {@link LimiterActor} and changes at run time with {@link #update}; a call reads it without a message.
+ *
+ * <p>The actor is a child of an {@link ActorOwner} (the governed channel's), named
+ * {@code concurrency-limit-<service>-<n>}, restarted when it throws; the calls in flight are counted in
+ * the gate the calls hold, not in the actor, so a restart neither loses nor double-releases a place.
  */
 public final class ClientConcurrencyLimit implements ClientMiddleware, AutoCloseable {
 
-    private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
 
-    private final ActorSystem<?> system;
     private final Gate gate;
-    private final ActorRef<LimiterActor.Command> actor;
+    private final OwnedActor<LimiterActor.Command> actor;
 
-    private ClientConcurrencyLimit(ActorSystem<?> system, String service, int maxConcurrentCalls) {
-        this.system = system;
+    private ClientConcurrencyLimit(ActorOwner owner, String service, int maxConcurrentCalls) {
         LimitSettings settings = LimitSettings.concurrency(maxConcurrentCalls);
         this.gate = new Gate("client " + service, "client limit reached", settings, 0);
-        this.actor = system.systemActorOf(LimiterActor.create(gate), "skein-client-limit-" + COUNTER.incrementAndGet(),
-                Props.empty());
+        this.actor = owner.spawn("concurrency-limit-" + service, LimiterActor.create(gate));
     }
 
-    /** A limit of {@code maxConcurrentCalls} (0 = unlimited, counted only) on calls to {@code service}. */
-    public static ClientConcurrencyLimit create(ActorSystem<?> system, String service, int maxConcurrentCalls) {
-        requireNonNull(system, "system");
+    /**
+     * A limit of {@code maxConcurrentCalls} (0 = unlimited, counted only) on calls to {@code service},
+     * its actor under {@code owner}.
+     */
+    public static ClientConcurrencyLimit create(ActorOwner owner, String service, int maxConcurrentCalls) {
+        requireNonNull(owner, "owner");
         requireNonNull(service, "service");
         if (maxConcurrentCalls < 0) {
             throw new IllegalArgumentException("concurrency-limit must be >= 0 (0 = unlimited): " + maxConcurrentCalls);
         }
-        return new ClientConcurrencyLimit(system, service, maxConcurrentCalls);
+        return new ClientConcurrencyLimit(owner, service, maxConcurrentCalls);
     }
 
     /**
      * The limit configured for {@code service}: {@code skein.client.services."<service>".concurrency-limit},
      * else {@code skein.client.defaults.concurrency-limit}.
      */
-    public static ClientConcurrencyLimit fromConfig(ActorSystem<?> system, String service) {
-        requireNonNull(system, "system");
+    public static ClientConcurrencyLimit fromConfig(ActorOwner owner, String service) {
+        requireNonNull(owner, "owner");
         requireNonNull(service, "service");
-        return create(system, service, configuredLimit(system.settings().config(), service));
+        return create(owner, service, configuredLimit(owner.system().settings().config(), service));
     }
 
     /** The configured limit for {@code service} in {@code config} (see {@link #fromConfig}). */
@@ -82,7 +82,7 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
     /** Changes the limit (0 = unlimited); completes once calls are held to it. */
     public CompletionStage<Done> update(int maxConcurrentCalls) {
         LimitSettings settings = LimitSettings.concurrency(maxConcurrentCalls);
-        return AskPattern.ask(actor, r -> new LimiterActor.Update(settings, r), ASK_TIMEOUT, system.scheduler());
+        return actor.ask(r -> new LimiterActor.Update(settings, r), ASK_TIMEOUT);
     }
 
     /** Counts and the limit in force. */
@@ -90,10 +90,18 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
         return gate.stats();
     }
 
-    /** Stops the limiter's actor (the limit in force stays in the channels it wrapped). */
+    /**
+     * Stops the limiter's actor (its owner's closing stops it too); the limit in force stays in the
+     * channels it wrapped.
+     */
     @Override
     public void close() {
-        system.classicSystem().stop(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(actor));
+        actor.stop();
+    }
+
+    /** The actor's handle (tests make it fail through {@code FailureInjection}). */
+    OwnedActor<LimiterActor.Command> actor() {
+        return actor;
     }
 
     @Override

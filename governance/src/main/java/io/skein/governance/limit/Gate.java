@@ -34,8 +34,8 @@ final class Gate {
     private final AtomicInteger windowMaxInFlight = new AtomicInteger();
 
     /** What the actor publishes; immutable. Refusal statuses are built once per snapshot, not per call. */
-    private record Snapshot(LimitSettings settings, int concurrencyLimit, long intervalNanos, long toleranceNanos,
-                            boolean adaptive, Status concurrencyRefusal, Status rateRefusal) {
+    private record Snapshot(LimitSettings settings, int concurrencyLimit, int adaptiveLimit, long intervalNanos,
+                            long toleranceNanos, boolean adaptive, Status concurrencyRefusal, Status rateRefusal) {
     }
 
     /**
@@ -54,6 +54,11 @@ final class Gate {
 
     LimitSettings settings() {
         return snapshot.settings;
+    }
+
+    /** The adaptive algorithm's limit last published (0 when adaptive is off); a restarted actor resumes from it. */
+    int adaptiveLimit() {
+        return snapshot.adaptiveLimit;
     }
 
     /** Whether ended calls must report their latency (an adaptive limit is on). */
@@ -79,7 +84,7 @@ final class Gate {
         if (previous != null && previous.intervalNanos != interval) {
             nextFree.set(Long.MIN_VALUE);
         }
-        snapshot = new Snapshot(settings, limit, interval, tolerance, adaptive, concurrency, rate);
+        snapshot = new Snapshot(settings, limit, adaptiveLimit, interval, tolerance, adaptive, concurrency, rate);
     }
 
     private static String fmt(double qps) {

@@ -19,6 +19,13 @@ import org.slf4j.LoggerFactory;
  * calls never send it a message. It takes new settings at run time ({@link Update}), recomputes an
  * adaptive limit once per window from what ended calls left in the gate's counters, logs every
  * change, and answers {@link GetStats}.
+ *
+ * <p><b>Restarts.</b> It is supervised by its owner (an {@code ActorOwner}, or the server's
+ * {@link ServerLimitsActor}) and restarted when it throws. The gate is the limiter's state of record: the
+ * calls in flight, the token bucket and the counters live there and are untouched by a restart, so no
+ * permit is lost or released twice; the restarted actor takes its settings from what the gate last
+ * published and an adaptive limit resumes from its last published value (its latency history starts
+ * over). An {@link Update} whose handling threw is not answered: the asker's timeout reports it.
  */
 public final class LimiterActor extends AbstractBehavior<LimiterActor.Command> {
 
@@ -57,7 +64,7 @@ public final class LimiterActor extends AbstractBehavior<LimiterActor.Command> {
         this.gate = gate;
         this.timers = timers;
         this.settings = gate.settings();
-        startAdaptive();
+        resume();
     }
 
     /** A limiter owning {@code gate} (created with its initial settings). */
@@ -91,6 +98,24 @@ public final class LimiterActor extends AbstractBehavior<LimiterActor.Command> {
         }
         update.replyTo().tell(Done.getInstance());
         return this;
+    }
+
+    /**
+     * Takes over what the gate published (at creation: the initial settings and adaptive limit; after a
+     * restart: the last ones), re-arming the adaptive window.
+     */
+    private void resume() {
+        AdaptiveSettings a = settings.adaptive();
+        if (!a.enabled()) {
+            startAdaptive();
+            return;
+        }
+        int from = Math.max(a.minLimit(), Math.min(a.maxLimit(), gate.adaptiveLimit() > 0 ? gate.adaptiveLimit()
+                : a.initialLimit()));
+        adaptive = AdaptiveLimit.of(a.withLimits(from, a.minLimit(), a.maxLimit()));
+        gate.publish(settings, adaptive.limit());
+        gate.drainWindow();
+        timers.startTimerWithFixedDelay(Tick.INSTANCE, a.window());
     }
 
     private void startAdaptive() {

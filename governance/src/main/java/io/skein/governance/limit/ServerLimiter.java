@@ -3,6 +3,8 @@ package io.skein.governance.limit;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
+import io.skein.governance.supervision.ActorOwner;
+import io.skein.governance.supervision.OwnedActor;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.transport.CallAdmission;
@@ -15,10 +17,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,12 +26,16 @@ import org.slf4j.LoggerFactory;
  * adaptive concurrency). Over a limit a call is refused at once with {@code RESOURCE_EXHAUSTED},
  * before its request is decoded; a connection over the limit is closed as it is accepted.
  *
- * <p>Each limiter is a {@link LimiterActor} under one parent actor; they own the settings and publish
- * what calls need, so a call costs a volatile read and a few atomic operations, never a message.
- * {@link #update} (or {@link #reload}) changes any limit at run time.
+ * <p>Each limiter is a {@link LimiterActor} under one parent actor ({@link ServerLimitsActor}, a child of
+ * the node's {@link ActorOwner}: {@code /system/skein-node-<n>/server-limits-<n>/server}); they own the
+ * settings and publish what calls need, so a call costs a volatile read and a few atomic operations,
+ * never a message. {@link #update} (or {@link #reload}) changes any limit at run time. The actors are
+ * supervised and restart from what they published (see {@link ServerLimitsActor}); closing the owner,
+ * or {@link #close}, stops them all.
  *
  * <pre>{@code
- * ServerLimiter limits = ServerLimiter.fromConfig(system);           // skein.server.limits
+ * ActorOwner node = ActorOwner.create(system, "skein-node");
+ * ServerLimiter limits = ServerLimiter.fromConfig(node);             // skein.server.limits
  * RpcServer.start(system, address, registry, ServerOptions.builder().admission(limits).build());
  * limits.update(limits.limits().withServer(LimitSettings.rate(500)));
  * }</pre>
@@ -43,32 +45,30 @@ import org.slf4j.LoggerFactory;
 public final class ServerLimiter implements CallAdmission, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(ServerLimiter.class);
-    private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final Duration ASK_TIMEOUT = Duration.ofSeconds(15);
 
-    private final ActorSystem<?> system;
-    private final ActorRef<ServerLimitsActor.Command> actor;
+    private final OwnedActor<ServerLimitsActor.Command> actor;
     private volatile ServerLimitsActor.Published published;
     private final AtomicInteger connections = new AtomicInteger();
     private final LongAdder refusedConnections = new LongAdder();
 
-    private ServerLimiter(ActorSystem<?> system, ServerLimits limits) {
-        this.system = system;
+    private ServerLimiter(ActorOwner owner, ServerLimits limits) {
         this.published = ServerLimitsActor.initial(limits);
-        this.actor = system.systemActorOf(ServerLimitsActor.create(published, p -> published = p),
-                "skein-server-limits-" + COUNTER.incrementAndGet(), Props.empty());
+        this.actor = owner.spawn("server-limits", ServerLimitsActor.create(() -> published, p -> published = p,
+                owner.supervision()));
         log.info("server limits: {}", limits);
     }
 
-    /** A limiter with {@code limits}, its actors in {@code system}. */
-    public static ServerLimiter create(ActorSystem<?> system, ServerLimits limits) {
-        return new ServerLimiter(requireNonNull(system, "system"), requireNonNull(limits, "limits"));
+    /** A limiter with {@code limits}, its actors under {@code owner} (the node's). */
+    public static ServerLimiter create(ActorOwner owner, ServerLimits limits) {
+        return new ServerLimiter(requireNonNull(owner, "owner"), requireNonNull(limits, "limits"));
     }
 
-    /** A limiter configured by {@code skein.server.limits} of {@code system}'s config. */
-    public static ServerLimiter fromConfig(ActorSystem<?> system) {
-        requireNonNull(system, "system");
-        return create(system, ServerLimits.fromConfig(system.settings().config().getConfig("skein.server.limits")));
+    /** A limiter configured by {@code skein.server.limits} of the owner's actor system config. */
+    public static ServerLimiter fromConfig(ActorOwner owner) {
+        requireNonNull(owner, "owner");
+        return create(owner, ServerLimits.fromConfig(owner.system().settings().config()
+                .getConfig("skein.server.limits")));
     }
 
     /** The limits last asked for. */
@@ -79,7 +79,7 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
     /** Replaces every limit; completes once calls are held to the new ones. */
     public CompletionStage<Done> update(ServerLimits limits) {
         requireNonNull(limits, "limits");
-        return AskPattern.ask(actor, r -> new ServerLimitsActor.Update(limits, r), ASK_TIMEOUT, system.scheduler());
+        return actor.ask(r -> new ServerLimitsActor.Update(limits, r), ASK_TIMEOUT);
     }
 
     /** Re-reads {@code skein.server.limits} from {@code config} (a reloaded configuration) and applies it. */
@@ -148,10 +148,18 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
                 p.server().stats(), Map.copyOf(methods));
     }
 
-    /** Stops the limiter's actors; calls admitted meanwhile are no longer limited. */
+    /**
+     * Stops the limiter's actors (closing their owner stops them too). The gates stay in force with the
+     * limits last published; only run-time changes and adaptive tuning end.
+     */
     @Override
     public void close() {
         actor.tell(ServerLimitsActor.Stop.INSTANCE);
+    }
+
+    /** The parent actor's handle (tests make it fail through {@code FailureInjection}, list its limiters). */
+    OwnedActor<ServerLimitsActor.Command> actor() {
+        return actor;
     }
 
     @Override

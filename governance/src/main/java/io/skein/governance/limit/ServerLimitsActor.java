@@ -1,5 +1,6 @@
 package io.skein.governance.limit;
 
+import io.skein.governance.supervision.SupervisionSettings;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -9,7 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -24,6 +27,15 @@ import org.slf4j.LoggerFactory;
  * Parent of a server's limiter actors (one for the server, one per limited method). It applies new
  * {@link ServerLimits}: existing limiters get their new settings, new methods get a limiter, dropped
  * ones are stopped; then it publishes the set of gates the call path reads.
+ *
+ * <p><b>Ownership and restarts.</b> It is a child of the node's {@code ActorOwner}
+ * ({@code server-limits-<n>}) and the supervisor of its limiters, which it spawns supervised with the
+ * same {@link SupervisionSettings} ({@code server}, {@code method-<name>-<n>}). The published set of
+ * gates is the state of record. When a limiter throws, only that limiter restarts (from its gate).
+ * When this actor throws, Pekko stops its limiters and the restarted instance rebuilds the whole tree
+ * from the last published set: the same gates (so calls in flight release where they acquired), new
+ * limiter actors reading their settings from the gates. An {@link Update} whose handling threw is not
+ * answered (the asker's timeout reports it) and limits it had not yet published are not applied.
  */
 final class ServerLimitsActor extends AbstractBehavior<ServerLimitsActor.Command> {
 
@@ -36,8 +48,12 @@ final class ServerLimitsActor extends AbstractBehavior<ServerLimitsActor.Command
     record Update(ServerLimits limits, ActorRef<Done> replyTo) implements Command {
     }
 
-    enum Stop implements Command {
+    enum Stop implements Command, DeadLetterSuppression {
         INSTANCE
+    }
+
+    /** The limiter actors alive now (tests check that they stop with their owner). */
+    record GetLimiters(ActorRef<List<ActorRef<Void>>> replyTo) implements Command {
     }
 
     /** What the call path reads: limits, the server's gate, and gates by method. Immutable. */
@@ -48,21 +64,30 @@ final class ServerLimitsActor extends AbstractBehavior<ServerLimitsActor.Command
     }
 
     private final Consumer<Published> publisher;
+    private final SupervisionSettings supervision;
     private final Limiter server;
     private final Map<String, Limiter> methods = new HashMap<>();
     private ServerLimits limits;
     private int counter;
 
-    private ServerLimitsActor(ActorContext<Command> context, Published initial, Consumer<Published> publisher) {
+    private ServerLimitsActor(ActorContext<Command> context, Published current, Consumer<Published> publisher,
+            SupervisionSettings supervision) {
         super(context);
         this.publisher = publisher;
-        this.limits = initial.limits();
-        this.server = new Limiter(initial.server(), context.spawn(LimiterActor.create(initial.server()), "server"));
-        initial.methods().forEach((name, gate) -> methods.put(name, spawn(name, gate)));
+        this.supervision = supervision;
+        this.limits = current.limits();
+        this.server = new Limiter(current.server(),
+                context.spawn(supervision.supervise(LimiterActor.create(current.server())), "server"));
+        current.methods().forEach((name, gate) -> methods.put(name, spawn(name, gate)));
     }
 
-    static Behavior<Command> create(Published initial, Consumer<Published> publisher) {
-        return Behaviors.setup(ctx -> new ServerLimitsActor(ctx, initial, publisher));
+    /**
+     * The parent of a server's limiters, built (at start and after each restart) from {@code current},
+     * the set of gates last published; it publishes new sets through {@code publisher}.
+     */
+    static Behavior<Command> create(Supplier<Published> current, Consumer<Published> publisher,
+            SupervisionSettings supervision) {
+        return Behaviors.setup(ctx -> new ServerLimitsActor(ctx, current.get(), publisher, supervision));
     }
 
     /** The gates for {@code limits}, before any actor runs (the first snapshot is published synchronously). */
@@ -78,7 +103,7 @@ final class ServerLimitsActor extends AbstractBehavior<ServerLimitsActor.Command
 
     private Limiter spawn(String method, Gate gate) {
         String name = "method-" + URLEncoder.encode(method, StandardCharsets.UTF_8) + "-" + (++counter);
-        return new Limiter(gate, getContext().spawn(LimiterActor.create(gate), name));
+        return new Limiter(gate, getContext().spawn(supervision.supervise(LimiterActor.create(gate)), name));
     }
 
     @Override
@@ -86,6 +111,10 @@ final class ServerLimitsActor extends AbstractBehavior<ServerLimitsActor.Command
         return newReceiveBuilder()
                 .onMessage(Update.class, this::onUpdate)
                 .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                .onMessage(GetLimiters.class, m -> {
+                    m.replyTo().tell(List.copyOf(getContext().getChildren()));
+                    return this;
+                })
                 .build();
     }
 

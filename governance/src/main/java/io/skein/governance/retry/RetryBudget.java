@@ -2,16 +2,15 @@ package io.skein.governance.retry;
 
 import static java.util.Objects.requireNonNull;
 
-import io.skein.governance.internal.ConfigValues;
 import io.skein.governance.internal.WindowCounter;
+import io.skein.governance.supervision.ActorOwner;
+import io.skein.governance.supervision.OwnedActor;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.DeadLetterSuppression;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,15 +21,20 @@ import org.slf4j.LoggerFactory;
  * call path send the actor one message (a flag suppresses duplicates); the actor re-checks, stops
  * retries and logs it. While retries are stopped the actor re-evaluates once per bucket length and
  * allows them again as soon as the rate is back under the limit, so healthy traffic costs no message.
+ *
+ * <p><b>Ownership.</b> The actor is a child of an {@link ActorOwner} (the governed channel's), named
+ * {@code retry-budget-<method>-<n>}, restarted when it throws. Everything it decides is kept here, in
+ * this object (the window, the settings, the published decision), so a restarted actor keeps deciding
+ * from where the crashed one left off: it re-applies the settings last requested, re-arms its tick
+ * while retries are stopped, and re-checks the window (in case the crash lost a report).
  */
 public final class RetryBudget implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(RetryBudget.class);
-    private static final AtomicLong SEQUENCE = new AtomicLong();
     private static final Object TICK_KEY = "tick";
 
     private final String name;
-    private final ActorRef<Command> actor;
+    private final OwnedActor<Command> actor;
     private final AtomicBoolean evaluationRequested = new AtomicBoolean();
     private final LongAdder denied = new LongAdder();
     private volatile BudgetSettings settings;
@@ -38,18 +42,17 @@ public final class RetryBudget implements AutoCloseable {
     private volatile WindowCounter counter;
     private volatile boolean allowed = true;
 
-    private RetryBudget(ActorSystem<?> system, String name, BudgetSettings settings) {
+    private RetryBudget(ActorOwner owner, String name, BudgetSettings settings) {
         this.name = name;
         this.settings = settings;
         this.requested = settings;
         this.counter = new WindowCounter(settings.window(), settings.buckets());
-        this.actor = system.systemActorOf(behavior(),
-                "skein-retry-budget-" + ConfigValues.actorSafe(name) + "-" + SEQUENCE.incrementAndGet(), Props.empty());
+        this.actor = owner.spawn("retry-budget-" + name, behavior());
     }
 
-    /** The budget of {@code name} (a method, for logs) owned by an actor in {@code system}. */
-    public static RetryBudget create(ActorSystem<?> system, String name, BudgetSettings settings) {
-        return new RetryBudget(requireNonNull(system, "system"), requireNonNull(name, "name"),
+    /** The budget of {@code name} (a method, for logs) whose actor lives under {@code owner}. */
+    public static RetryBudget create(ActorOwner owner, String name, BudgetSettings settings) {
+        return new RetryBudget(requireNonNull(owner, "owner"), requireNonNull(name, "name"),
                 requireNonNull(settings, "settings"));
     }
 
@@ -105,9 +108,15 @@ public final class RetryBudget implements AutoCloseable {
         return new Stats(name, allowed, t.successes(), t.failures(), denied.sum());
     }
 
+    /** Stops the budget's actor (its owner's closing stops it too). */
     @Override
     public void close() {
         actor.tell(Stop.INSTANCE);
+    }
+
+    /** The actor's handle (tests make it fail through {@code FailureInjection}). */
+    OwnedActor<Command> actor() {
+        return actor;
     }
 
     private static boolean exceeded(BudgetSettings s, WindowCounter c) {
@@ -115,52 +124,70 @@ public final class RetryBudget implements AutoCloseable {
         return t.total() >= s.minSamples() && t.errorRate() > s.errorRate();
     }
 
-    private sealed interface Command {
+    sealed interface Command {
     }
 
     private enum Evaluate implements Command { INSTANCE }
 
-    private enum Stop implements Command { INSTANCE }
+    private enum Stop implements Command, DeadLetterSuppression { INSTANCE }
 
     private record Update(BudgetSettings settings) implements Command {
     }
 
     private Behavior<Command> behavior() {
-        return Behaviors.withTimers(timers -> Behaviors.receive(Command.class)
-                .onMessageEquals(Evaluate.INSTANCE, () -> {
-                    evaluationRequested.set(false);
-                    BudgetSettings s = settings;
-                    WindowCounter.Totals t = counter.totals();
-                    boolean over = s.enabled() && t.total() >= s.minSamples() && t.errorRate() > s.errorRate();
-                    if (over && allowed) {
-                        allowed = false;
-                        log.warn("retry budget of '{}' exhausted: {}% of {} attempts failed within {} ms "
-                                + "(limit {}%); retries and backups stop", name, Math.round(t.errorRate() * 100),
-                                t.total(), s.window().toMillis(), Math.round(s.errorRate() * 100));
-                        timers.startTimerWithFixedDelay(TICK_KEY, Evaluate.INSTANCE,
-                                s.window().dividedBy(s.buckets()));
-                    } else if (!over && !allowed) {
-                        allowed = true;
-                        timers.cancel(TICK_KEY);
-                        log.info("retry budget of '{}' restored: {}% of {} attempts failed within {} ms",
-                                name, Math.round(t.errorRate() * 100), t.total(), s.window().toMillis());
-                    }
-                    return Behaviors.same();
-                })
-                .onMessage(Update.class, m -> {
-                    BudgetSettings s = m.settings();
-                    if (!s.window().equals(settings.window()) || s.buckets() != settings.buckets()) {
-                        counter = new WindowCounter(s.window(), s.buckets());
-                    }
-                    settings = s;
-                    log.info("retry budget of '{}' settings updated: {}", name, s);
-                    timers.cancel(TICK_KEY);
-                    if (!allowed) { // re-evaluated on the next tick with the new limits
-                        timers.startTimerWithFixedDelay(TICK_KEY, Evaluate.INSTANCE, s.window().dividedBy(s.buckets()));
-                    }
-                    return Behaviors.same();
-                })
-                .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-                .build());
+        return Behaviors.withTimers(timers -> {
+            // A new actor, or a restarted one: the state is in this object; re-arm what the actor drives.
+            evaluationRequested.set(false);
+            if (requested != settings) {
+                apply(requested, timers);
+            } else if (!allowed) {
+                timers.startTimerWithFixedDelay(TICK_KEY, Evaluate.INSTANCE, settings.window().dividedBy(settings.buckets()));
+            }
+            evaluate(timers);
+            return Behaviors.receive(Command.class)
+                    .onMessageEquals(Evaluate.INSTANCE, () -> {
+                        evaluate(timers);
+                        return Behaviors.same();
+                    })
+                    .onMessage(Update.class, m -> {
+                        apply(m.settings(), timers);
+                        return Behaviors.same();
+                    })
+                    .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+                    .build();
+        });
+    }
+
+    private void evaluate(TimerScheduler<Command> timers) {
+        evaluationRequested.set(false);
+        BudgetSettings s = settings;
+        WindowCounter.Totals t = counter.totals();
+        boolean over = s.enabled() && t.total() >= s.minSamples() && t.errorRate() > s.errorRate();
+        if (over && allowed) {
+            allowed = false;
+            log.warn("retry budget of '{}' exhausted: {}% of {} attempts failed within {} ms "
+                    + "(limit {}%); retries and backups stop", name, Math.round(t.errorRate() * 100),
+                    t.total(), s.window().toMillis(), Math.round(s.errorRate() * 100));
+            timers.startTimerWithFixedDelay(TICK_KEY, Evaluate.INSTANCE, s.window().dividedBy(s.buckets()));
+        } else if (!over && !allowed) {
+            allowed = true;
+            timers.cancel(TICK_KEY);
+            log.info("retry budget of '{}' restored: {}% of {} attempts failed within {} ms",
+                    name, Math.round(t.errorRate() * 100), t.total(), s.window().toMillis());
+        }
+    }
+
+    private void apply(BudgetSettings s, TimerScheduler<Command> timers) {
+        if (!s.window().equals(settings.window()) || s.buckets() != settings.buckets()) {
+            counter = new WindowCounter(s.window(), s.buckets());
+        }
+        if (!s.equals(settings)) {
+            log.info("retry budget of '{}' settings updated: {}", name, s);
+        }
+        settings = s;
+        timers.cancel(TICK_KEY);
+        if (!allowed) { // re-evaluated on the next tick with the new limits
+            timers.startTimerWithFixedDelay(TICK_KEY, Evaluate.INSTANCE, s.window().dividedBy(s.buckets()));
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.skein.governance.retry;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.governance.chain.ForwardingClientChannel;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;
@@ -16,7 +17,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
 
 /**
@@ -30,14 +30,15 @@ import org.apache.pekko.stream.javadsl.Flow;
  * remaining time would not cover its backoff; a per-method {@link RetryBudget} stops retries and
  * backups while the method's error rate is above its limit; and a call that arrived as a retry
  * (persistent metadata {@value #RETRIED_KEY}, set on every retry and backup) is not retried again
- * downstream (Kitex's chain stop).
+ * downstream (Kitex's chain stop). The budgets' actors are children of the {@link ActorOwner} the
+ * channel is given (a governed channel's).
  */
 public final class RetryChannel extends ForwardingClientChannel {
 
     /** Persistent metadata key set on every retry and backup attempt (its attempt number). */
     public static final String RETRIED_KEY = "skein-retried";
 
-    private final ActorSystem<?> system;
+    private final ActorOwner owner;
     private final Function<MethodDescriptor<?, ?>, Plan> plans;
     private final Map<String, RetryBudget> budgets = new ConcurrentHashMap<>();
 
@@ -55,19 +56,19 @@ public final class RetryChannel extends ForwardingClientChannel {
         }
     }
 
-    private RetryChannel(ActorSystem<?> system, ClientChannel delegate, Function<MethodDescriptor<?, ?>, Plan> plans) {
+    private RetryChannel(ActorOwner owner, ClientChannel delegate, Function<MethodDescriptor<?, ?>, Plan> plans) {
         super(delegate);
-        this.system = system;
+        this.owner = owner;
         this.plans = plans;
     }
 
     /**
      * Retry over {@code delegate}; {@code plans} is asked per call (keep it a cheap lookup) so that
-     * reloaded policies apply to the next call.
+     * reloaded policies apply to the next call. Budget actors are spawned under {@code owner}.
      */
-    public static RetryChannel create(ActorSystem<?> system, ClientChannel delegate,
+    public static RetryChannel create(ActorOwner owner, ClientChannel delegate,
             Function<MethodDescriptor<?, ?>, Plan> plans) {
-        return new RetryChannel(requireNonNull(system, "system"), requireNonNull(delegate, "delegate"),
+        return new RetryChannel(requireNonNull(owner, "owner"), requireNonNull(delegate, "delegate"),
                 requireNonNull(plans, "plans"));
     }
 
@@ -82,7 +83,7 @@ public final class RetryChannel extends ForwardingClientChannel {
         if (retries == 0 && backups == 0) {
             return delegate().unary(method, request, context);
         }
-        return new RetryingCall<>(system, delegate(), method, request, context, plan.retry(), retries,
+        return new RetryingCall<>(owner.system(), delegate(), method, request, context, plan.retry(), retries,
                 plan.backup(), backups, budget(method, plan.retry().budget())).start();
     }
 
@@ -95,7 +96,7 @@ public final class RetryChannel extends ForwardingClientChannel {
     RetryBudget budget(MethodDescriptor<?, ?> method, BudgetSettings settings) {
         RetryBudget budget = budgets.get(method.fullName());
         if (budget == null) {
-            budget = budgets.computeIfAbsent(method.fullName(), name -> RetryBudget.create(system, name, settings));
+            budget = budgets.computeIfAbsent(method.fullName(), name -> RetryBudget.create(owner, name, settings));
         }
         if (budget.requestedSettings() != settings && !budget.requestedSettings().equals(settings)) {
             budget.update(settings); // policies were reloaded

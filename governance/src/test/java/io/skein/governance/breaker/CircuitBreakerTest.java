@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.testing.Await;
 import java.time.Duration;
 import java.util.Set;
@@ -18,6 +19,7 @@ class CircuitBreakerTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create();
     private static final Duration LIMIT = Duration.ofSeconds(10);
+    private static final ActorOwner owner = ActorOwner.create(testKit.system(), "breakers");
 
     @AfterAll
     static void shutdown() {
@@ -37,7 +39,7 @@ class CircuitBreakerTest {
 
     @Test
     void consecutiveFailuresOpenItFailsFastThenHalfOpenProbesCloseIt() {
-        CircuitBreaker b = CircuitBreaker.create(testKit.system(), "caller->test.Svc/Say",
+        CircuitBreaker b = CircuitBreaker.create(owner, "caller->test.Svc/Say",
                 settings(0, 200, 3, 0, Duration.ofMinutes(1)));
         fail(b, 2);
         b.record(b.acquire(), StatusCode.OK); // a success breaks the run
@@ -68,7 +70,7 @@ class CircuitBreakerTest {
 
     @Test
     void aFailedProbeReopensAndAnAbandonedProbeIsGivenBack() {
-        CircuitBreaker b = CircuitBreaker.create(testKit.system(), "probe", settings(0, 200, 1, 0, Duration.ofMillis(50)));
+        CircuitBreaker b = CircuitBreaker.create(owner, "probe", settings(0, 200, 1, 0, Duration.ofMillis(50)));
         fail(b, 1);
         Await.until(LIMIT, () -> b.state() == BreakerState.HALF_OPEN);
         CircuitBreaker.Permit abandoned = b.acquire();
@@ -84,7 +86,7 @@ class CircuitBreakerTest {
 
     @Test
     void errorRateNeedsMinSamplesAndNonFailureCodesCountAsSuccess() {
-        CircuitBreaker b = CircuitBreaker.create(testKit.system(), "rate", settings(0.5, 10, 0, 0, Duration.ofMinutes(1)));
+        CircuitBreaker b = CircuitBreaker.create(owner, "rate", settings(0.5, 10, 0, 0, Duration.ofMinutes(1)));
         for (int i = 0; i < 5; i++) {
             b.record(b.acquire(), StatusCode.INVALID_ARGUMENT); // the caller's fault: not a failure
         }
@@ -102,7 +104,7 @@ class CircuitBreakerTest {
 
     @Test
     void errorCountTripsAndDisablingClosesIt() {
-        CircuitBreaker b = CircuitBreaker.create(testKit.system(), "count", settings(0, 200, 0, 3, Duration.ofMinutes(1)));
+        CircuitBreaker b = CircuitBreaker.create(owner, "count", settings(0, 200, 0, 3, Duration.ofMinutes(1)));
         for (int i = 0; i < 20; i++) {
             b.record(b.acquire(), StatusCode.OK);
         }
@@ -116,7 +118,7 @@ class CircuitBreakerTest {
 
     @Test
     void probesThatNeverReportAreHandedOutAgainAfterAWindow() {
-        CircuitBreaker b = CircuitBreaker.create(testKit.system(), "stuck", new BreakerSettings(true, 0, 200, 1, 0,
+        CircuitBreaker b = CircuitBreaker.create(owner, "stuck", new BreakerSettings(true, 0, 200, 1, 0,
                 Duration.ofMillis(100), 10, Duration.ofMillis(50), 2, Set.of(StatusCode.UNAVAILABLE)));
         fail(b, 1);
         Await.until(LIMIT, () -> b.state() == BreakerState.HALF_OPEN);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.protocols.CallKind;
 import io.skein.protocols.StatusCode;
 import io.skein.testing.Await;
@@ -39,6 +40,7 @@ class ClientConcurrencyLimitTest {
             TestServices.method(LimitedServer.CHAT, CallKind.BIDI_STREAMING);
 
     private static ActorTestKit testKit;
+    private static ActorOwner owner;
     private LimitedServer server;
     private EndpointChannel raw;
 
@@ -46,6 +48,7 @@ class ClientConcurrencyLimitTest {
     static void startKit() {
         testKit = ActorTestKit.create("ClientConcurrencyLimitTest", Servers.config(
                 "skein.client.services.\"test.Limits\".concurrency-limit = 7"));
+        owner = ActorOwner.create(testKit.system(), "client-limits");
     }
 
     @AfterAll
@@ -67,7 +70,7 @@ class ClientConcurrencyLimitTest {
 
     @Test
     void callsOverTheLimitFailAtOnceAndNeverReachTheServer() {
-        try (ClientConcurrencyLimit limit = ClientConcurrencyLimit.create(testKit.system(), "test.Limits", 3)) {
+        try (ClientConcurrencyLimit limit = ClientConcurrencyLimit.create(owner, "test.Limits", 3)) {
             ClientChannel channel = limit.wrap(raw);
             List<CompletableFuture<String>> calls = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
@@ -99,7 +102,7 @@ class ClientConcurrencyLimitTest {
 
     @Test
     void anOpenStreamHoldsItsPlaceUntilItEnds() {
-        try (ClientConcurrencyLimit limit = ClientConcurrencyLimit.fromConfig(testKit.system(), "test.Limits")) {
+        try (ClientConcurrencyLimit limit = ClientConcurrencyLimit.fromConfig(owner, "test.Limits")) {
             assertEquals(7, limit.stats().concurrencyLimit(), "per-service config");
             Await.result(limit.update(1), LIMIT);
             ClientChannel channel = limit.wrap(raw);

@@ -2,6 +2,7 @@ package io.skein.governance.limit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.protocols.CallKind;
 import io.skein.testing.Await;
 import io.skein.transport.CallContext;
@@ -28,7 +29,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
- * A real server on loopback whose calls the test controls, behind a {@link ServerLimiter}:
+ * A real server on loopback whose calls the test controls, behind a {@link ServerLimiter} (its actors
+ * under a node-like {@link ActorOwner} that closing stops):
  * {@link #ECHO} answers at once, {@link #HOLD} answers only when the test {@linkplain #releaseHeld()
  * releases} it, {@link #CHAT} is a bidi echo that stays open as long as the client's side does. It
  * counts what the service saw: calls in flight (and the most at once), and request payloads parsed.
@@ -47,11 +49,13 @@ final class LimitedServer implements AutoCloseable {
     final AtomicLong firstServed = new AtomicLong();
     final AtomicLong lastServed = new AtomicLong();
     final Queue<CompletableFuture<String>> held = new ConcurrentLinkedQueue<>();
+    final ActorOwner owner;
     final ServerLimiter limiter;
     final RpcServer server;
 
     LimitedServer(ActorSystem<?> system, ServerLimits limits) {
-        this.limiter = ServerLimiter.create(system, limits);
+        this.owner = ActorOwner.create(system, "skein-node");
+        this.limiter = ServerLimiter.create(owner, limits);
         Marshaller<String> counting = new Marshaller<>() {
             @Override
             public String parse(ByteBuf buffer) throws Exception {
@@ -139,6 +143,6 @@ final class LimitedServer implements AutoCloseable {
     public void close() {
         releaseHeld();
         Await.result(server.shutdown(Duration.ofMillis(200)), Servers.TIMEOUT);
-        limiter.close();
+        Await.result(owner.closeAsync(), Servers.TIMEOUT);
     }
 }

@@ -90,7 +90,7 @@ class LimiterActorTest {
     }
 
     /** Fills the gate to its limit and ends every call as if it took {@code latencyMs}. */
-    private static void drive(Gate gate, long latencyMs) {
+    static void drive(Gate gate, long latencyMs) {
         int admitted = 0;
         while (gate.tryAcquire() == null) {
             gate.commit();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.skein.governance.supervision.ActorOwner;
 import io.skein.governance.testing.ScriptedChannel;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.StatusCode;
@@ -23,6 +24,7 @@ class RetryChannelTest {
 
     private static final ActorTestKit testKit = ActorTestKit.create();
     private static final Duration LIMIT = Duration.ofSeconds(10);
+    private static final ActorOwner owner = ActorOwner.create(testKit.system(), "retry");
     private static final BudgetSettings NO_BUDGET = new BudgetSettings(false, 0.1, 10, Duration.ofSeconds(10), 10);
 
     @AfterAll
@@ -42,7 +44,7 @@ class RetryChannelTest {
     @Test
     void retriesARetryableFailureUpToMaxAndMarksRetriesForChainStop() {
         ScriptedChannel below = ScriptedChannel.failing(StatusCode.UNAVAILABLE);
-        RetryChannel retry = RetryChannel.create(testKit.system(), below, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
+        RetryChannel retry = RetryChannel.create(owner, below, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
         assertEquals(StatusCode.UNAVAILABLE, failureCode(retry.unary(SAY, "x", CallOptions.DEFAULT).toCompletableFuture()));
         assertEquals(3, below.attempts.size(), "first attempt + max-retries 2");
         assertNull(below.contexts.get(0).metadata().persistentValues().get(RetryChannel.RETRIED_KEY));
@@ -55,7 +57,7 @@ class RetryChannelTest {
         ScriptedChannel below = new ScriptedChannel(n -> n == 0
                 ? CompletableFuture.failedFuture(new StatusException(StatusCode.UNAVAILABLE, "down"))
                 : CompletableFuture.completedFuture("ok " + n));
-        RetryChannel retry = RetryChannel.create(testKit.system(), below,
+        RetryChannel retry = RetryChannel.create(owner, below,
                 m -> plan(2, new Backoff(Backoff.Kind.RANDOM, Duration.ofMillis(1), Duration.ofMillis(3)), true,
                         BackupPolicy.OFF));
         assertEquals("ok 1", Await.result(retry.unary(SAY, "x", CallOptions.DEFAULT), LIMIT));
@@ -65,18 +67,18 @@ class RetryChannelTest {
     @Test
     void doesNotRetryNonIdempotentMethodsNonRetryableCodesOrChainStoppedCalls() {
         ScriptedChannel below = ScriptedChannel.failing(StatusCode.UNAVAILABLE);
-        RetryChannel notIdempotent = RetryChannel.create(testKit.system(), below,
+        RetryChannel notIdempotent = RetryChannel.create(owner, below,
                 m -> plan(2, Backoff.NONE, false, BackupPolicy.OFF));
         failureCode(notIdempotent.unary(SAY, "x", CallOptions.DEFAULT).toCompletableFuture());
         assertEquals(1, below.attempts.size());
 
         ScriptedChannel invalid = ScriptedChannel.failing(StatusCode.INVALID_ARGUMENT);
-        RetryChannel retry = RetryChannel.create(testKit.system(), invalid, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
+        RetryChannel retry = RetryChannel.create(owner, invalid, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
         assertEquals(StatusCode.INVALID_ARGUMENT, failureCode(retry.unary(SAY, "x", CallOptions.DEFAULT).toCompletableFuture()));
         assertEquals(1, invalid.attempts.size());
 
         ScriptedChannel chained = ScriptedChannel.failing(StatusCode.UNAVAILABLE);
-        RetryChannel downstream = RetryChannel.create(testKit.system(), chained,
+        RetryChannel downstream = RetryChannel.create(owner, chained,
                 m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
         CallOptions arrivedAsRetry = CallOptions.DEFAULT.withMetadata(
                 Metadata.builder().putPersistent(RetryChannel.RETRIED_KEY, "1").build());
@@ -87,7 +89,7 @@ class RetryChannelTest {
     @Test
     void stopsWhenTheRemainingDeadlineCannotCoverTheBackoff() {
         ScriptedChannel below = ScriptedChannel.failing(StatusCode.UNAVAILABLE);
-        RetryChannel retry = RetryChannel.create(testKit.system(), below,
+        RetryChannel retry = RetryChannel.create(owner, below,
                 m -> plan(5, new Backoff(Backoff.Kind.FIXED, Duration.ofMinutes(1), Duration.ZERO), true, BackupPolicy.OFF));
         failureCode(retry.unary(SAY, "x", CallOptions.timeout(Duration.ofSeconds(5))).toCompletableFuture());
         assertEquals(1, below.attempts.size(), "a 1 min backoff does not fit a 5 s deadline");
@@ -97,7 +99,7 @@ class RetryChannelTest {
     void backupAnswersFirstAndTheSlowAttemptIsCancelled() {
         CompletableFuture<String> slow = new CompletableFuture<>();
         ScriptedChannel below = new ScriptedChannel(n -> n == 0 ? slow : CompletableFuture.completedFuture("backup"));
-        RetryChannel retry = RetryChannel.create(testKit.system(), below,
+        RetryChannel retry = RetryChannel.create(owner, below,
                 m -> plan(0, Backoff.NONE, true, new BackupPolicy(true, Duration.ofMillis(20), 1)));
         assertEquals("backup", Await.result(retry.unary(SAY, "x", CallOptions.DEFAULT), LIMIT));
         assertEquals(2, below.attempts.size());
@@ -109,7 +111,7 @@ class RetryChannelTest {
     void cancellingTheCallCancelsEveryAttempt() {
         CompletableFuture<String> hanging = new CompletableFuture<>();
         ScriptedChannel below = new ScriptedChannel(n -> hanging);
-        RetryChannel retry = RetryChannel.create(testKit.system(), below, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
+        RetryChannel retry = RetryChannel.create(owner, below, m -> plan(2, Backoff.NONE, true, BackupPolicy.OFF));
         CompletableFuture<String> call = retry.unary(SAY, "x", CallOptions.DEFAULT).toCompletableFuture();
         call.cancel(true);
         assertTrue(hanging.isCancelled());
@@ -120,7 +122,7 @@ class RetryChannelTest {
     void anExhaustedBudgetStopsRetries() {
         ScriptedChannel below = ScriptedChannel.failing(StatusCode.UNAVAILABLE);
         BudgetSettings budget = new BudgetSettings(true, 0.1, 6, Duration.ofSeconds(30), 10);
-        RetryChannel retry = RetryChannel.create(testKit.system(), below, m -> new RetryChannel.Plan(
+        RetryChannel retry = RetryChannel.create(owner, below, m -> new RetryChannel.Plan(
                 new RetryPolicy(true, 2, Backoff.NONE, Set.of(StatusCode.UNAVAILABLE), false, budget), BackupPolicy.OFF,
                 true));
         failureCode(retry.unary(SAY, "x", CallOptions.DEFAULT).toCompletableFuture());
