@@ -11,7 +11,7 @@ import io.skein.actors.client.ServiceClient;
 import io.skein.actors.client.Targets;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.limit.ServerLimiter;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.runtime.cluster.ClusterRegistry;
 import io.skein.runtime.cluster.ClusterSettings;
 import io.skein.runtime.cluster.ClusterTargets;
@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
  * cluster. A member with role {@code client} ({@link Builder#client()}) serves nothing.
  *
  * <p>A serving node's infrastructure actors live under one {@link ActorOwner},
- * {@code /system/skein-node-<n>} ({@link #owner()}): today its server limits
- * ({@code server-limits-<n>} and their limiters). The owner supervises them and is stopped, with its
- * whole subtree, once the drain is over (or if the server fails to start).
+ * {@code /system/skein-node-<n>} ({@link #owner()}): its server's actor and connection actors
+ * ({@code server-<n>}) and its server limits ({@code server-limits-<n>} and their limiters). The owner
+ * supervises them and is stopped, with its whole subtree, once the drain is over (or if the server
+ * fails to start).
  *
  * <pre>{@code
  * SkeinNode node = SkeinNode.builder()
@@ -321,7 +322,7 @@ public final class SkeinNode implements AutoCloseable {
             try {
                 limiter = ServerLimiter.fromConfig(owner);
                 skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods),
-                        ServerOptions.builder().admission(limiter).build()).toCompletableFuture().join();
+                        ServerOptions.builder().admission(limiter).owner(owner).build()).toCompletableFuture().join();
             } catch (RuntimeException e) {
                 owner.close();
                 throw e;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.skein.governance.supervision.FailureInjection;
+import io.skein.transport.supervision.FailureInjection;
 import io.skein.runtime.reflection.Greeters;
 import io.skein.testing.Await;
 import java.time.Duration;

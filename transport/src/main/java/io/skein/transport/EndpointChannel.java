@@ -78,6 +78,11 @@ public final class EndpointChannel implements ClientChannel {
         return new EndpointChannel(NettyResources.get(system), address, protocol);
     }
 
+    /** The pool behind this channel (tests of supervision reach its actors through it). */
+    EndpointPool pool() {
+        return pool;
+    }
+
     public InetSocketAddress address() {
         return pool.address();
     }

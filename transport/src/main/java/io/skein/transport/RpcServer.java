@@ -27,10 +27,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorRef;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.OwnedActor;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,22 +50,24 @@ import org.slf4j.LoggerFactory;
 public final class RpcServer {
 
     private static final Logger log = LoggerFactory.getLogger(RpcServer.class);
-    private static final AtomicInteger COUNTER = new AtomicInteger();
 
     private final ActorSystem<?> system;
     private final Channel serverChannel;
-    private final ActorRef<ServerActor.Command> actor;
+    private final OwnedActor<ServerActor.Command> actor;
+    private final ActorOwner ownOwner; // the owner this server made for itself, or null under a given one
     private final InetSocketAddress localAddress;
     // Every accepted channel, including those whose protocol is not known yet (the server actor only
     // learns of a connection once its first bytes arrived). Closed channels leave the group by themselves.
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
 
-    private RpcServer(ActorSystem<?> system, Channel serverChannel, ActorRef<ServerActor.Command> actor,
+    private RpcServer(ActorSystem<?> system, Channel serverChannel, OwnedActor<ServerActor.Command> actor,
+                      ActorOwner ownOwner,
                         ChannelGroup accepted, AtomicBoolean shuttingDown) {
         this.system = system;
         this.serverChannel = serverChannel;
         this.actor = actor;
+        this.ownOwner = ownOwner;
         this.accepted = accepted;
         this.shuttingDown = shuttingDown;
         this.localAddress = (InetSocketAddress) serverChannel.localAddress();
@@ -95,8 +96,10 @@ public final class RpcServer {
         CallAdmission admission = options.admission();
         NettyResources resources = NettyResources.get(system);
         TransportSettings settings = resources.settings();
-        ActorRef<ServerActor.Command> actor = system.systemActorOf(ServerActor.create(),
-                "skein-server-" + COUNTER.incrementAndGet(), Props.empty());
+        ActorOwner ownOwner = options.owner() == null ? ActorOwner.create(system, "skein-server") : null;
+        ActorOwner owner = ownOwner != null ? ownOwner : options.owner();
+        // A restart keeps the connection actors: they own live connections the server still drains.
+        OwnedActor<ServerActor.Command> actor = owner.spawn("server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer());
         List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
@@ -129,11 +132,14 @@ public final class RpcServer {
         ChannelFuture bind = bootstrap.bind(address);
         bind.addListener(f -> {
             if (f.isSuccess()) {
-                RpcServer server = new RpcServer(system, bind.channel(), actor, accepted, shuttingDown);
+                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown);
                 log.info("Skein server listening on {}", server.localAddress);
                 result.complete(server);
             } else {
                 actor.tell(new ServerActor.Stop());
+                if (ownOwner != null) {
+                    ownOwner.closeAsync();
+                }
                 result.completeExceptionally(f.cause());
             }
         });
@@ -145,9 +151,15 @@ public final class RpcServer {
         return localAddress;
     }
 
+    /** The server's actor (under its owner), for tests that check supervision. */
+    @org.apache.pekko.annotation.InternalApi
+    public OwnedActor<ServerActor.Command> actor() {
+        return actor;
+    }
+
     /** Connections and calls in flight. */
     public CompletionStage<ServerActor.Load> load() {
-        return AskPattern.ask(actor, ServerActor.GetLoad::new, Duration.ofSeconds(5), system.scheduler());
+        return actor.ask(ServerActor.GetLoad::new, Duration.ofSeconds(5));
     }
 
     /**
@@ -163,14 +175,20 @@ public final class RpcServer {
         shuttingDown.set(true);
         serverChannel.close().addListener(f -> {
             accepted.forEach(ServerChannels::closeIfUndetected);
-            CompletionStage<Done> drained = AskPattern.ask(actor, r -> new ServerActor.DrainAll(exitWait, r),
-                    exitWait.plusSeconds(5), system.scheduler());
+            CompletionStage<Done> drained = actor.ask(r -> new ServerActor.DrainAll(exitWait, r),
+                    exitWait.plusSeconds(5));
             drained.whenComplete((d, err) -> {
                 if (err != null) {
                     log.warn("server {} did not drain cleanly: {}", localAddress, err.toString());
                 }
                 actor.tell(new ServerActor.Stop());
-                accepted.close().addListener(c -> done.complete(Done.getInstance()));
+                accepted.close().addListener(c -> {
+                    if (ownOwner != null) {
+                        ownOwner.closeAsync().whenComplete((o, e) -> done.complete(Done.getInstance()));
+                    } else {
+                        done.complete(Done.getInstance());
+                    }
+                });
             });
         });
         return done;

@@ -2,6 +2,8 @@ package io.skein.transport;
 
 import static java.util.Objects.requireNonNull;
 
+import io.skein.transport.supervision.ActorOwner;
+
 /**
  * Optional parts of a {@link RpcServer}, beyond its address and methods. Immutable; build with
  * {@link #builder()}.
@@ -16,9 +18,11 @@ public final class ServerOptions {
     public static final ServerOptions DEFAULT = builder().build();
 
     private final CallAdmission admission;
+    private final ActorOwner owner;
 
     private ServerOptions(Builder builder) {
         this.admission = builder.admission;
+        this.owner = builder.owner;
     }
 
     /** A builder with every option at its default. */
@@ -31,16 +35,31 @@ public final class ServerOptions {
         return admission;
     }
 
+    /**
+     * The owner the server's actors live under (a node's), or {@code null} (the default) for an owner
+     * of the server's own, closed when the server has shut down.
+     */
+    public ActorOwner owner() {
+        return owner;
+    }
+
     @Override
     public String toString() {
-        return "ServerOptions{admission=" + admission + '}';
+        return "ServerOptions{admission=" + admission + (owner == null ? "" : ", owner=" + owner) + '}';
     }
 
     /** Builds {@link ServerOptions}. */
     public static final class Builder {
         private CallAdmission admission = CallAdmission.unlimited();
+        private ActorOwner owner;
 
         private Builder() {
+        }
+
+        /** The owner the server's actors (server, connections) live under, e.g. its node's. */
+        public Builder owner(ActorOwner owner) {
+            this.owner = requireNonNull(owner, "owner");
+            return this;
         }
 
         /** The admission control for calls and connections (server limits). */

@@ -18,7 +18,7 @@ import io.skein.examples.testing.TestNodes;
 import io.skein.governance.limit.LimitSettings;
 import io.skein.governance.limit.ServerLimiter;
 import io.skein.governance.limit.ServerLimits;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.testing.Await;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerOptions;

@@ -3,8 +3,8 @@ package io.skein.governance.breaker;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.governance.internal.WindowCounter;
-import io.skein.governance.supervision.ActorOwner;
-import io.skein.governance.supervision.OwnedActor;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.OwnedActor;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;

@@ -2,7 +2,7 @@ package io.skein.governance.breaker;
 
 import static java.util.Objects.requireNonNull;
 
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

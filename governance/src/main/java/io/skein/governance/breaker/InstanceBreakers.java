@@ -7,7 +7,7 @@ import io.skein.governance.balancer.InstanceMiddleware;
 import io.skein.governance.chain.ForwardingClientChannel;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.internal.Futures;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;

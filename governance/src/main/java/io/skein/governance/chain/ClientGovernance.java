@@ -11,7 +11,7 @@ import io.skein.governance.config.ClientPolicies;
 import io.skein.governance.discovery.InstanceSource;
 import io.skein.governance.fallback.Fallback;
 import io.skein.governance.limit.ClientConcurrencyLimit;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.transport.ClientChannel;
 import java.util.HashMap;
 import java.util.Map;

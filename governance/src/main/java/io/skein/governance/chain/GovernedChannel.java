@@ -13,7 +13,7 @@ import io.skein.governance.config.MethodPolicy;
 import io.skein.governance.fallback.Fallback;
 import io.skein.governance.internal.Futures;
 import io.skein.governance.retry.RetryChannel;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.governance.timeout.ReceiveTimeout;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;

@@ -3,8 +3,8 @@ package io.skein.governance.limit;
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
-import io.skein.governance.supervision.ActorOwner;
-import io.skein.governance.supervision.OwnedActor;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.OwnedActor;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.transport.CallAdmission;

@@ -1,6 +1,6 @@
 package io.skein.governance.limit;
 
-import io.skein.governance.supervision.SupervisionSettings;
+import io.skein.transport.supervision.SupervisionSettings;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -3,8 +3,8 @@ package io.skein.governance.retry;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.governance.internal.WindowCounter;
-import io.skein.governance.supervision.ActorOwner;
-import io.skein.governance.supervision.OwnedActor;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.OwnedActor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.pekko.actor.DeadLetterSuppression;

@@ -3,7 +3,7 @@ package io.skein.governance.retry;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.governance.chain.ForwardingClientChannel;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientCallContext;
 import io.skein.transport.ClientChannel;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.governance.supervision.ActorOwner;
-import io.skein.governance.supervision.FailureInjection;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.FailureInjection;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.testing.Await;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.testing.Await;
 import java.time.Duration;
 import java.util.Set;

@@ -8,7 +8,7 @@ import com.typesafe.config.ConfigFactory;
 import io.skein.governance.breaker.BreakerState;
 import io.skein.governance.discovery.Instance;
 import io.skein.governance.discovery.StaticInstanceSource;
-import io.skein.governance.supervision.FailureInjection;
+import io.skein.transport.supervision.FailureInjection;
 import io.skein.governance.testing.ScriptedChannel;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;

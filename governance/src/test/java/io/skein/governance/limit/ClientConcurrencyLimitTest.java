@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.protocols.CallKind;
 import io.skein.protocols.StatusCode;
 import io.skein.testing.Await;

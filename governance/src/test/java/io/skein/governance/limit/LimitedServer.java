@@ -2,7 +2,7 @@ package io.skein.governance.limit;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.skein.governance.supervision.ActorOwner;
+import io.skein.transport.supervision.ActorOwner;
 import io.skein.protocols.CallKind;
 import io.skein.testing.Await;
 import io.skein.transport.CallContext;

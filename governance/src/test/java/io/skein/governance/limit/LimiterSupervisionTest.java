@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.governance.supervision.ActorOwner;
-import io.skein.governance.supervision.FailureInjection;
-import io.skein.governance.supervision.OwnedActor;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.FailureInjection;
+import io.skein.transport.supervision.OwnedActor;
 import io.skein.governance.testing.ScriptedChannel;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;

@@ -235,6 +235,8 @@ class ServerLimiterTest {
             EndpointChannel refusedChannel = channel("skein");
             assertEquals(StatusCode.UNAVAILABLE, codeOf(Await.failure(refusedChannel.unary(ECHO, "x",
                     CallOptions.DEFAULT), LIMIT)));
+            // Closed here, so none of its pool's connections can take a place freed below.
+            refusedChannel.close();
         }
         // Closing them frees their places.
         Await.until(LIMIT, () -> server.limiter.stats().connections() == 0, () -> "connections not released");

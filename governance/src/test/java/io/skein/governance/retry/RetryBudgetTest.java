@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.skein.governance.supervision.ActorOwner;
-import io.skein.governance.supervision.FailureInjection;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.FailureInjection;
 import io.skein.testing.Await;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;

@@ -4,6 +4,7 @@ import io.skein.transport.internal.call.Connection;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -13,7 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Owns one connection's lifecycle: it lives exactly as long as the channel, drains it on request
+ * Owns one connection's lifecycle (a supervised child of its server's or pool's actor): it lives exactly as long as the channel, drains it on request
  * (GOAWAY, then wait for calls in flight), closes it with a logged reason, and answers what it
  * carries. Frames do not pass through its mailbox: the event loop routes them to call streams, and
  * the actor reads the connection's published state when asked.
@@ -47,18 +48,28 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
     }
 
     private final Connection connection;
-    private final List<ActorRef<Done>> drainWaiters = new ArrayList<>();
+    private final List<ActorRef<Done>> drainWaiters;
 
-    private ConnectionActor(ActorContext<Command> context, Connection connection) {
+    private ConnectionActor(ActorContext<Command> context, Connection connection, List<ActorRef<Done>> drainWaiters,
+                            AtomicBoolean watching) {
         super(context);
         this.connection = connection;
-        ActorRef<Command> self = context.getSelf();
-        connection.channel().closeFuture().addListener(f -> self.tell(new ChannelClosed()));
+        this.drainWaiters = drainWaiters;
+        if (watching.compareAndSet(false, true)) { // once, not again after a restart
+            ActorRef<Command> self = context.getSelf();
+            connection.channel().closeFuture().addListener(f -> self.tell(new ChannelClosed()));
+        }
     }
 
-    /** The behavior owning {@code connection}. */
+    /**
+     * The behavior owning {@code connection}. What it must not forget across a supervised restart
+     * (who waits for the drain) lives outside the behavior, so a restarted actor carries on: the
+     * connection's own state (calls, draining) is in {@link Connection} anyway.
+     */
     public static Behavior<Command> create(Connection connection) {
-        return Behaviors.setup(ctx -> new ConnectionActor(ctx, connection));
+        List<ActorRef<Done>> drainWaiters = new ArrayList<>();
+        AtomicBoolean watching = new AtomicBoolean();
+        return Behaviors.setup(ctx -> new ConnectionActor(ctx, connection, drainWaiters, watching));
     }
 
     @Override

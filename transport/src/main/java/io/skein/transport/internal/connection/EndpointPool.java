@@ -21,9 +21,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.Done;
+import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.supervision.OwnedActor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -33,19 +34,32 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * The connections a client keeps to one endpoint, in one {@link ClientProtocol}. An actor owns the
  * pool (connecting, replacing lost connections, closing) and publishes the usable connections as an
  * immutable snapshot, so the hot path picks a transport with a volatile read and no mailbox hop.
+ *
+ * <p>Ownership: the pool actor and one connection actor per connection live under this pool's
+ * {@link ActorOwner} ({@code /system/skein-channel-<protocol>-<n>/pool-1/connection-<k>}), supervised
+ * with restart; {@link #close} stops the subtree. The pool's state lives in this object, so a restarted
+ * pool actor keeps its connections and the callers waiting for one.
  */
 public final class EndpointPool implements TransportSource {
 
-    private static final AtomicInteger COUNTER = new AtomicInteger();
     private static final AttributeKey<ClientTransport> TRANSPORT = AttributeKey.valueOf(EndpointPool.class, "transport");
 
     private final InetSocketAddress address;
     private final NettyResources resources;
-    private final ActorRef<Command> actor;
+    private final ActorOwner owner;
+    private final OwnedActor<Command> actor;
+    // The pool actor's state, kept here so that a restarted actor (supervised, see ActorOwner) resumes
+    // with the same connections and waiting callers: touched by the pool actor only.
+    private final List<ClientTransport> connections = new ArrayList<>();
+    private final List<CompletableFuture<ClientTransport>> waiting = new ArrayList<>();
+    private int connecting;
+    private int childCounter;
     private final AtomicInteger roundRobin = new AtomicInteger();
     private volatile ClientTransport[] live = new ClientTransport[0];
     // Set by callers that saw the pool below size, cleared by the actor once it tops the pool up.
     private volatile boolean growRequested;
+    private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ClientProtocol protocol;
 
@@ -53,8 +67,19 @@ public final class EndpointPool implements TransportSource {
         this.resources = resources;
         this.address = address;
         this.protocol = protocol;
-        this.actor = resources.system().systemActorOf(Behaviors.setup(PoolActor::new),
-                "skein-pool-" + COUNTER.incrementAndGet(), Props.empty());
+        this.owner = ActorOwner.create(resources.system(), "skein-channel-" + protocol.name());
+        // A restart keeps the connection actors: they own live connections the pool still publishes.
+        this.actor = owner.spawn("pool", Behaviors.setup(PoolActor::new), false);
+    }
+
+    /** The pool's actor (for tests that check its supervision). */
+    public CompletionStage<? extends ActorRef<?>> actorRef() {
+        return actor.ref();
+    }
+
+    /** The owner of this pool's actors (the pool and its connection actors); closed with the pool. */
+    public ActorOwner owner() {
+        return owner;
     }
 
     public InetSocketAddress address() {
@@ -84,16 +109,23 @@ public final class EndpointPool implements TransportSource {
 
     @Override
     public CompletionStage<ClientTransport> acquire() {
+        if (closed) {
+            return CompletableFuture.failedFuture(new StatusException(StatusCode.UNAVAILABLE, "client closed"));
+        }
         CompletableFuture<ClientTransport> result = new CompletableFuture<>();
         actor.tell(new Acquire(result));
         return result;
     }
 
-    /** Closes every connection and stops the pool's actor. */
+    /**
+     * Closes every connection, fails callers still waiting for one, and stops the pool's subtree;
+     * completes once it has stopped. Idempotent.
+     */
     public CompletionStage<Done> close() {
-        CompletableFuture<Done> done = new CompletableFuture<>();
-        actor.tell(new Close(done));
-        return done;
+        if (closing.compareAndSet(false, true)) {
+            actor.tell(new Close());
+        }
+        return owner.whenTerminated();
     }
 
     private interface Command {
@@ -114,17 +146,21 @@ public final class EndpointPool implements TransportSource {
     private record Changed() implements Command {
     }
 
-    private record Close(CompletableFuture<Done> done) implements Command {
+    private record Close() implements Command {
     }
 
     private final class PoolActor extends AbstractBehavior<Command> {
-        private final List<ClientTransport> connections = new ArrayList<>();
-        private final List<CompletableFuture<ClientTransport>> waiting = new ArrayList<>();
-        private int connecting;
-        private int childCounter;
 
         PoolActor(ActorContext<Command> context) {
             super(context);
+            // After a restart: callers may be waiting for a connection nobody is making any more.
+            publish();
+            if (!waiting.isEmpty() && live.length == 0 && connecting == 0) {
+                connect();
+            } else if (!waiting.isEmpty() && live.length > 0) {
+                waiting.forEach(w -> w.complete(live[(roundRobin.getAndIncrement() & Integer.MAX_VALUE) % live.length]));
+                waiting.clear();
+            }
         }
 
         @Override
@@ -187,7 +223,9 @@ public final class EndpointPool implements TransportSource {
                     });
             ChannelFuture future = bootstrap.connect(address);
             future.addListener(f -> {
-                if (f.isSuccess()) {
+                if (f.isSuccess() && closed) {
+                    future.channel().close(); // the pool closed while this connection was being made
+                } else if (f.isSuccess()) {
                     ClientTransport t = future.channel().attr(TRANSPORT).get();
                     future.channel().closeFuture().addListener(cf -> self.tell(new Changed()));
                     self.tell(new Connected(t));
@@ -200,7 +238,8 @@ public final class EndpointPool implements TransportSource {
         private Behavior<Command> onConnected(Connected connected) {
             connecting--;
             connections.add(connected.transport());
-            getContext().spawn(ConnectionActor.create(connected.transport().connection()), "connection-" + (++childCounter));
+            getContext().spawn(owner.supervision().supervise(ConnectionActor.create(connected.transport().connection())),
+                    "connection-" + (++childCounter));
             publish();
             ClientTransport[] snapshot = live;
             for (CompletableFuture<ClientTransport> w : waiting) {
@@ -227,12 +266,14 @@ public final class EndpointPool implements TransportSource {
         }
 
         private Behavior<Command> onClose(Close close) {
+            closed = true;
             live = new ClientTransport[0];
             connections.forEach(t -> t.connection().channel().close());
-            StatusException closed = new StatusException(StatusCode.UNAVAILABLE, "client closed");
-            waiting.forEach(w -> w.completeExceptionally(closed));
-            close.done().complete(Done.getInstance());
-            return Behaviors.stopped();
+            StatusException gone = new StatusException(StatusCode.UNAVAILABLE, "client closed");
+            waiting.forEach(w -> w.completeExceptionally(gone));
+            waiting.clear();
+            owner.closeAsync();
+            return Behaviors.same(); // the owner stops this actor and its connection actors
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.skein.transport.internal.connection;
 
 import io.skein.transport.internal.call.Connection;
+import io.skein.transport.supervision.SupervisionSettings;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,8 +18,9 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * The actor behind one server: parent of its connection actors, and the one that drains them all
- * at shutdown within the exit wait.
+ * The actor behind one server: parent of its connection actors (supervised with restart), and the one
+ * that drains them all at shutdown within the exit wait. It lives under an
+ * {@link io.skein.transport.supervision.ActorOwner} (the server's own, or the node's).
  */
 public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
 
@@ -42,6 +44,10 @@ public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
     public record Load(int connections, int activeCalls) {
     }
 
+    /** Which connection actors the server has now (diagnostics, tests of their supervision). */
+    public record GetConnectionActors(ActorRef<List<ActorRef<ConnectionActor.Command>>> replyTo) implements Command {
+    }
+
     /** Close every connection still open and stop. */
     public record Stop() implements Command {
     }
@@ -52,15 +58,41 @@ public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
     private record DrainFinished(List<ActorRef<Done>> replyTo) implements Command {
     }
 
-    private final Map<ActorRef<ConnectionActor.Command>, Connection> connections = new HashMap<>();
-    private int counter;
+    private final Map<ActorRef<ConnectionActor.Command>, Connection> connections;
+    private final State state;
+    private final SupervisionSettings supervision;
 
-    private ServerActor(ActorContext<Command> context) {
-        super(context);
+    /**
+     * What a server actor must not lose when it is restarted (supervised, keeping its children): its
+     * connection actors and their connections. Touched by the server actor only.
+     */
+    private static final class State {
+        final Map<ActorRef<ConnectionActor.Command>, Connection> connections = new HashMap<>();
+        int counter;
     }
 
-    public static Behavior<Command> create() {
-        return Behaviors.setup(ServerActor::new);
+    private ServerActor(ActorContext<Command> context, State state, SupervisionSettings supervision) {
+        super(context);
+        this.state = state;
+        this.connections = state.connections;
+        this.supervision = supervision;
+        // After a restart the connection actors are still there (children are kept); watch them again.
+        for (ActorRef<ConnectionActor.Command> child : connections.keySet()) {
+            try {
+                context.watchWith(child, new ConnectionStopped(child));
+            } catch (IllegalStateException alreadyWatched) {
+                // the watch survived the restart
+            }
+        }
+    }
+
+    /**
+     * The behavior of a server's actor; its connection actors are spawned supervised as
+     * {@code supervision} says. Spawn it with its children kept across restarts.
+     */
+    public static Behavior<Command> create(SupervisionSettings supervision) {
+        State state = new State();
+        return Behaviors.setup(ctx -> new ServerActor(ctx, state, supervision));
     }
 
     @Override
@@ -77,6 +109,10 @@ public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
                     f.replyTo().forEach(r -> r.tell(Done.getInstance()));
                     return this;
                 })
+                .onMessage(GetConnectionActors.class, g -> {
+                    g.replyTo().tell(List.copyOf(connections.keySet()));
+                    return this;
+                })
                 .onMessage(Stop.class, s -> {
                     connections.values().forEach(c -> c.channel().close());
                     return Behaviors.stopped();
@@ -90,8 +126,8 @@ public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
     }
 
     private Behavior<Command> onOpened(ConnectionOpened opened) {
-        ActorRef<ConnectionActor.Command> child = getContext().spawn(ConnectionActor.create(opened.connection()),
-                "connection-" + (++counter));
+        ActorRef<ConnectionActor.Command> child = getContext().spawn(
+                supervision.supervise(ConnectionActor.create(opened.connection())), "connection-" + (++state.counter));
         getContext().watchWith(child, new ConnectionStopped(child));
         connections.put(child, opened.connection());
         return this;

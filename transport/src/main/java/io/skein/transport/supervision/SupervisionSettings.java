@@ -1,9 +1,8 @@
-package io.skein.governance.supervision;
+package io.skein.transport.supervision;
 
 import static java.util.Objects.requireNonNull;
 
 import com.typesafe.config.Config;
-import io.skein.governance.internal.ConfigValues;
 import java.time.Duration;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
@@ -50,11 +49,9 @@ public record SupervisionSettings(Duration minBackoff, Duration maxBackoff, doub
     /** Reads a {@code skein.supervision} block (keys as in {@code reference.conf}). */
     public static SupervisionSettings fromConfig(Config c) {
         requireNonNull(c, "config");
-        return new SupervisionSettings(ConfigValues.positive(c.getDuration("min-backoff"), "min-backoff"),
-                ConfigValues.positive(c.getDuration("max-backoff"), "max-backoff"),
-                ConfigValues.doubleIn(c, "random-factor", 0, 1),
-                ConfigValues.positive(c.getDuration("reset-after"), "reset-after"),
-                ConfigValues.intIn(c, "stash-capacity", 0, 1_000_000));
+        // The record's constructor checks the values and names the key that is off.
+        return new SupervisionSettings(c.getDuration("min-backoff"), c.getDuration("max-backoff"),
+                c.getDouble("random-factor"), c.getDuration("reset-after"), c.getInt("stash-capacity"));
     }
 
     /** The settings of {@code system}'s configuration ({@code skein.supervision}). */
@@ -67,9 +64,19 @@ public record SupervisionSettings(Duration minBackoff, Duration maxBackoff, doub
      * It also throws on {@link FailureInjection#inject}, the tests' way to check the restart.
      */
     public <T> Behavior<T> supervise(Behavior<T> behavior) {
+        return supervise(behavior, true);
+    }
+
+    /**
+     * Like {@link #supervise(Behavior)}; with {@code stopChildren = false} a restart keeps the actor's
+     * children (a pool's or server's connection actors, which own live connections) instead of
+     * stopping them, and the restarted actor adopts them again.
+     */
+    public <T> Behavior<T> supervise(Behavior<T> behavior, boolean stopChildren) {
         return Behaviors.supervise(FailureInjection.injectable(requireNonNull(behavior, "behavior"))).onFailure(
                 SupervisorStrategy.restartWithBackoff(minBackoff, maxBackoff, randomFactor)
                         .withResetBackoffAfter(resetAfter)
-                        .withStashCapacity(stashCapacity));
+                        .withStashCapacity(stashCapacity)
+                        .withStopChildren(stopChildren));
     }
 }

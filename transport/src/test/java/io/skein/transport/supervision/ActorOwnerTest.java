@@ -1,4 +1,4 @@
-package io.skein.governance.supervision;
+package io.skein.transport.supervision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

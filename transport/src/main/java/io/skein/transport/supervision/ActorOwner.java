@@ -1,8 +1,7 @@
-package io.skein.governance.supervision;
+package io.skein.transport.supervision;
 
 import static java.util.Objects.requireNonNull;
 
-import io.skein.governance.internal.ConfigValues;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +66,7 @@ public final class ActorOwner implements AutoCloseable {
         this.supervision = supervision;
         this.actor = system.systemActorOf(Behaviors.supervise(behavior())
                         .onFailure(SupervisorStrategy.restart().withStopChildren(false)),
-                ConfigValues.actorSafe(name) + "-" + OWNERS.incrementAndGet(), Props.empty());
+                actorSafe(name) + "-" + OWNERS.incrementAndGet(), Props.empty());
     }
 
     /**
@@ -105,15 +104,23 @@ public final class ActorOwner implements AutoCloseable {
      * {@link #closeAsync} the child is never started and the handle drops what it is told.
      */
     public <T> OwnedActor<T> spawn(String name, Behavior<T> behavior) {
+        return spawn(name, behavior, true);
+    }
+
+    /**
+     * Like {@link #spawn(String, Behavior)}; with {@code stopChildren = false} a restart of the child
+     * keeps the child's own children (see {@link SupervisionSettings#supervise(Behavior, boolean)}).
+     */
+    public <T> OwnedActor<T> spawn(String name, Behavior<T> behavior, boolean stopChildren) {
         requireNonNull(behavior, "behavior");
         OwnedActor<T> handle = new OwnedActor<>(this,
-                ConfigValues.actorSafe(requireNonNull(name, "name")) + "-" + children.incrementAndGet());
+                actorSafe(requireNonNull(name, "name")) + "-" + children.incrementAndGet());
         unattached.add(handle);
         if (terminated.isDone()) {
             unattached.remove(handle);
             handle.markDead();
         } else {
-            actor.tell(new Spawn<>(handle, supervision.supervise(behavior)));
+            actor.tell(new Spawn<>(handle, supervision.supervise(behavior, stopChildren)));
         }
         return handle;
     }
@@ -144,6 +151,11 @@ public final class ActorOwner implements AutoCloseable {
         return terminated.copy();
     }
 
+    /** Completes once the owner and its subtree have stopped, without asking them to. */
+    public CompletionStage<Done> whenTerminated() {
+        return terminated.copy();
+    }
+
     /** Stops the subtree without waiting (see {@link #closeAsync}). */
     @Override
     public void close() {
@@ -153,6 +165,16 @@ public final class ActorOwner implements AutoCloseable {
     @Override
     public String toString() {
         return "ActorOwner(" + actor.path() + ")";
+    }
+
+    /** {@code name} with every character an actor name cannot hold replaced by {@code _}. */
+    public static String actorSafe(String name) {
+        StringBuilder b = new StringBuilder(name.length());
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            b.append(Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.' ? c : '_');
+        }
+        return b.toString();
     }
 
     void stopChild(String name) {
