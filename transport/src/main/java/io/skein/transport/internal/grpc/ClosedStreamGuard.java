@@ -1,0 +1,205 @@
+package io.skein.transport.internal.grpc;
+
+import static io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR;
+import static io.netty.handler.codec.http2.Http2Error.STREAM_CLOSED;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http2.Http2Connection;
+import io.netty.handler.codec.http2.Http2ConnectionAdapter;
+import io.netty.handler.codec.http2.Http2Exception;
+import io.netty.handler.codec.http2.Http2FrameLogger;
+import io.netty.handler.codec.http2.Http2Headers;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.logging.LogLevel;
+
+/**
+ * Gives a HEADERS or DATA frame on a closed client stream the error RFC 9113 section 5.1 asks for,
+ * where Netty, which forgets a stream once it is closed, always answers with the lesser one (a stream
+ * error STREAM_CLOSED):
+ * <ul>
+ * <li>HEADERS or DATA on a stream the client had ended with END_STREAM (and that is closed now): a
+ * connection error STREAM_CLOSED ("closed" state: frames after END_STREAM);</li>
+ * <li>HEADERS on a stream id the client skipped, lower than one it already opened: a connection error
+ * PROTOCOL_ERROR (section 5.1.1: a new stream id must be greater than all before it);</li>
+ * <li>a stream that was reset, or older than the last {@code history} streams: left to Netty (stream
+ * error STREAM_CLOSED, which is what a frame after RST_STREAM deserves).</li>
+ * </ul>
+ *
+ * <p>It sees every inbound frame before Netty's connection state machine does by being the codec's
+ * {@link Http2FrameLogger} (Netty's only hook between its frame reader and its decoder); it also logs
+ * frames as a frame logger, at TRACE under this class's logger name. Errors leave as an unchecked
+ * {@link Violation} whose cause is the {@link Http2Exception}; Netty's handler finds it in the cause
+ * chain and sends GOAWAY with its code and message. Runs on the connection's event loop only.
+ */
+final class ClosedStreamGuard extends Http2FrameLogger {
+
+    private static final byte OPEN = 0;
+    private static final byte ENDED = 1;
+    private static final byte RESET = 2;
+
+    /** Carries an {@link Http2Exception} out of a frame-logger call, which may not throw it. */
+    static final class Violation extends RuntimeException {
+        Violation(Http2Exception cause) {
+            super(cause.getMessage(), cause, false, false);
+        }
+    }
+
+    // The last stream ids the client opened, oldest first, in a ring; ids only grow.
+    private final int[] ids;
+    private final byte[] fates;
+    private int start;
+    private int size;
+    // Every client stream id from here up to the newest in the ring is in the ring or was never opened.
+    private int horizon = 1;
+    private Http2Connection connection;
+    private Http2Connection.PropertyKey resetByClient;
+
+    /** @param history how many of the client's latest streams to remember (0: none, Netty decides alone) */
+    ClosedStreamGuard(int history) {
+        super(LogLevel.TRACE, ClosedStreamGuard.class);
+        ids = new int[history];
+        fates = new byte[history];
+    }
+
+    /** Starts following {@code connection}'s streams; once, before its first frame. */
+    void attach(Http2Connection connection) {
+        this.connection = connection;
+        this.resetByClient = connection.newKey();
+        connection.addListener(new Http2ConnectionAdapter() {
+            @Override
+            public void onStreamAdded(Http2Stream stream) {
+                if (isClientStream(stream.id())) {
+                    opened(stream.id());
+                }
+            }
+
+            @Override
+            public void onStreamClosed(Http2Stream stream) {
+                if (isClientStream(stream.id())) {
+                    closed(stream.id(), stream.isResetSent() || stream.getProperty(resetByClient) != null);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void logHeaders(Direction direction, ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+                           int padding, boolean endStream) {
+        if (direction == Direction.INBOUND) {
+            checkHeaders(streamId);
+        }
+        super.logHeaders(direction, ctx, streamId, headers, padding, endStream);
+    }
+
+    @Override
+    public void logHeaders(Direction direction, ChannelHandlerContext ctx, int streamId, Http2Headers headers,
+                           int streamDependency, short weight, boolean exclusive, int padding, boolean endStream) {
+        if (direction == Direction.INBOUND) {
+            checkHeaders(streamId);
+        }
+        super.logHeaders(direction, ctx, streamId, headers, streamDependency, weight, exclusive, padding, endStream);
+    }
+
+    @Override
+    public void logData(Direction direction, ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
+                        boolean endStream) {
+        if (direction == Direction.INBOUND && isClosedClientStream(streamId) && fate(streamId) == ENDED) {
+            throw new Violation(Http2Exception.connectionError(STREAM_CLOSED,
+                    "DATA on stream %d, which the client had ended (END_STREAM)", streamId));
+        }
+        super.logData(direction, ctx, streamId, data, padding, endStream);
+    }
+
+    @Override
+    public void logRstStream(Direction direction, ChannelHandlerContext ctx, int streamId, long errorCode) {
+        if (direction == Direction.INBOUND && connection != null) {
+            Http2Stream stream = connection.stream(streamId);
+            if (stream != null) {
+                stream.setProperty(resetByClient, Boolean.TRUE);
+            }
+        }
+        super.logRstStream(direction, ctx, streamId, errorCode);
+    }
+
+    private void checkHeaders(int streamId) {
+        if (!isClosedClientStream(streamId)) {
+            return;
+        }
+        int fate = fate(streamId);
+        if (fate == ENDED) {
+            throw new Violation(Http2Exception.connectionError(STREAM_CLOSED,
+                    "HEADERS on stream %d, which the client had ended (END_STREAM)", streamId));
+        }
+        if (fate == NEVER_OPENED) {
+            throw new Violation(Http2Exception.connectionError(PROTOCOL_ERROR,
+                    "HEADERS opening stream %d, lower than stream %d opened before", streamId,
+                    connection.remote().lastStreamCreated()));
+        }
+    }
+
+    /** A client stream id at or below the last one opened that is not open any more (nor ignored after GOAWAY). */
+    private boolean isClosedClientStream(int streamId) {
+        Http2Connection c = connection;
+        return c != null && isClientStream(streamId) && streamId <= c.remote().lastStreamCreated()
+                && c.stream(streamId) == null
+                && !(c.goAwaySent() && streamId > c.remote().lastStreamKnownByPeer());
+    }
+
+    private boolean isClientStream(int streamId) {
+        return streamId > 0 && connection.remote().isValidStreamId(streamId);
+    }
+
+    // ---------------------------------------------------------------- the ring of recent streams
+
+    private static final byte UNKNOWN = -1;
+    private static final byte NEVER_OPENED = -2;
+
+    private void opened(int streamId) {
+        if (ids.length == 0) {
+            return;
+        }
+        if (size == ids.length) {
+            horizon = ids[start] + 1;
+            start = (start + 1) % ids.length;
+            size--;
+        }
+        int i = (start + size) % ids.length;
+        ids[i] = streamId;
+        fates[i] = OPEN;
+        size++;
+    }
+
+    private void closed(int streamId, boolean reset) {
+        int i = indexOf(streamId);
+        if (i >= 0) {
+            fates[i] = reset ? RESET : ENDED;
+        }
+    }
+
+    /** ENDED, RESET or OPEN for a remembered stream; NEVER_OPENED for an id skipped below the newest; else UNKNOWN. */
+    private int fate(int streamId) {
+        if (size == 0 || streamId < horizon || streamId > ids[(start + size - 1) % ids.length]) {
+            return UNKNOWN;
+        }
+        int i = indexOf(streamId);
+        return i < 0 ? NEVER_OPENED : fates[i];
+    }
+
+    private int indexOf(int streamId) {
+        int lo = 0;
+        int hi = size - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            int id = ids[(start + mid) % ids.length];
+            if (id < streamId) {
+                lo = mid + 1;
+            } else if (id > streamId) {
+                hi = mid - 1;
+            } else {
+                return (start + mid) % ids.length;
+            }
+        }
+        return -1;
+    }
+}
