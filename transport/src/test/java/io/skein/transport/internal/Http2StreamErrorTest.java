@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.skein.protocols.StatusCode;
 import io.skein.testing.Await;
@@ -128,6 +129,17 @@ class Http2StreamErrorTest {
     }
 
     @Test
+    void headersAgainOnAStreamTheClientHalfClosedAreStreamClosed() {
+        // The first request is answered (415 and a body) while the second HEADERS is on its way.
+        Http2Headers noContentType = Http2Wire.grpcRequest(TestServices.ECHO);
+        noContentType.remove("content-type");
+        wire.headers(1, noContentType, true).headers(1, noContentType, true).send();
+        Frame error = wire.nextError();
+        assertTrue(error.equals(new RstStream(1, Http2Error.STREAM_CLOSED))
+                || error instanceof Http2Wire.GoAway g && g.error() == Http2Error.STREAM_CLOSED, error::toString);
+    }
+
+    @Test
     void trailersWithoutEndStreamAreProtocolError() {
         startStalledCall(1);
         wire.headers(1, new io.netty.handler.codec.http2.DefaultHttp2Headers().set("x-trailer", "1"), false).send();
@@ -205,6 +217,17 @@ class Http2StreamErrorTest {
         Http2Wire.Headers trailers = (Http2Wire.Headers) wire.next(f -> f instanceof Http2Wire.Headers h && h.endStream());
         assertEquals("0", String.valueOf(trailers.headers().get("grpc-status")));
         assertTrue(wire.frames().stream().noneMatch(f -> f instanceof RstStream || f instanceof Http2Wire.GoAway));
+    }
+
+    @Test
+    void aStreamResetWithDataStillUnreadLeavesNothingBehind() {
+        // The stalled call stops reading once it has more (empty) messages than it asked for; what the
+        // client sent after that is released with the stream (the class's leak check).
+        CallContext call = startStalledCall(1);
+        byte[] chunk = new byte[8 * 1024];
+        wire.data(1, chunk, false).data(1, chunk, false).data(1, chunk, false).rstStream(1, Http2Error.CANCEL).send();
+        assertEquals(StatusCode.CANCELLED, Await.result(call.termination(), Http2Wire.LIMIT).code());
+        wire.assertServing();
     }
 
     @Test

@@ -18,6 +18,9 @@ import io.netty.handler.logging.LogLevel;
  * where Netty, which forgets a stream once it is closed, always answers with the lesser one (a stream
  * error STREAM_CLOSED):
  * <ul>
+ * <li>HEADERS on a stream the client has ended with END_STREAM and the server still answers
+ * (half-closed remote): a stream error STREAM_CLOSED, where Netty says PROTOCOL_ERROR ("too many
+ * headers");</li>
  * <li>HEADERS or DATA on a stream the client had ended with END_STREAM (and that is closed now): a
  * connection error STREAM_CLOSED ("closed" state: frames after END_STREAM);</li>
  * <li>HEADERS on a stream id the client skipped, lower than one it already opened: a connection error
@@ -28,22 +31,17 @@ import io.netty.handler.logging.LogLevel;
  *
  * <p>It sees every inbound frame before Netty's connection state machine does by being the codec's
  * {@link Http2FrameLogger} (Netty's only hook between its frame reader and its decoder); it also logs
- * frames as a frame logger, at TRACE under this class's logger name. Errors leave as an unchecked
- * {@link Violation} whose cause is the {@link Http2Exception}; Netty's handler finds it in the cause
- * chain and sends GOAWAY with its code and message. Runs on the connection's event loop only.
+ * frames as a frame logger, at TRACE under this class's logger name. Errors leave as the
+ * {@link Http2Exception} Netty's own checks would throw (the logger's methods do not declare it, so it
+ * is thrown unchecked): Netty's frame reader then goes on after a stream error and stops reading after
+ * a connection error, and Netty's handler resets the stream or sends GOAWAY with the code and message.
+ * Runs on the connection's event loop only.
  */
 final class ClosedStreamGuard extends Http2FrameLogger {
 
     private static final byte OPEN = 0;
     private static final byte ENDED = 1;
     private static final byte RESET = 2;
-
-    /** Carries an {@link Http2Exception} out of a frame-logger call, which may not throw it. */
-    static final class Violation extends RuntimeException {
-        Violation(Http2Exception cause) {
-            super(cause.getMessage(), cause, false, false);
-        }
-    }
 
     // The last stream ids the client opened, oldest first, in a ring; ids only grow.
     private final int[] ids;
@@ -105,7 +103,7 @@ final class ClosedStreamGuard extends Http2FrameLogger {
     public void logData(Direction direction, ChannelHandlerContext ctx, int streamId, ByteBuf data, int padding,
                         boolean endStream) {
         if (direction == Direction.INBOUND && isClosedClientStream(streamId) && fate(streamId) == ENDED) {
-            throw new Violation(Http2Exception.connectionError(STREAM_CLOSED,
+            throw unchecked(Http2Exception.connectionError(STREAM_CLOSED,
                     "DATA on stream %d, which the client had ended (END_STREAM)", streamId));
         }
         super.logData(direction, ctx, streamId, data, padding, endStream);
@@ -123,19 +121,33 @@ final class ClosedStreamGuard extends Http2FrameLogger {
     }
 
     private void checkHeaders(int streamId) {
+        if (connection == null) {
+            return;
+        }
+        Http2Stream open = connection.stream(streamId);
+        if (open != null && open.state() == Http2Stream.State.HALF_CLOSED_REMOTE && !open.isResetSent()) {
+            throw unchecked(Http2Exception.streamError(streamId, STREAM_CLOSED,
+                    "HEADERS on stream %d, which the client has ended (END_STREAM)", streamId));
+        }
         if (!isClosedClientStream(streamId)) {
             return;
         }
         int fate = fate(streamId);
         if (fate == ENDED) {
-            throw new Violation(Http2Exception.connectionError(STREAM_CLOSED,
+            throw unchecked(Http2Exception.connectionError(STREAM_CLOSED,
                     "HEADERS on stream %d, which the client had ended (END_STREAM)", streamId));
         }
         if (fate == NEVER_OPENED) {
-            throw new Violation(Http2Exception.connectionError(PROTOCOL_ERROR,
+            throw unchecked(Http2Exception.connectionError(PROTOCOL_ERROR,
                     "HEADERS opening stream %d, lower than stream %d opened before", streamId,
                     connection.remote().lastStreamCreated()));
         }
+    }
+
+    /** Throws {@code e} from a method that does not declare it (the compiler's check only). */
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> RuntimeException unchecked(Throwable e) throws E {
+        throw (E) e;
     }
 
     /** A client stream id at or below the last one opened that is not open any more (nor ignored after GOAWAY). */

@@ -23,7 +23,6 @@ import io.skein.protocols.StatusException;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
 import io.skein.transport.TransportSettings;
 import io.skein.transport.internal.call.CallListener;
-import io.skein.transport.internal.call.Connection;
 import io.skein.transport.internal.call.ServerCallHead;
 import io.skein.transport.internal.call.ServerDispatcher;
 import io.skein.transport.internal.call.StreamEvent;
@@ -44,7 +43,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(GrpcServerStreamHandler.class);
 
-    private final Connection connection;
+    private final GrpcConnection connection;
     private final ServerDispatcher dispatcher;
     private final TransportSettings settings;
     private Http2StreamChannel channel;
@@ -60,7 +59,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     // The call's deadline (from grpc-timeout) as a System.nanoTime() value, 0 for none.
     private long deadlineNanos;
 
-    GrpcServerStreamHandler(Connection connection, ServerDispatcher dispatcher, TransportSettings settings) {
+    GrpcServerStreamHandler(GrpcConnection connection, ServerDispatcher dispatcher, TransportSettings settings) {
         this.connection = connection;
         this.dispatcher = dispatcher;
         this.settings = settings;
@@ -71,7 +70,18 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         channel = (Http2StreamChannel) ctx.channel();
         streamId = channel.stream().id();
         ctx.read(); // the request headers
+        connection.streamOpened(this);
         ctx.fireChannelActive();
+    }
+
+    /**
+     * The connection is closing: nobody will take this stream's input any more. It is read to its end
+     * and discarded, since Netty closes a stream channel only once its queued frames are read.
+     */
+    void connectionClosed() {
+        inputEnded = true;
+        drainBudget = -1;
+        requestRead();
     }
 
     @Override
@@ -249,6 +259,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         // Netty delivers RST_STREAM as an event, not a read: it is not flow controlled.
         if (evt instanceof Http2ResetFrame reset) {
             onReset(reset);
+            requestRead(); // frames still queued must be read for the stream channel to close
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -320,6 +331,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (call != null) {
             call.onEvent(new StreamEvent.Closed(Status.of(StatusCode.UNAVAILABLE, "HTTP/2 stream closed")));
         }
+        connection.streamClosed(this);
         release();
         ctx.fireChannelInactive();
     }

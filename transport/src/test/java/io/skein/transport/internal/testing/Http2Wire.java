@@ -90,6 +90,7 @@ public final class Http2Wire implements AutoCloseable {
     private final Channel client;
     private final BlockingQueue<ByteBuf> inbound = new LinkedBlockingQueue<>();
     private final List<Connection> opened = new CopyOnWriteArrayList<>();
+    private final List<Channel> accepted = new CopyOnWriteArrayList<>();
     private final EmbeddedChannel scratch = new EmbeddedChannel(new ChannelInboundHandlerAdapter());
     private final ChannelHandlerContext ctx = scratch.pipeline().firstContext();
     private final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
@@ -105,6 +106,7 @@ public final class Http2Wire implements AutoCloseable {
                 .childHandler(new ChannelInitializer<LocalChannel>() {
                     @Override
                     protected void initChannel(LocalChannel ch) {
+                        accepted.add(ch);
                         AcceptedChannels.init(ch, registry, resources, opened::add);
                     }
                 })
@@ -363,8 +365,12 @@ public final class Http2Wire implements AutoCloseable {
     @Override
     public void close() {
         client.close().awaitUninterruptibly(LIMIT.toMillis());
+        // The server side releases what it buffered when it sees the close: let it, before the loop stops.
+        for (Channel ch : accepted) {
+            ch.closeFuture().awaitUninterruptibly(LIMIT.toMillis());
+        }
         serverChannel.close().awaitUninterruptibly(LIMIT.toMillis());
-        group.shutdownGracefully(0, 0, TimeUnit.SECONDS).awaitUninterruptibly(LIMIT.toMillis());
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(LIMIT.toMillis());
         for (ByteBuf b; (b = inbound.poll()) != null; ) {
             b.release();
         }
