@@ -111,6 +111,52 @@ class Http2StreamErrorTest {
     }
 
     @Test
+    void dataInFlightOnARefusedStreamFailsOnlyThatStream() {
+        List<CallContext> running = new java.util.ArrayList<>();
+        for (int i = 0; i < MAX_STREAMS; i++) {
+            running.add(startStalledCall(1 + 2 * i));
+        }
+        int refused = 1 + 2 * MAX_STREAMS;
+        // The client sent its message right behind the HEADERS, before it could see the refusal.
+        wire.headers(refused, Http2Wire.grpcRequest(STALL), false)
+                .data(refused, Http2Wire.grpcMessage("in flight"), false)
+                .windowUpdate(refused, 100).rstStream(refused, Http2Error.CANCEL).send();
+        assertEquals(new RstStream(refused, Http2Error.REFUSED_STREAM), wire.nextError());
+        // Netty used to take the DATA for DATA on an idle stream and fail the connection (PROTOCOL_ERROR).
+        // Now the stream counts as closed: its DATA is at most answered RST_STREAM(STREAM_CLOSED).
+        wire.assertServing();
+        List<Frame> after = wire.frames();
+        assertTrue(after.stream().allMatch(f -> f.equals(new RstStream(refused, Http2Error.STREAM_CLOSED))),
+                () -> "after the refusal: " + after);
+        running.forEach(call -> assertFalse(call.termination().toCompletableFuture().isDone(), "a call ended"));
+    }
+
+    @Test
+    void dataInFlightOnAStreamWhoseHeadersWereRejectedFailsOnlyThatStream() {
+        // An uppercase field name fails the header block before Netty opens the stream.
+        wire.headers(1, Http2Wire.grpcRequest(TestServices.ECHO).add("X-Upper", "1"), false)
+                .data(1, Http2Wire.grpcMessage("in flight"), true).send();
+        assertEquals(new RstStream(1, Http2Error.PROTOCOL_ERROR), wire.nextError());
+        wire.assertServing();
+        List<Frame> after = wire.frames();
+        assertTrue(after.stream().allMatch(f -> f.equals(new RstStream(1, Http2Error.STREAM_CLOSED))),
+                () -> "after the reset: " + after);
+    }
+
+    @Test
+    void headersAgainOnARefusedStreamAreStreamClosed() {
+        for (int i = 0; i < MAX_STREAMS; i++) {
+            startStalledCall(1 + 2 * i);
+        }
+        int refused = 1 + 2 * MAX_STREAMS;
+        wire.headers(refused, Http2Wire.grpcRequest(STALL), false).send();
+        assertEquals(new RstStream(refused, Http2Error.REFUSED_STREAM), wire.nextError());
+        wire.headers(refused, Http2Wire.grpcRequest(STALL), false).send();
+        assertEquals(new RstStream(refused, Http2Error.STREAM_CLOSED), wire.nextError());
+        wire.assertServing();
+    }
+
+    @Test
     void aStreamFitsAgainOnceAnotherEnded() {
         for (int i = 0; i < MAX_STREAMS; i++) {
             startStalledCall(1 + 2 * i);

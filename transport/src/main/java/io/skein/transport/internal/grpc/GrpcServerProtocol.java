@@ -3,6 +3,7 @@ package io.skein.transport.internal.grpc;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2FrameCodec;
 import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
@@ -60,7 +61,7 @@ public final class GrpcServerProtocol implements ServerProtocol {
         TransportSettings.Grpc grpc = settings.grpc();
         GrpcConnection connection = new GrpcConnection(ctx.channel(), settings, settings.maxConcurrentCallsPerConnection());
         ClosedStreamGuard guard = new ClosedStreamGuard(grpc.closedStreamHistory());
-        Http2FrameCodec codec = Http2FrameCodecBuilder.forServer()
+        Http2FrameCodec codec = new CodecBuilder(guard.connection())
                 .initialSettings(Http2Settings.defaultSettings()
                         .maxConcurrentStreams(grpc.maxConcurrentStreams())
                         .initialWindowSize(grpc.initialWindowSize())
@@ -72,7 +73,6 @@ public final class GrpcServerProtocol implements ServerProtocol {
                 .validateRequiredPseudoHeaders(true)
                 .frameLogger(guard)
                 .build();
-        guard.attach(codec.connection());
         Http2MultiplexHandler multiplex = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
             @Override
             protected void initChannel(Http2StreamChannel stream) {
@@ -92,7 +92,16 @@ public final class GrpcServerProtocol implements ServerProtocol {
         ctx.pipeline().addAfter("orderly-close", "flush", new FlushConsolidationHandler(256, true));
         ctx.pipeline().addAfter("flush", "http2-codec", codec);
         ctx.pipeline().addAfter("http2-codec", "http2-multiplex", multiplex);
-        ctx.pipeline().addAfter("http2-multiplex", "grpc-connection", new GrpcConnectionHandler(connection, () -> { }, "client"));
+        ctx.pipeline().addAfter("http2-multiplex", "grpc-connection", new GrpcConnectionHandler(connection, () -> { },
+                "client"));
         onOpen.accept(connection);
+    }
+
+    /** Netty's server codec builder ({@code forServer()}) on a connection state of Skein's own. */
+    private static final class CodecBuilder extends Http2FrameCodecBuilder {
+        CodecBuilder(Http2Connection connection) {
+            connection(connection); // a server connection: the builder's server mode follows from it
+            gracefulShutdownTimeoutMillis(0); // what forServer() sets: close at once after GOAWAY
+        }
     }
 }
