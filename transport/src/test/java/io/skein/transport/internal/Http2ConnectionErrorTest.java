@@ -210,6 +210,13 @@ class Http2ConnectionErrorTest {
     }
 
     @Test
+    void aRstStreamOfThreeBytesIsFrameSizeError() {
+        wire.headers(1, Http2Wire.grpcRequest(STALL), false).send();
+        wire.frame(0x3, 0, 1, new byte[3]).send();
+        assertOnlyGoAway(Http2Error.FRAME_SIZE_ERROR);
+    }
+
+    @Test
     void aPingOnAStreamIsProtocolError() {
         wire.frame(0x6, 0, 1, new byte[8]).send();
         assertOnlyGoAway(Http2Error.PROTOCOL_ERROR);

@@ -227,6 +227,14 @@ class Http2StreamErrorTest {
     }
 
     @Test
+    void aPriorityFrameOfTheWrongLengthIsFrameSizeErrorForThatStream() {
+        startStalledCall(1);
+        wire.frame(0x2, 0, 1, new byte[4]).send();
+        assertOnlyReset(1, Http2Error.FRAME_SIZE_ERROR);
+        wire.assertServing();
+    }
+
+    @Test
     void aStreamDependingOnItselfIsProtocolErrorForThatStream() {
         wire.priority(1, 1).send();
         assertOnlyReset(1, Http2Error.PROTOCOL_ERROR);
