@@ -35,9 +35,26 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
      * @param maxHeaderListSize    largest header block accepted
      * @param deadlineResetSlack   how close to a call's deadline a RST_STREAM counts as that deadline
      *                             rather than a cancel (HTTP/2 resets carry no reason)
+     * @param closeDrainTimeout    how long a closing server connection, its output shut down after the
+     *                             GOAWAY, reads and discards what the client still sends before it closes
+     * @param closedStreamHistory  client streams per connection whose fate (ended, reset, never opened) the
+     *                             server remembers, to tell a connection error from a stream error
      */
     public record Grpc(int maxMessageSize, int maxConcurrentStreams, int initialWindowSize, int maxHeaderListSize,
-                       Duration deadlineResetSlack) {
+                       Duration deadlineResetSlack, Duration closeDrainTimeout, int closedStreamHistory) {
+        public Grpc {
+            requireNonNull(deadlineResetSlack, "deadlineResetSlack");
+            requireNonNull(closeDrainTimeout, "closeDrainTimeout");
+            if (maxConcurrentStreams < 1) {
+                throw new IllegalArgumentException("skein.grpc.max-concurrent-streams must be at least 1");
+            }
+            if (closeDrainTimeout.isNegative()) {
+                throw new IllegalArgumentException("skein.grpc.close-drain-timeout must not be negative");
+            }
+            if (closedStreamHistory < 0) {
+                throw new IllegalArgumentException("skein.grpc.closed-stream-history must not be negative");
+            }
+        }
     }
 
     /** Bytes of a native frame that are not the message: headers and info sections fit in this. */
@@ -83,7 +100,9 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
                         config.getInt("skein.grpc.max-concurrent-streams"),
                         (int) (long) config.getBytes("skein.grpc.initial-window-size"),
                         (int) (long) config.getBytes("skein.grpc.max-header-list-size"),
-                        config.getDuration("skein.grpc.deadline-reset-slack")));
+                        config.getDuration("skein.grpc.deadline-reset-slack"),
+                        config.getDuration("skein.grpc.close-drain-timeout"),
+                        config.getInt("skein.grpc.closed-stream-history")));
     }
 
     /** A copy with another stream window. */

@@ -1,8 +1,6 @@
 package io.skein.transport.internal.grpc;
 
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcRequest;
@@ -19,17 +17,29 @@ import java.util.concurrent.TimeUnit;
 record GrpcServerRequest(String method, Metadata metadata, long timeoutMillis, GrpcCompression encoding,
                          GrpcCompression responseEncoding) {
 
-    /** A request refused before any call starts, with its response. */
+    /**
+     * A request refused before any call starts, with its response: trailers-only for a gRPC-level
+     * rejection ({@code :status 200}); for an HTTP-level one (404, 405, 415, 400) the headers and then the
+     * status message as a {@code text/plain} body, as grpc-java's server answers.
+     */
     static final class Rejected extends Exception {
-        private final transient Http2HeadersFrame response;
+        private final transient Http2Headers headers;
+        private final String body;
 
-        Rejected(Http2HeadersFrame response) {
+        Rejected(Http2Headers headers, String body) {
             super(null, null, false, false);
-            this.response = response;
+            this.headers = headers;
+            this.body = body;
         }
 
-        Http2HeadersFrame response() {
-            return response;
+        /** The response headers; they end the stream when there is no {@link #body()}. */
+        Http2Headers headers() {
+            return headers;
+        }
+
+        /** The body of an HTTP-level rejection (UTF-8 text), or {@code null} for a trailers-only one. */
+        String body() {
+            return body;
         }
     }
 
@@ -38,8 +48,7 @@ record GrpcServerRequest(String method, Metadata metadata, long timeoutMillis, G
         try {
             request = GrpcRequestHeaders.parse(headers);
         } catch (GrpcRequestException e) {
-            // Trailers-only rejections carry their status; HTTP-level ones end with the headers too.
-            throw new Rejected(new DefaultHttp2HeadersFrame(e.responseHeaders(), true));
+            throw new Rejected(e.responseHeaders(), e.isTrailersOnly() ? null : e.bodyText());
         }
         long timeoutMillis = request.hasTimeout()
                 ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(request.timeoutNanos() + 999_999)) : 0;

@@ -1,12 +1,17 @@
 package io.skein.transport.internal.grpc;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
@@ -18,7 +23,6 @@ import io.skein.protocols.StatusException;
 import io.skein.protocols.grpc.GrpcMessageDeframer;
 import io.skein.transport.TransportSettings;
 import io.skein.transport.internal.call.CallListener;
-import io.skein.transport.internal.call.Connection;
 import io.skein.transport.internal.call.ServerCallHead;
 import io.skein.transport.internal.call.ServerDispatcher;
 import io.skein.transport.internal.call.StreamEvent;
@@ -39,7 +43,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(GrpcServerStreamHandler.class);
 
-    private final Connection connection;
+    private final GrpcConnection connection;
     private final ServerDispatcher dispatcher;
     private final TransportSettings settings;
     private Http2StreamChannel channel;
@@ -55,7 +59,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     // The call's deadline (from grpc-timeout) as a System.nanoTime() value, 0 for none.
     private long deadlineNanos;
 
-    GrpcServerStreamHandler(Connection connection, ServerDispatcher dispatcher, TransportSettings settings) {
+    GrpcServerStreamHandler(GrpcConnection connection, ServerDispatcher dispatcher, TransportSettings settings) {
         this.connection = connection;
         this.dispatcher = dispatcher;
         this.settings = settings;
@@ -66,7 +70,18 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         channel = (Http2StreamChannel) ctx.channel();
         streamId = channel.stream().id();
         ctx.read(); // the request headers
+        connection.streamOpened(this);
         ctx.fireChannelActive();
+    }
+
+    /**
+     * The connection is closing: nobody will take this stream's input any more. It is read to its end
+     * and discarded, since Netty closes a stream channel only once its queued frames are read.
+     */
+    void connectionClosed() {
+        inputEnded = true;
+        drainBudget = -1;
+        requestRead();
     }
 
     @Override
@@ -77,7 +92,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
                     headersRead = true;
                     onRequestHeaders(headers);
                 } else if (headers.isEndStream()) {
-                    onInputEnd(); // request trailers
+                    onTrailers(headers); // request trailers
                 }
             } else if (msg instanceof Http2DataFrame data) {
                 onData(data);
@@ -90,12 +105,17 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void onRequestHeaders(Http2HeadersFrame frame) {
+        String malformed = MalformedRequests.request(frame.headers());
+        if (malformed != null) {
+            resetMalformed("request", malformed);
+            return;
+        }
         GrpcServerRequest request;
         try {
             request = GrpcServerRequest.parse(frame.headers());
         } catch (GrpcServerRequest.Rejected rejected) {
             inputEnded = frame.isEndStream();
-            responseEnded(channel.writeAndFlush(rejected.response()));
+            responseEnded(answer(rejected));
             return;
         }
         inputEnded = frame.isEndStream(); // a refusal needs to know; the call sees it as HalfClose below
@@ -115,6 +135,40 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         } else {
             requestRead();
         }
+    }
+
+    /** Writes the response to a rejected request; the returned future completes when its end is written. */
+    private ChannelFuture answer(GrpcServerRequest.Rejected rejected) {
+        if (rejected.body() == null) {
+            return channel.writeAndFlush(new DefaultHttp2HeadersFrame(rejected.headers(), true));
+        }
+        channel.write(new DefaultHttp2HeadersFrame(rejected.headers(), false));
+        return channel.writeAndFlush(new DefaultHttp2DataFrame(
+                ByteBufUtil.writeUtf8(channel.alloc(), rejected.body()), true));
+    }
+
+    /**
+     * A malformed request (RFC 9113 section 8.1.1): RST_STREAM(PROTOCOL_ERROR), no answer. The service
+     * never saw it, or sees it end as cancelled.
+     */
+    private void resetMalformed(String what, String reason) {
+        log.debug("gRPC stream {} from {}: malformed {} ({}), reset PROTOCOL_ERROR", streamId,
+                connection.channel().remoteAddress(), what, reason);
+        inputEnded = true;
+        drainBudget = -1;
+        if (call != null) {
+            call.onEvent(new StreamEvent.Reset(Status.of(StatusCode.CANCELLED, "malformed " + what + ": " + reason)));
+        }
+        channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
+    }
+
+    private void onTrailers(Http2HeadersFrame trailers) {
+        String malformed = MalformedRequests.trailers(trailers.headers());
+        if (malformed != null) {
+            resetMalformed("trailers", malformed);
+            return;
+        }
+        onInputEnd();
     }
 
     /** The dispatcher started the call (on this event loop, during {@link #onRequestHeaders}). */
@@ -205,6 +259,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         // Netty delivers RST_STREAM as an event, not a read: it is not flow controlled.
         if (evt instanceof Http2ResetFrame reset) {
             onReset(reset);
+            requestRead(); // frames still queued must be read for the stream channel to close
         }
         ctx.fireUserEventTriggered(evt);
     }
@@ -276,6 +331,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (call != null) {
             call.onEvent(new StreamEvent.Closed(Status.of(StatusCode.UNAVAILABLE, "HTTP/2 stream closed")));
         }
+        connection.streamClosed(this);
         release();
         ctx.fireChannelInactive();
     }
@@ -291,8 +347,26 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * A stream error found by Netty's codec (a frame this stream's state does not allow, a malformed
+     * header block, a content-length mismatch, ...): the multiplexer resets the stream with the error's
+     * code (RST_STREAM) right after this returns, so the call only learns that it is over. Anything else
+     * is a failure of this stream's own handling: the call fails INTERNAL.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Http2Exception http2 = Http2CodecUtil.getEmbeddedHttp2Exception(cause);
+        if (http2 != null) {
+            log.debug("gRPC stream {} from {}: HTTP/2 stream error {} ({})", streamId,
+                    connection.channel().remoteAddress(), http2.error(), http2.getMessage());
+            inputEnded = true;
+            drainBudget = -1;
+            if (call != null) {
+                call.onEvent(new StreamEvent.Reset(Status.of(StatusCode.CANCELLED,
+                        "HTTP/2 stream error " + http2.error() + ": " + http2.getMessage())));
+            }
+            return;
+        }
         log.warn("gRPC stream {} from {} failed: {}", streamId, connection.channel().remoteAddress(), cause.toString());
         if (call != null) {
             call.onEvent(new StreamEvent.Failed(Status.of(StatusCode.INTERNAL, cause.toString())));

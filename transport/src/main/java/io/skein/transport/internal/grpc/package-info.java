@@ -3,7 +3,8 @@
  * with one child channel per call, read only as the call's consumer demands so HTTP/2 windows open
  * with demand. The stream handlers turn HEADERS, DATA and RST_STREAM into
  * {@link io.skein.transport.internal.call.StreamEvent}s and the call engine's answers back into frames.
- * Not API.
+ * HTTP/2 errors follow RFC 9113 (GOAWAY or RST_STREAM with their codes, malformed requests reset,
+ * orderly close); docs/protocol.md, "HTTP/2 error handling", has the rules. Not API.
  */
 @InternalApi
 package io.skein.transport.internal.grpc;
