@@ -12,21 +12,18 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.testing.LeakDetectionExtension;
-import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
 import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.internal.testing.NativeWire;
+import io.skein.transport.internal.testing.RecordingAdmission;
 import io.skein.transport.internal.testing.TestThreadDispatcher;
 import io.skein.transport.testing.StringMarshaller;
 import io.skein.transport.testing.TestServices;
-import java.net.SocketAddress;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Function;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
@@ -58,9 +55,7 @@ class NativeServerHandlerTest {
     private static final BlockingQueue<CompletableFuture<String>> slowAnswers = new LinkedBlockingQueue<>();
     private static final BlockingQueue<CallContext> contexts = new LinkedBlockingQueue<>();
 
-    private final List<String> admitted = new CopyOnWriteArrayList<>();
-    private final List<Status> released = new CopyOnWriteArrayList<>();
-    private volatile Function<String, Status> refuse = method -> null;
+    private final RecordingAdmission admission = new RecordingAdmission();
     private NativeServerHarness server;
 
     @BeforeAll
@@ -109,27 +104,6 @@ class NativeServerHandlerTest {
     void connect() {
         slowAnswers.clear();
         contexts.clear();
-        CallAdmission admission = new CallAdmission() {
-            @Override
-            public Decision admit(String method, SocketAddress peer) {
-                admitted.add(method);
-                Status refusal = refuse.apply(method);
-                if (refusal != null) {
-                    return Decision.refused(refusal);
-                }
-                return new Decision() {
-                    @Override
-                    public Status refusal() {
-                        return null;
-                    }
-
-                    @Override
-                    public void release(Status status) {
-                        released.add(status);
-                    }
-                };
-            }
-        };
         server = new NativeServerHarness(testKit, tasks, registry, admission);
     }
 
@@ -184,8 +158,8 @@ class NativeServerHandlerTest {
         assertEquals(List.of(new SkeinFrame.UnaryResponse(1, "Meta", Status.OK,
                 Metadata.builder().put("h", "1").put("t", "2").build(), utf8("ping:v"))), server.written(),
                 "one response; the wire names the method without its service; headers and trailers travel in it");
-        assertEquals(List.of(META), admitted);
-        assertEquals(List.of(Status.OK), released);
+        assertEquals(List.of(META), admission.asked());
+        assertEquals(List.of(Status.OK), admission.released());
     }
 
     @Test
@@ -197,7 +171,7 @@ class NativeServerHandlerTest {
                 response(1, "Nope", Status.of(StatusCode.UNIMPLEMENTED, "unknown method test.Nope/Nope"), ""),
                 new SkeinFrame.StreamTrailers(3, Status.of(StatusCode.UNIMPLEMENTED, "unknown method test.Nope/Stream"),
                         Metadata.EMPTY)), server.written());
-        assertEquals(List.of(), admitted, "a call that cannot start is not offered to admission");
+        assertEquals(List.of(), admission.asked(), "a call that cannot start is not offered to admission");
         assertServesEcho(5);
     }
 
@@ -217,7 +191,7 @@ class NativeServerHandlerTest {
     @Test
     void admissionRefusalIsAnsweredBeforeTheRequestIsParsedAndTheConnectionServesOn() {
         Status full = Status.of(StatusCode.RESOURCE_EXHAUSTED, "over the limit");
-        refuse = method -> full;
+        admission.refuseWith(full);
         // An undecodable payload: parsed, it would be answered INVALID_ARGUMENT.
         server.send(unary(1, TestServices.ECHO, StringMarshaller.POISON),
                 open(3, TestServices.CHAT, CallKind.BIDI_STREAMING, 4), message(3, StringMarshaller.POISON));
@@ -226,10 +200,10 @@ class NativeServerHandlerTest {
                 response(1, "Echo", full, ""),
                 new SkeinFrame.StreamTrailers(3, full, Metadata.EMPTY)), server.written(),
                 "refused at once: no credits, no parse; the late message of the refused stream is dropped");
-        assertEquals(List.of(TestServices.ECHO, TestServices.CHAT), admitted);
-        assertEquals(List.of(), released, "a refusal is never released");
+        assertEquals(List.of(TestServices.ECHO, TestServices.CHAT), admission.asked());
+        assertEquals(List.of(), admission.released(), "a refusal is never released");
 
-        refuse = method -> null;
+        admission.refuseWith(null);
         assertServesEcho(5);
     }
 
@@ -242,7 +216,7 @@ class NativeServerHandlerTest {
         assertEquals(StatusCode.INVALID_ARGUMENT, response.status().code());
         assertTrue(response.status().message().startsWith("cannot parse request of test.Echo/Echo"),
                 response.status()::toString);
-        assertEquals(List.of(response.status()), released);
+        assertEquals(List.of(response.status()), admission.released());
         assertServesEcho(3);
     }
 
@@ -263,7 +237,7 @@ class NativeServerHandlerTest {
                 message(1, "n-5"),
                 new SkeinFrame.StreamTrailers(1, Status.OK, Metadata.builder().put("t", "s").build())),
                 server.written());
-        assertEquals(List.of(Status.OK), released);
+        assertEquals(List.of(Status.OK), admission.released());
     }
 
     @Test
@@ -294,7 +268,7 @@ class NativeServerHandlerTest {
                 "peer sent more messages than the 4 credits it was granted");
         assertEquals(List.of(new SkeinFrame.StreamTrailers(1, violation, Metadata.EMPTY)), server.written());
         assertEquals(violation, termination(context));
-        assertEquals(List.of(violation), released);
+        assertEquals(List.of(violation), admission.released());
         assertServesEcho(3);
     }
 
@@ -307,7 +281,7 @@ class NativeServerHandlerTest {
 
         server.send(new SkeinFrame.StreamReset(1, StatusCode.CANCELLED, "changed my mind"));
         assertEquals(Status.of(StatusCode.CANCELLED, "changed my mind"), termination(context));
-        assertEquals(List.of(StatusCode.CANCELLED), released.stream().map(Status::code).toList());
+        assertEquals(List.of(StatusCode.CANCELLED), admission.released().stream().map(Status::code).toList());
         assertEquals(List.of(), server.written(), "no trailers after a reset");
 
         // Credits and messages that were on the way are dropped: the answer that waited stays unsent.
@@ -382,7 +356,7 @@ class NativeServerHandlerTest {
                 new SkeinFrame.StreamTrailers(1, Status.OK, Metadata.EMPTY)), ofStream(1, written));
         assertEquals(List.of(new SkeinFrame.StreamCredit(3, 4), new SkeinFrame.StreamCredit(3, 2), message(3, "x,y"),
                 new SkeinFrame.StreamTrailers(3, Status.OK, Metadata.EMPTY)), ofStream(3, written));
-        assertEquals(List.of(Status.OK, Status.OK), released);
+        assertEquals(List.of(Status.OK, Status.OK), admission.released());
     }
 
     @Test
@@ -395,7 +369,7 @@ class NativeServerHandlerTest {
                 response(1, "Echo", Status.of(StatusCode.INTERNAL, "stream id 1 is already in use"), ""),
                 new SkeinFrame.StreamTrailers(3, Status.of(StatusCode.INTERNAL, "stream id 3 is already in use"),
                         Metadata.EMPTY)), server.written());
-        assertEquals(List.of(SLOW, HOLD), admitted, "duplicates are refused before admission");
+        assertEquals(List.of(SLOW, HOLD), admission.asked(), "duplicates are refused before admission");
 
         take(slowAnswers).complete("done");
         server.send(message(3, "still"));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 
 import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.local.LocalServerChannel;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.testing.Await;
 import io.skein.transport.CallAdmission;
@@ -34,7 +35,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 final class NativeServerHarness implements AutoCloseable {
 
     private final ActorTestKit testKit;
-    private final EmbeddedChannel channel = new EmbeddedChannel();
+    // Accepted by a server channel, as a real connection is (Netty's HTTP/2 multiplexer tells a server
+    // from a client by that parent).
+    private final EmbeddedChannel channel = EmbeddedChannel.builder().parent(new LocalServerChannel()).build();
     private final Pump pump;
     private final NativeWire wire = new NativeWire(channel);
     private final ArrayDeque<SkeinFrame> received = new ArrayDeque<>();
@@ -128,7 +131,8 @@ final class NativeServerHarness implements AutoCloseable {
         }
         CompletionStage<Done> drained = AskPattern.ask(connectionActor, ConnectionActor.Drain::new, Pump.LIMIT,
                 testKit.system().scheduler());
-        pump.runUntilIdle();
+        // The actor is started by its parent on another thread: wait (pumping) until it took the command.
+        pump.until(() -> opened.get(0).isDraining(), () -> "the connection actor drains");
         return drained;
     }
 

@@ -28,6 +28,12 @@ public final class NativeWire {
 
     /** Encodes {@code frames} into one inbound buffer and hands it to the pipeline; releases the frames. */
     public void send(SkeinFrame... frames) {
+        if (!channel.isOpen()) {
+            for (SkeinFrame f : frames) {
+                ReferenceCountUtil.release(f);
+            }
+            throw new AssertionError("the channel is closed: nothing can be sent on it");
+        }
         ByteBuf buf = channel.alloc().buffer();
         for (SkeinFrame f : frames) {
             try {
