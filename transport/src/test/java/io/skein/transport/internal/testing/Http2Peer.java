@@ -148,10 +148,10 @@ public final class Http2Peer {
         ctx.flush();
         boolean open = channel.isOpen();
         for (Object out; (out = sink.readOutbound()) != null; ) {
-            if (open) {
+            if (channel.isOpen()) {
                 channel.writeInbound(out);
             } else {
-                ReferenceCountUtil.release(out);
+                ReferenceCountUtil.release(out); // closed before or in reaction to what was sent
             }
         }
         if (!open) {
