@@ -9,6 +9,7 @@ import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.frame.SkeinFrame;
+import io.skein.testing.Await;
 import io.skein.transport.CallContext;
 import io.skein.transport.ResponseMetadata;
 import io.skein.transport.internal.testing.Pump;
@@ -147,7 +148,7 @@ final class CallStreamHarness {
 
     /** Waits until the stage started on its wire (attached on the server, asked to open on the client). */
     void awaitStarted() {
-        io.skein.testing.Await.until(LIMIT, () -> stream != null, () -> "the stage to start");
+        Await.until(LIMIT, () -> stream != null, () -> "the stage to start");
     }
 
     // ---- the peer, on the test thread (which plays the event loop)

@@ -168,7 +168,7 @@ class CallStreamStageClientTest {
 
         h.responses.request(10);
         h.responses.expectNext("a");
-        assertEquals(Status.of(StatusCode.ABORTED, "no"), io.skein.protocols.Status.fromThrowable(
+        assertEquals(Status.of(StatusCode.ABORTED, "no"), Status.fromThrowable(
                 h.responses.expectError()));
         assertEquals(new WireOp.Detached(), h.nextOp());
     }

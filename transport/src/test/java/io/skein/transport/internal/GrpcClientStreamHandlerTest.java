@@ -28,6 +28,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -241,7 +242,7 @@ class GrpcClientStreamHandlerTest {
     }
 
     @Test
-    @org.junit.jupiter.api.Disabled("bug: GOAWAY from a gRPC server ends the client's calls in flight. GrpcConnectionHandler"
+    @Disabled("bug: GOAWAY from a gRPC server ends the client's calls in flight. GrpcConnectionHandler"
             + " drains the Connection (drain(ctx::close)), but GrpcClientCalls never registers its streams with the"
             + " Connection, so it looks idle and the channel is closed at once: the running call ends UNAVAILABLE"
             + " 'HTTP/2 stream closed before the call ended' instead of finishing (DESIGN: calls already started go on)")

@@ -58,7 +58,7 @@ class GrpcServerFlowControlTest {
     @BeforeAll
     static void startSystem() {
         tasks = TestThreadDispatcher.tasks(NAME);
-        testKit = ActorTestKit.create(NAME, NativeServerHarness.config(NAME, """
+        testKit = ActorTestKit.create(NAME, TestThreadDispatcher.config(NAME, """
                 skein.transport.stream-window = 2
                 skein.grpc.max-message-size = 16 KiB
                 """));

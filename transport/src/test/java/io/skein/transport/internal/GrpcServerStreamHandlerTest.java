@@ -1,12 +1,12 @@
 package io.skein.transport.internal;
 
 import static io.skein.transport.internal.testing.Http2Peer.grpcMessage;
-import static io.skein.transport.internal.testing.Http2Peer.grpcMessages;
 import static io.skein.transport.internal.testing.Http2Peer.describe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -24,12 +24,13 @@ import io.skein.transport.testing.TestServices;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.stream.javadsl.Source;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -72,7 +73,7 @@ class GrpcServerStreamHandlerTest {
     static void startSystem() {
         tasks = TestThreadDispatcher.tasks(NAME);
         // A reset within 30 s of the grpc-timeout deadline counts as that deadline.
-        testKit = ActorTestKit.create(NAME, NativeServerHarness.config(NAME, """
+        testKit = ActorTestKit.create(NAME, TestThreadDispatcher.config(NAME, """
                 skein.transport.stream-window = 2
                 skein.grpc.max-message-size = 16 KiB
                 skein.grpc.deadline-reset-slack = 30s
@@ -311,7 +312,7 @@ class GrpcServerStreamHandlerTest {
                 describe(server.written()));
 
         server.headers(3, request(TestServices.ECHO), false);
-        io.netty.buffer.ByteBuf two = grpcMessage("a").writeBytes(grpcMessage("b"));
+        ByteBuf two = grpcMessage("a").writeBytes(grpcMessage("b"));
         server.data(3, two, true);
         assertEquals(List.of(trailersOnly(StatusCode.INTERNAL, "unary call with more than one request message")),
                 describe(server.written()));
@@ -339,7 +340,7 @@ class GrpcServerStreamHandlerTest {
         server.data(1, grpcMessage("a"), false);
         server.written();
 
-        java.util.concurrent.CompletionStage<org.apache.pekko.Done> drained = server.drain();
+        CompletionStage<Done> drained = server.drain();
         assertEquals(List.of("GOAWAY 1 NO_ERROR server shutting down"), describe(server.written()));
 
         server.headers(3, request(TestServices.ECHO), true);

@@ -12,11 +12,12 @@ import io.skein.transport.MethodRegistry;
 import io.skein.transport.internal.testing.NativeWire;
 import io.skein.transport.internal.testing.Pump;
 import io.skein.transport.internal.testing.TestThreadDispatcher;
-import io.skein.transport.testing.Servers;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -43,11 +44,6 @@ final class NativeServerHarness implements AutoCloseable {
     private final ArrayDeque<SkeinFrame> received = new ArrayDeque<>();
     private final List<Connection> opened = new ArrayList<>();
     private ActorRef<ConnectionActor.Command> connectionActor;
-
-    /** Config for the test kit: stream actors on the test thread, plus {@code hocon}. */
-    static com.typesafe.config.Config config(String name, String hocon) {
-        return Servers.config(TestThreadDispatcher.hocon(name) + "\n" + hocon);
-    }
 
     NativeServerHarness(ActorTestKit testKit, TestThreadDispatcher.Tasks tasks, MethodRegistry registry,
                         CallAdmission admission) {
@@ -104,8 +100,8 @@ final class NativeServerHarness implements AutoCloseable {
     }
 
     /** Moves the event loop's clock (its timers: unary deadlines) and runs what became due. */
-    void advanceTime(java.time.Duration by) {
-        channel.advanceTimeBy(by.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS);
+    void advanceTime(Duration by) {
+        channel.advanceTimeBy(by.toNanos(), TimeUnit.NANOSECONDS);
         pump.runUntilIdle();
     }
 

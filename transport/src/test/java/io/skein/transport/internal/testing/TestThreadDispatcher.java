@@ -1,6 +1,7 @@
 package io.skein.transport.internal.testing;
 
 import com.typesafe.config.Config;
+import io.skein.transport.testing.Servers;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -52,6 +53,11 @@ public final class TestThreadDispatcher {
                 """.formatted(ID, ID, Configurator.class.getName(), name);
     }
 
+    /** Test-kit config ({@link io.skein.transport.testing.Servers#config}) with this dispatcher and {@code hocon}. */
+    public static Config config(String name, String hocon) {
+        return Servers.config(hocon(name) + "\n" + hocon);
+    }
+
     /** The queue named {@code name} (created on first use). */
     public static Tasks tasks(String name) {
         return QUEUES.computeIfAbsent(name, n -> new Tasks());
@@ -96,6 +102,7 @@ public final class TestThreadDispatcher {
         public void handOff() {
             delegate = ForkJoinPool.commonPool();
             moveQueued();
+            QUEUES.values().remove(this);
         }
 
         private void moveQueued() {
