@@ -10,6 +10,7 @@ import io.skein.protocols.CallKind;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.testing.LeakDetectionExtension;
 import io.skein.transport.CallContext;
@@ -33,6 +34,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,6 +55,10 @@ class NativeServerHandlerTest {
     private static final String HOLD = "test.Native/Hold";
     private static final String EARLY = "test.Native/Early";
     private static final String DEAF = "test.Native/Deaf";
+    private static final String THROWS = "test.Native/Throws";
+    private static final String FAILS = "test.Native/Fails";
+    private static final String REFUSES = "test.Native/Refuses";
+    private static final String REFUSES_STREAM = "test.Native/RefusesStream";
 
     private static ActorTestKit testKit;
     private static TestThreadDispatcher.Tasks tasks;
@@ -92,6 +98,14 @@ class NativeServerHandlerTest {
                     return requests;
                 })
                 .bidi(EARLY, (requests, ctx) -> Source.single("early"))
+                .unary(THROWS, (req, ctx) -> {
+                    throw new IllegalStateException("secret detail");
+                })
+                .bidi(FAILS, (requests, ctx) -> Source.failed(new IllegalStateException("secret detail")))
+                .unary(REFUSES, (req, ctx) -> CompletableFuture.failedFuture(
+                        new StatusException(StatusCode.PERMISSION_DENIED, "not you")))
+                .bidi(REFUSES_STREAM, (requests, ctx) -> Source.failed(
+                        new StatusException(StatusCode.PERMISSION_DENIED, "not you")))
                 .bidi(DEAF, (requests, ctx) -> {
                     contexts.add(ctx);
                     return Source.maybe(); // never takes a request, never answers
@@ -454,6 +468,39 @@ class NativeServerHandlerTest {
         assertEquals(List.of(new SkeinFrame.StreamTrailers(3, Status.OK, Metadata.EMPTY)), server.written());
         server.await(drained);
         assertFalse(server.isOpen(), "closed once idle");
+    }
+
+    @Test
+    void serviceThatFailsOnPurposeEndsItsCallWithItsStatus() {
+        server.send(unary(1, REFUSES, "a"), open(3, REFUSES_STREAM, CallKind.BIDI_STREAMING, 4));
+
+        Status denied = Status.of(StatusCode.PERMISSION_DENIED, "not you");
+        List<SkeinFrame> written = server.written();
+        assertEquals(List.of(response(1, "Refuses", denied, "")), ofStream(1, written));
+        assertEquals(List.of(new SkeinFrame.StreamCredit(3, 4), new SkeinFrame.StreamTrailers(3, denied, Metadata.EMPTY)),
+                ofStream(3, written));
+        assertEquals(List.of(denied, denied), admission.released());
+        assertServesEcho(5);
+    }
+
+    @Test
+    @Disabled("bug: a service failure's exception text crosses the wire. DESIGN (failure model): a handler that throws"
+            + " fails its call with a generic status, no exception text or class name unless the service raised a status"
+            + " on purpose; today the answer is INTERNAL 'IllegalStateException: secret detail' (Status.fromThrowable in"
+            + " ServerUnaryCall.complete and CallStreamStage.localFailed)")
+    void serviceThatThrowsFailsOnlyItsCallWithAGenericStatus() {
+        server.send(unary(1, THROWS, "a"), open(3, FAILS, CallKind.BIDI_STREAMING, 4));
+
+        List<SkeinFrame> written = server.written();
+        SkeinFrame.UnaryResponse unary = (SkeinFrame.UnaryResponse) ofStream(1, written).get(0);
+        SkeinFrame.StreamTrailers trailers = (SkeinFrame.StreamTrailers) ofStream(3, written)
+                .get(ofStream(3, written).size() - 1);
+        for (Status status : List.of(unary.status(), trailers.status())) {
+            assertEquals(StatusCode.INTERNAL, status.code());
+            assertFalse(status.message().contains("secret") || status.message().contains("IllegalStateException"),
+                    status::toString);
+        }
+        assertServesEcho(5);
     }
 
     private static <T extends SkeinFrame> List<SkeinFrame> only(Class<T> type, List<SkeinFrame> frames) {
