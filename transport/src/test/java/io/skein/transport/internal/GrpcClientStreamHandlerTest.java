@@ -143,12 +143,9 @@ class GrpcClientStreamHandlerTest {
 
         client.rst(call.streamId(), error);
         assertEquals(List.of(new Received.Reset(expected)), call.received());
+        assertEquals(error == Http2Error.REFUSED_STREAM, CallRefusals.refusedBeforeProcessing(expected.asException()),
+                "only a refused stream is safe to send again elsewhere");
         client.assertNothingWritten();
-    }
-
-    @Test
-    void refusedStreamIsARefusalBeforeProcessing() {
-        assertTrue(CallRefusals.refusedBeforeProcessing(CallRefusals.streamRefused().asException()));
     }
 
     @Test
