@@ -4,50 +4,57 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.typesafe.config.ConfigFactory;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.ChannelOption;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
-import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamChannelBootstrap;
+import io.skein.protocols.CallKind;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.StatusCode;
-import io.skein.protocols.grpc.GrpcCompression;
-import io.skein.protocols.grpc.GrpcMessageFramer;
-import io.skein.protocols.grpc.GrpcRequestHeaders;
+import io.skein.transport.CallFuture;
+import io.skein.transport.CallOptions;
+import io.skein.transport.ClientCallContext;
+import io.skein.transport.MethodDescriptor;
 import io.skein.transport.TransportSettings;
+import io.skein.transport.internal.call.ClientCallHead;
+import io.skein.transport.internal.call.ClientStream;
+import io.skein.transport.internal.call.ClientTransport;
+import io.skein.transport.internal.call.ClientUnaryCall;
+import io.skein.transport.internal.connection.ClientProtocol;
+import io.skein.transport.internal.grpc.GrpcClientProtocol;
 import io.skein.transport.internal.testing.Http2Peer;
 import io.skein.transport.internal.testing.Pump;
 import io.skein.transport.internal.testing.Received;
+import io.skein.transport.internal.testing.SingleTransport;
 import io.skein.transport.testing.StringMarshaller;
+import io.skein.transport.testing.TestServices;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The client end of one gRPC (HTTP/2) connection on an {@link EmbeddedChannel}, the test playing the
  * server with {@link Http2Peer}: the client's HTTP/2 frames out, the server's frames in. The
  * handshake is done when the harness is made. No actors: the handlers live on the event loop.
  *
- * <p>Porting seam: the only place that builds the client pipeline ({@link GrpcClientPipeline}, as
- * {@link EndpointPool} does), opens call streams with a {@link GrpcClientStreamHandler} (as the
- * {@link CallOpener} of {@link GrpcClientCalls#stream} does) and drives them through their
- * {@link CallWire}, and starts unary calls (as {@link GrpcClientCalls#unary} does). Tests speak HTTP/2
- * frames and {@link Received} events.
+ * <p>Porting seam: the only place that sets the connection up ({@link GrpcClientProtocol}, as
+ * {@code EndpointPool} does), opens calls on its {@link ClientTransport} (as a call stage does) and
+ * drives them through their {@link ClientStream}, and starts unary calls ({@link ClientUnaryCall}, as
+ * {@code EndpointChannel} does). Tests speak HTTP/2 frames and {@link Received} events.
  */
 final class GrpcClientHarness implements AutoCloseable {
 
     /**
      * One open call stream: the frames that opened it (its request headers), what it received, and the
-     * wire its stage would drive.
+     * stream its stage would drive.
      */
-    record Call(int streamId, List<Http2Peer.Frame> request, RecordingCall recorder, CallWire wire) {
+    record Call(int streamId, List<Http2Peer.Frame> request, RecordingCall recorder) {
         List<Received> received() {
             return recorder.received();
+        }
+
+        ClientStream wire() {
+            return recorder.stream();
         }
     }
 
@@ -55,14 +62,14 @@ final class GrpcClientHarness implements AutoCloseable {
     private final Pump pump = new Pump(channel, null);
     private final Http2Peer peer = new Http2Peer(channel, false);
     private final TransportSettings settings;
-    private final Connection connection;
+    private final ClientProtocol protocol = new GrpcClientProtocol();
+    private final ClientTransport transport;
     private int goAways;
 
     GrpcClientHarness(String hocon) {
         settings = TransportSettings.fromConfig(ConfigFactory.parseString(hocon).withFallback(ConfigFactory.load()));
         channel.freezeTime();
-        connection = new Connection(channel, settings, Integer.MAX_VALUE, false);
-        GrpcClientPipeline.install(channel, connection, settings, () -> goAways++);
+        transport = protocol.install(channel, settings, () -> goAways++);
         pump.runUntilIdle();
         peer.preface(Http2Settings.defaultSettings());
         pump.runUntilIdle();
@@ -82,48 +89,32 @@ final class GrpcClientHarness implements AutoCloseable {
      */
     Call open(String method, int initialDemand, long deadlineNanos) {
         RecordingCall recorder = new RecordingCall();
-        GrpcClientStreamHandler handler = new GrpcClientStreamHandler(recorder, settings.grpc(), initialDemand,
-                deadlineNanos);
-        Http2StreamChannel stream = openStream(handler);
-        CallWire wire = new GrpcClientCallWire(stream, settings, handler);
-        stream.writeAndFlush(new DefaultHttp2HeadersFrame(requestHeaders(method), false));
-        recorder.onOpened(wire);
+        // gRPC does not say the call kind on the wire: any streaming kind opens the same stream.
+        transport.open(new ClientCallHead(method, CallKind.BIDI_STREAMING, Metadata.EMPTY, deadlineNanos,
+                initialDemand), null, recorder);
         pump.runUntilIdle();
-        return new Call(stream.stream().id(), peer.receive(), recorder, wire);
+        if (recorder.stream() == null) {
+            throw new AssertionError("the call was not opened: " + recorder.received());
+        }
+        return new Call(transport.connection().lastStreamId(), peer.receive(), recorder);
     }
 
     /** A unary call: its stream id and result. */
     record Unary(int streamId, CompletableFuture<String> result) {
     }
 
-    /** A unary call of {@code method}: request headers and one DATA frame that ends the request. */
+    /**
+     * A unary call of {@code method}: request headers and one DATA frame that ends the request. Its
+     * deadline ({@code timeoutMillis}, 0 for none) starts now, when its context is made.
+     */
     Unary unary(String method, String request, long timeoutMillis) {
-        GrpcClientUnaryCall<String> call = new GrpcClientUnaryCall<>(method, StringMarshaller.INSTANCE, null);
-        GrpcClientStreamHandler handler = new GrpcClientStreamHandler(call, settings.grpc(), Integer.MAX_VALUE,
-                timeoutMillis > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis) : 0);
-        Http2StreamChannel stream = openStream(handler);
-        call.attach(stream, timeoutMillis, timeoutMillis);
-        ByteBuf framed = new GrpcMessageFramer(ByteBufAllocator.DEFAULT, GrpcCompression.IDENTITY,
-                settings.grpc().maxMessageSize()).frame(StringMarshaller.INSTANCE.serialize(request,
-                ByteBufAllocator.DEFAULT));
-        stream.write(new DefaultHttp2HeadersFrame(requestHeaders(method), false));
-        stream.writeAndFlush(new DefaultHttp2DataFrame(framed, true));
+        MethodDescriptor<String, String> descriptor = TestServices.method(method, CallKind.UNARY);
+        CallOptions options = timeoutMillis > 0 ? CallOptions.timeout(Duration.ofMillis(timeoutMillis))
+                : CallOptions.DEFAULT;
+        CallFuture<String> call = ClientUnaryCall.start(ClientCallContext.create(descriptor, options), descriptor,
+                request, new SingleTransport(transport), protocol.maxMessageSize(settings), channel.eventLoop());
         pump.runUntilIdle();
-        return new Unary(stream.stream().id(), call);
-    }
-
-    private Http2StreamChannel openStream(GrpcClientStreamHandler handler) {
-        var opened = new Http2StreamChannelBootstrap(channel).option(ChannelOption.AUTO_READ, false).handler(handler)
-                .open();
-        pump.runUntilIdle();
-        if (!opened.isSuccess()) {
-            throw new AssertionError("cannot open a stream", opened.cause());
-        }
-        return opened.getNow();
-    }
-
-    private static Http2Headers requestHeaders(String method) {
-        return GrpcRequestHeaders.builder(method).authority("localhost:1").metadata(Metadata.EMPTY).build();
+        return new Unary(transport.connection().lastStreamId(), call);
     }
 
     /** The call's consumer wants {@code messages} more (what its stage grants). */
@@ -187,7 +178,7 @@ final class GrpcClientHarness implements AutoCloseable {
     }
 
     boolean takesNewCalls() {
-        return connection.isUsable();
+        return transport.connection().isUsable();
     }
 
     boolean isOpen() {

@@ -11,6 +11,9 @@ import io.netty.handler.codec.http2.Http2Settings;
 import io.skein.protocols.grpc.GrpcRequestHeaders;
 import io.skein.transport.CallAdmission;
 import io.skein.transport.MethodRegistry;
+import io.skein.transport.internal.call.Connection;
+import io.skein.transport.internal.connection.ConnectionActor;
+import io.skein.transport.internal.testing.AcceptedChannels;
 import io.skein.transport.internal.testing.Http2Peer;
 import io.skein.transport.internal.testing.Pump;
 import io.skein.transport.internal.testing.TestThreadDispatcher;
@@ -29,9 +32,10 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * client with {@link Http2Peer}: HTTP/2 frames in, HTTP/2 frames out. The handshake (preface,
  * SETTINGS both ways and their ACKs) is done when the harness is made.
  *
- * <p>Porting seam: the only place that builds the server pipeline ({@link ServerChannels#initAccepted},
- * whose detector installs the gRPC handlers on the HTTP/2 preface), learns the connection and drains
- * it through its {@link ConnectionActor}. Tests speak HTTP/2 frames only.
+ * <p>Porting seam: the only place that builds the server pipeline (as an {@code RpcServer} does,
+ * through {@link AcceptedChannels#init}, whose detector installs the gRPC handlers on the HTTP/2
+ * preface), learns the connection and drains it through its {@link ConnectionActor}. Tests speak
+ * HTTP/2 frames only.
  */
 final class GrpcServerHarness implements AutoCloseable {
 
@@ -50,8 +54,7 @@ final class GrpcServerHarness implements AutoCloseable {
         this.testKit = testKit;
         this.pump = new Pump(channel, tasks);
         channel.freezeTime();
-        ServerChannels.initAccepted(channel, registry, NettyResources.get(testKit.system()), () -> false, admission,
-                opened::add);
+        AcceptedChannels.init(channel, registry, NettyResources.get(testKit.system()), admission, opened::add);
         peer.preface(Http2Settings.defaultSettings());
         pump.runUntilIdle();
         List<Http2Peer.Frame> handshake = peer.receive();

@@ -9,6 +9,9 @@ import io.skein.protocols.frame.SkeinFrame;
 import io.skein.testing.Await;
 import io.skein.transport.CallAdmission;
 import io.skein.transport.MethodRegistry;
+import io.skein.transport.internal.call.Connection;
+import io.skein.transport.internal.connection.ConnectionActor;
+import io.skein.transport.internal.testing.AcceptedChannels;
 import io.skein.transport.internal.testing.NativeWire;
 import io.skein.transport.internal.testing.Pump;
 import io.skein.transport.internal.testing.TestThreadDispatcher;
@@ -29,9 +32,9 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
  * The server end of one native-protocol connection on an {@link EmbeddedChannel}, driven by the
  * test as its client: frames in, frames out.
  *
- * <p>Porting seam: this class is the only place that builds the server pipeline
- * ({@link ServerChannels#initAccepted}), learns the connection, and drains it (through its
- * {@link ConnectionActor}). The tests speak {@link SkeinFrame}s, the wire vocabulary, only.
+ * <p>Porting seam: this class is the only place that builds the server pipeline (as an
+ * {@code RpcServer} does, through {@link AcceptedChannels#init}), learns the connection, and drains it
+ * (through its {@link ConnectionActor}). The tests speak {@link SkeinFrame}s, the wire vocabulary, only.
  */
 final class NativeServerHarness implements AutoCloseable {
 
@@ -51,7 +54,7 @@ final class NativeServerHarness implements AutoCloseable {
         this.pump = new Pump(channel, tasks);
         channel.freezeTime(); // the event loop's timers move only when the test advances them
         NettyResources resources = NettyResources.get(testKit.system());
-        ServerChannels.initAccepted(channel, registry, resources, () -> false, admission, opened::add);
+        AcceptedChannels.init(channel, registry, resources, admission, opened::add);
     }
 
     /** The client sends {@code frames} in one read; everything they cause runs before this returns. */

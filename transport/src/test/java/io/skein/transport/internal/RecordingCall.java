@@ -1,7 +1,8 @@
 package io.skein.transport.internal;
 
-import io.skein.protocols.Status;
-import io.skein.protocols.frame.SkeinFrame;
+import io.skein.transport.internal.call.CallListener;
+import io.skein.transport.internal.call.ClientStream;
+import io.skein.transport.internal.call.StreamEvent;
 import io.skein.transport.internal.testing.Received;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -9,14 +10,14 @@ import java.util.List;
 
 /**
  * A call on the client side that only records what its connection hands it, as {@link Received}
- * events. Porting seam: today a handler hands a call {@link SkeinFrame}s through {@link WireStream};
- * this is the one class that translates them (and will translate the redesign's stream events).
- * Used on the event loop (the test thread) only.
+ * events. Porting seam: a protocol handler hands a call {@link StreamEvent}s through its
+ * {@link CallListener}; this is the one class that translates them into the tests' words. Used on the
+ * event loop (the test thread) only.
  */
-final class RecordingCall implements WireStream {
+final class RecordingCall implements CallListener {
 
     private final List<Received> received = new ArrayList<>();
-    private CallWire wire;
+    private ClientStream stream;
 
     /** What the call received so far, in order; forgets it. */
     List<Received> received() {
@@ -25,40 +26,42 @@ final class RecordingCall implements WireStream {
         return all;
     }
 
-    /** The wire the call was opened on (null before). */
-    CallWire wire() {
-        return wire;
+    /** The stream the call was opened on (null before). */
+    ClientStream stream() {
+        return stream;
     }
 
     @Override
-    public void onOpened(CallWire opened) {
-        wire = opened;
+    public void onOpened(ClientStream opened) {
+        stream = opened;
     }
 
     @Override
-    public void onFrame(SkeinFrame frame) {
-        received.add(toReceived(frame));
+    public void onEvent(StreamEvent event) {
+        received.add(toReceived(event));
     }
 
-    private static Received toReceived(SkeinFrame frame) {
-        if (frame instanceof SkeinFrame.StreamHeaders h) {
+    private static Received toReceived(StreamEvent event) {
+        if (event instanceof StreamEvent.Headers h) {
             return new Received.Headers(h.metadata());
-        } else if (frame instanceof SkeinFrame.StreamMessage m) {
+        } else if (event instanceof StreamEvent.Message m) {
+            // The payload is the handler's and released once this returns: keep its text only.
             return new Received.Message(m.payload().toString(StandardCharsets.UTF_8));
-        } else if (frame instanceof SkeinFrame.StreamCredit c) {
+        } else if (event instanceof StreamEvent.Credit c) {
             return new Received.Credit(c.credits());
-        } else if (frame instanceof SkeinFrame.StreamHalfClose) {
+        } else if (event == StreamEvent.HALF_CLOSE) {
             return new Received.HalfClose();
-        } else if (frame instanceof SkeinFrame.StreamTrailers t) {
+        } else if (event instanceof StreamEvent.Trailers t) {
             return new Received.Trailers(t.status(), t.metadata());
-        } else if (frame instanceof SkeinFrame.StreamReset r) {
-            return new Received.Reset(Status.of(r.code(), r.reason()));
+        } else if (event instanceof StreamEvent.Reset r) {
+            return new Received.Reset(r.status());
+        } else if (event instanceof StreamEvent.Closed c) {
+            return new Received.Closed(c.status());
+        } else if (event instanceof StreamEvent.Failed f) {
+            return new Received.Failed(f.status());
+        } else if (event == StreamEvent.WRITABLE) {
+            return new Received.Writable();
         }
-        throw new AssertionError("a call was handed " + frame);
-    }
-
-    @Override
-    public void onConnectionClosed(Status status) {
-        received.add(new Received.Closed(status));
+        throw new AssertionError("a call was handed " + event);
     }
 }

@@ -36,4 +36,12 @@ public sealed interface Received {
     /** The connection (or the call's HTTP/2 stream) went away before the call ended. */
     record Closed(Status status) implements Received {
     }
+
+    /** The protocol found the call's input bad (an undecodable or oversized message) and ends it. */
+    record Failed(Status status) implements Received {
+    }
+
+    /** The call's wire can take writes again. */
+    record Writable() implements Received {
+    }
 }

@@ -1,4 +1,4 @@
-package io.skein.transport.internal;
+package io.skein.transport.internal.call;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,7 +8,6 @@ import io.skein.protocols.CallKind;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
-import io.skein.protocols.frame.SkeinFrame;
 import io.skein.testing.Await;
 import io.skein.transport.CallContext;
 import io.skein.transport.ResponseMetadata;
@@ -40,10 +39,10 @@ import org.apache.pekko.stream.testkit.javadsl.TestSource;
  * <p>Client: the caller's requests are {@link #requests}, the responses it reads {@link #responses}.
  * Server: the service reads {@link #serviceInput} and answers on {@link #serviceOutput}.
  *
- * <p>Porting seam: the only place that builds {@link CallStreamStage}s, implements {@link CallWire}
- * and {@link CallOpener}, and feeds the stage's {@link WireStream} callbacks (today
- * {@link SkeinFrame}s, later the stream-event type). Peer events come from the test thread, which
- * plays the event loop.
+ * <p>Porting seam: the only place that builds {@link CallStreamStage}s, implements {@link ServerStream},
+ * {@link ClientStream}, {@link ClientTransport} and {@link TransportSource}, and feeds the stage's
+ * {@link CallListener} its {@link StreamEvent}s. Peer events come from the test thread, which plays the
+ * event loop.
  */
 final class CallStreamHarness {
 
@@ -64,9 +63,9 @@ final class CallStreamHarness {
 
     private final BlockingQueue<WireOp> ops = new LinkedBlockingQueue<>();
     private final FakeWire wire;
-    private volatile WireStream stream;
-    private final CompletableFuture<CallWire> opened = new CompletableFuture<>();
+    private volatile CallListener stream;
     private volatile boolean deferOpen;
+    private volatile boolean openedOnWire;
     private volatile Status connectFailure;
     private final List<Object> openedWith = new ArrayList<>();
 
@@ -81,14 +80,14 @@ final class CallStreamHarness {
         this.wire = new FakeWire(settings);
     }
 
-    /** A client call of {@code kind}; {@code timeout} may be null. The opener answers at once. */
+    /** A client call of {@code kind}; {@code timeout} may be null. The transport opens it at once. */
     static CallStreamHarness client(ActorSystem system, CallKind kind, Duration timeout, Wire settings) {
         return client(system, kind, timeout, settings, false, null);
     }
 
     /**
-     * A client call whose opening waits for {@link #completeOpen} ({@code deferOpen}) or fails with
-     * {@code connectFailure}.
+     * A client call whose opening waits for {@link #completeOpen} ({@code deferOpen}: the transport has
+     * not yet reached its I/O thread) or fails with {@code connectFailure} (no transport can be had).
      */
     static CallStreamHarness client(ActorSystem system, CallKind kind, Duration timeout, Wire settings,
                                     boolean deferOpen, Status connectFailure) {
@@ -97,7 +96,7 @@ final class CallStreamHarness {
         h.connectFailure = connectFailure;
         CallStreamStage<String, String> stage = CallStreamStage.client(METHOD, kind, StringMarshaller.INSTANCE,
                 StringMarshaller.INSTANCE, Metadata.builder().put("k", "v").build(), timeout, h.responseMetadata,
-                h::open);
+                h.new FakeSource(), settings.window());
         Pair<TestPublisher.Probe<String>, TestSubscriber.Probe<String>> probes = TestSource.<String>probe(system)
                 .via(Flow.fromGraph(stage))
                 .toMat(TestSink.probe(system), Keep.both())
@@ -122,28 +121,49 @@ final class CallStreamHarness {
         return h;
     }
 
-    private CompletionStage<CallWire> open(String method, CallKind kind, Metadata metadata, long deadlineNanos,
-                                           int window, WireStream inbound) {
-        openedWith.addAll(List.of(method, kind, metadata, window));
-        stream = inbound;
-        if (connectFailure != null) {
+    /** Where the client stage gets its transport: this one, or none when {@code connectFailure} is set. */
+    private final class FakeSource implements TransportSource, ClientTransport {
+        @Override
+        public ClientTransport ready() {
+            return connectFailure == null ? this : null;
+        }
+
+        @Override
+        public CompletionStage<ClientTransport> acquire() {
             return CompletableFuture.failedFuture(connectFailure.asException());
         }
-        if (!deferOpen) {
-            completeOpen();
+
+        @Override
+        public void open(ClientCallHead head, ByteBuf unaryRequest, CallListener listener) {
+            synchronized (openedWith) {
+                openedWith.addAll(List.of(head.method(), head.kind(), head.metadata(), head.window()));
+            }
+            stream = listener;
+            if (!deferOpen) {
+                completeOpen();
+            }
         }
-        return opened;
+
+        @Override
+        public Connection connection() {
+            throw new UnsupportedOperationException("a fake transport has no connection");
+        }
     }
 
     /** The deferred open completes: the call learns its wire. */
     void completeOpen() {
+        if (openedOnWire) {
+            throw new AssertionError("opened twice");
+        }
+        openedOnWire = true;
         stream.onOpened(wire);
-        opened.complete(wire);
     }
 
-    /** What the stage asked its opener for: method, kind, metadata, initial response window. */
+    /** What the stage opened its call with: method, kind, metadata, initial response window. */
     List<Object> openedWith() {
-        return List.copyOf(openedWith);
+        synchronized (openedWith) {
+            return List.copyOf(openedWith);
+        }
     }
 
     /** Waits until the stage started on its wire (attached on the server, asked to open on the client). */
@@ -158,41 +178,41 @@ final class CallStreamHarness {
         for (String m : messages) {
             ByteBuf payload = StringMarshaller.INSTANCE.serialize(m, ByteBufAllocator.DEFAULT);
             try {
-                stream.onFrame(new SkeinFrame.StreamMessage(0, payload));
+                stream.onEvent(new StreamEvent.Message(payload));
             } finally {
-                payload.release();
+                payload.release(); // the handler's, released once the event was delivered
             }
         }
     }
 
     void peerGrants(int credits) {
         awaitStarted();
-        stream.onFrame(new SkeinFrame.StreamCredit(0, credits));
+        stream.onEvent(new StreamEvent.Credit(credits));
     }
 
     void peerHeaders(Metadata headers) {
         awaitStarted();
-        stream.onFrame(new SkeinFrame.StreamHeaders(0, headers));
+        stream.onEvent(new StreamEvent.Headers(headers));
     }
 
     void peerHalfCloses() {
         awaitStarted();
-        stream.onFrame(new SkeinFrame.StreamHalfClose(0));
+        stream.onEvent(StreamEvent.HALF_CLOSE);
     }
 
     void peerTrailers(Status status, Metadata trailers) {
         awaitStarted();
-        stream.onFrame(new SkeinFrame.StreamTrailers(0, status, trailers));
+        stream.onEvent(new StreamEvent.Trailers(status, trailers));
     }
 
     void peerResets(StatusCode code, String reason) {
         awaitStarted();
-        stream.onFrame(new SkeinFrame.StreamReset(0, code, reason));
+        stream.onEvent(new StreamEvent.Reset(Status.of(code, reason)));
     }
 
     void connectionClosed(Status status) {
         awaitStarted();
-        stream.onConnectionClosed(status);
+        stream.onEvent(new StreamEvent.Closed(status));
     }
 
     /** The wire turns unwritable (sends wait) or writable again (and tells the stage). */
@@ -200,7 +220,7 @@ final class CallStreamHarness {
         wire.writable = writable;
         if (writable) {
             awaitStarted();
-            stream.onWritable();
+            stream.onEvent(StreamEvent.WRITABLE);
         }
     }
 
@@ -241,7 +261,7 @@ final class CallStreamHarness {
     }
 
     /** A wire that records what the stage does; the stage calls it from its actor's thread. */
-    private final class FakeWire implements CallWire {
+    private final class FakeWire implements ServerStream, ClientStream {
         private final Wire settings;
         private volatile boolean writable = true;
 
@@ -280,8 +300,13 @@ final class CallStreamHarness {
         }
 
         @Override
-        public void attach(WireStream s) {
-            stream = s;
+        public void attach(CallListener listener) {
+            stream = listener;
+        }
+
+        @Override
+        public void refuse(Status status) {
+            throw new AssertionError("a stage never refuses its call: " + status);
         }
 
         @Override
@@ -309,6 +334,12 @@ final class CallStreamHarness {
         }
 
         @Override
+        public void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload) {
+            payload.release();
+            throw new AssertionError("a stage never answers a unary call: " + status);
+        }
+
+        @Override
         public void reset(StatusCode code, String reason) {
             ops.add(new WireOp.ResetSent(code, reason));
         }
@@ -319,7 +350,7 @@ final class CallStreamHarness {
         }
 
         @Override
-        public void detach(WireStream s) {
+        public void detach(CallListener listener) {
             ops.add(new WireOp.Detached());
         }
     }

@@ -1,4 +1,4 @@
-package io.skein.transport.internal;
+package io.skein.transport.internal.call;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -7,7 +7,7 @@ import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.testing.LeakDetectionExtension;
-import io.skein.transport.internal.CallStreamHarness.Wire;
+import io.skein.transport.internal.call.CallStreamHarness.Wire;
 import io.skein.transport.internal.testing.WireOp;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.StringMarshaller;
@@ -58,7 +58,7 @@ class CallStreamStageClientTest {
         CallStreamHarness h = call(Wire.credits(0, 4));
         h.awaitStarted();
         assertEquals(List.of(CallStreamHarness.METHOD, CallKind.BIDI_STREAMING, Metadata.builder().put("k", "v").build(),
-                -1), h.openedWith(), "-1: the wire's own window");
+                4), h.openedWith(), "the window the stage was made with (a channel passes its configured one)");
         h.responses.cancel();
     }
 

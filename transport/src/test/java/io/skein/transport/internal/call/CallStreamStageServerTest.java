@@ -1,4 +1,4 @@
-package io.skein.transport.internal;
+package io.skein.transport.internal.call;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,7 +10,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.testing.Await;
 import io.skein.testing.LeakDetectionExtension;
-import io.skein.transport.internal.CallStreamHarness.Wire;
+import io.skein.transport.internal.call.CallStreamHarness.Wire;
 import io.skein.transport.internal.testing.WireOp;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.StringMarshaller;
