@@ -397,6 +397,17 @@ class NativeServerHandlerTest {
         assertEquals(List.of(response(1, "Slow", Status.OK, "done"), message(3, "still")), server.written());
     }
 
+    @Test
+    void duplicateStreamIdIsRefusedBeforeItsMethodIsLookedUp() {
+        server.send(unary(1, SLOW, "first"));
+        server.send(unary(1, "test.Nope/Nope", "again"));
+
+        assertEquals(List.of(response(1, "Nope", Status.of(StatusCode.INTERNAL, "stream id 1 is already in use"), "")),
+                server.written(), "the id is checked first: INTERNAL, not UNIMPLEMENTED");
+        take(slowAnswers).complete("done");
+        assertEquals(List.of(response(1, "Slow", Status.OK, "done")), server.written());
+    }
+
     static List<SkeinFrame> serverOnlyFrames() {
         return List.of(
                 new SkeinFrame.UnaryResponse(7, "Echo", Status.OK, Metadata.EMPTY, utf8("x")),
