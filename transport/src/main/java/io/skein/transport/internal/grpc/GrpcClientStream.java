@@ -2,8 +2,6 @@ package io.skein.transport.internal.grpc;
 
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
@@ -35,9 +33,11 @@ final class GrpcClientStream extends GrpcCallWire implements ClientStream {
 
     @Override
     public void reset(StatusCode code, String reason) {
-        if (channel.isActive()) {
-            channel.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.CANCEL));
-        }
+        // Closing the stream channel sends RST_STREAM(CANCEL) while the stream is open and releases the
+        // frames it queued unread. Fix (found by GrpcConnectionFlowTest's leak check): writing the reset
+        // alone left a stalled call's queued DATA in the channel, which Netty only drains as it is read,
+        // and nobody reads a call that is over, so the buffers and the channel lived on.
+        channel.close();
     }
 
     @Override
