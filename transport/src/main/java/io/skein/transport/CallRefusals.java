@@ -25,6 +25,7 @@ public final class CallRefusals {
     private static final String CONNECTION_UNUSABLE = "connection is not usable";
     private static final String CANNOT_OPEN_STREAM = "cannot open HTTP/2 stream";
     private static final String STREAM_REFUSED = "stream reset by server (REFUSED_STREAM)";
+    private static final String STREAM_NEVER_OPENED = "HTTP/2 stream closed before it was opened";
     private static final String CONNECTION_TO = "connection to ";
     private static final String IS_CLOSING = " is closing";
     private static final String IS_NOT_USABLE = " is not usable";
@@ -72,6 +73,14 @@ public final class CallRefusals {
         return Status.of(StatusCode.UNAVAILABLE, STREAM_REFUSED);
     }
 
+    /**
+     * The call's HTTP/2 stream ended before its HEADERS went out (a stream waiting for a free place
+     * under the server's SETTINGS_MAX_CONCURRENT_STREAMS when the connection went away).
+     */
+    public static Status streamNeverOpened() {
+        return Status.of(StatusCode.UNAVAILABLE, STREAM_NEVER_OPENED);
+    }
+
     /** Whether {@code failure} (a status exception, possibly wrapped) is a refusal before any processing. */
     public static boolean refusedBeforeProcessing(Throwable failure) {
         Status status = Status.fromThrowable(requireNonNull(failure, "failure"));
@@ -85,6 +94,7 @@ public final class CallRefusals {
                 || m.equals(CONNECTION_UNUSABLE)
                 || m.startsWith(CANNOT_OPEN_STREAM)
                 || m.equals(STREAM_REFUSED)
+                || m.equals(STREAM_NEVER_OPENED)
                 || m.startsWith(CONNECTION_TO) && (m.endsWith(IS_CLOSING) || m.endsWith(IS_NOT_USABLE));
     }
 }

@@ -39,10 +39,17 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
      *                             GOAWAY, reads and discards what the client still sends before it closes
      * @param closedStreamHistory  client streams per connection whose fate (ended, reset, never opened) the
      *                             server remembers, to tell a connection error from a stream error
+     * @param connectionWindowSize HTTP/2 connection flow-control window, both ways: what all of a
+     *                             connection's streams together may have unread; larger than one stream's
+     *                             window so one stalled stream cannot stall the others
      */
     public record Grpc(int maxMessageSize, int maxConcurrentStreams, int initialWindowSize, int maxHeaderListSize,
-                       Duration deadlineResetSlack, Duration closeDrainTimeout, int closedStreamHistory) {
+                       Duration deadlineResetSlack, Duration closeDrainTimeout, int closedStreamHistory,
+                       int connectionWindowSize) {
         public Grpc {
+            if (connectionWindowSize < 65_535) {
+                throw new IllegalArgumentException("skein.grpc.connection-window-size must be at least 64 KiB - 1");
+            }
             requireNonNull(deadlineResetSlack, "deadlineResetSlack");
             requireNonNull(closeDrainTimeout, "closeDrainTimeout");
             if (maxConcurrentStreams < 1) {
@@ -102,7 +109,8 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
                         (int) (long) config.getBytes("skein.grpc.max-header-list-size"),
                         config.getDuration("skein.grpc.deadline-reset-slack"),
                         config.getDuration("skein.grpc.close-drain-timeout"),
-                        config.getInt("skein.grpc.closed-stream-history")));
+                        config.getInt("skein.grpc.closed-stream-history"),
+                        (int) Math.min(Integer.MAX_VALUE, config.getBytes("skein.grpc.connection-window-size"))));
     }
 
     /** A copy with another stream window. */

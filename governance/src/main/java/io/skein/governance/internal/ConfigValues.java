@@ -71,14 +71,4 @@ public final class ConfigValues {
         }
         return v;
     }
-
-    /** A name safe inside an actor name. */
-    public static String actorSafe(String name) {
-        StringBuilder b = new StringBuilder(name.length());
-        for (int i = 0; i < name.length(); i++) {
-            char c = name.charAt(i);
-            b.append(Character.isLetterOrDigit(c) || c == '-' || c == '_' || c == '.' ? c : '_');
-        }
-        return b.toString();
-    }
 }

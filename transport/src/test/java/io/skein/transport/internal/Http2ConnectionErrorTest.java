@@ -162,10 +162,14 @@ class Http2ConnectionErrorTest {
 
     @Test
     void dataBeyondTheConnectionWindowIsFlowControlError() {
-        wire.headers(1, Http2Wire.grpcRequest(STALL), false);
-        byte[] chunk = new byte[16 * 1024];
-        for (int i = 0; i < 5; i++) { // 80 KiB against the 64 KiB connection window
-            wire.data(1, chunk, false);
+        // 20 streams of 60 KiB each: every one within its 64 KiB stream window, together 1200 KiB against
+        // the 1 MiB connection window (skein.grpc.connection-window-size) none of them reads.
+        byte[] chunk = new byte[15 * 1024];
+        for (int stream = 1; stream < 40; stream += 2) {
+            wire.headers(stream, Http2Wire.grpcRequest(STALL), false);
+            for (int i = 0; i < 4; i++) {
+                wire.data(stream, chunk, false);
+            }
         }
         wire.send();
         GoAway goAway = assertOnlyGoAway(Http2Error.FLOW_CONTROL_ERROR);

@@ -16,6 +16,7 @@ import io.skein.transport.MethodDescriptor;
 import io.skein.transport.ResponseMetadata;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.apache.pekko.annotation.InternalApi;
 
 /**
@@ -38,6 +39,9 @@ public final class ClientUnaryCall<Resp> implements CallListener {
 
     private static final AtomicIntegerFieldUpdater<ClientUnaryCall> RESET =
             AtomicIntegerFieldUpdater.newUpdater(ClientUnaryCall.class, "resetSent");
+    @SuppressWarnings("rawtypes")
+    private static final AtomicReferenceFieldUpdater<ClientUnaryCall, ByteBuf> UNSENT =
+            AtomicReferenceFieldUpdater.newUpdater(ClientUnaryCall.class, ByteBuf.class, "unsent");
 
     private final ClientCallContext context;
     private final MethodDescriptor<?, Resp> method;
@@ -46,6 +50,7 @@ public final class ClientUnaryCall<Resp> implements CallListener {
     private volatile ClientStream stream;
     private volatile ScheduledFuture<?> timer;
     private volatile int resetSent;
+    private volatile ByteBuf unsent; // the request while the call waits for a connection
     private volatile EventLoop loop; // the I/O thread of the transport the call was opened on
     private boolean compressRequest = true; // set before the call is opened
     // I/O thread only:
@@ -108,16 +113,22 @@ public final class ClientUnaryCall<Resp> implements CallListener {
             call.openOn(ready, payload);
             return call.future;
         }
-        // No connection yet: the deadline covers the wait, whatever the pool does.
+        // No connection yet: the deadline covers the wait, whatever the pool does, and a call that ends
+        // meanwhile releases its request at once rather than when (if ever) a connection comes.
+        call.unsent = payload;
         if (context.hasDeadline()) {
             call.armTimer(timers.next(), context.deadlineNanos() - System.nanoTime());
         }
         source.acquire().whenComplete((transport, err) -> {
+            ByteBuf bytes = UNSENT.getAndSet(call, null);
+            if (bytes == null) {
+                return; // the call already ended and released it
+            }
             if (err != null) {
-                payload.release();
+                bytes.release();
                 call.fail(Status.fromThrowable(err));
             } else {
-                call.openOn(transport, payload);
+                call.openOn(transport, bytes);
             }
         });
         return call.future;
@@ -254,6 +265,10 @@ public final class ClientUnaryCall<Resp> implements CallListener {
             return false;
         }
         cancelTimer();
+        ByteBuf request = UNSENT.getAndSet(this, null);
+        if (request != null) {
+            request.release();
+        }
         return true;
     }
 

@@ -30,6 +30,9 @@ public final class GrpcClientProtocol implements ClientProtocol {
                         .pushEnabled(false)
                         .initialWindowSize(settings.grpc().initialWindowSize())
                         .maxHeaderListSize(settings.grpc().maxHeaderListSize()))
+                // Calls beyond the server's SETTINGS_MAX_CONCURRENT_STREAMS wait for a stream to end
+                // instead of failing (as grpc-java's client does).
+                .encoderEnforceMaxConcurrentStreams(true)
                 .build();
         // Servers never open streams towards a gRPC client; any such stream is dropped.
         Http2MultiplexHandler multiplex = new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
@@ -42,6 +45,8 @@ public final class GrpcClientProtocol implements ClientProtocol {
         channel.pipeline().addLast("http2-codec", codec);
         channel.pipeline().addLast("http2-multiplex", multiplex);
         channel.pipeline().addLast("grpc-connection", new GrpcConnectionHandler(connection, onGoAway));
+        channel.pipeline().addAfter("http2-codec", "connection-window",
+                new ConnectionWindow(settings.grpc().connectionWindowSize()));
         return new GrpcClientTransport(connection);
     }
 

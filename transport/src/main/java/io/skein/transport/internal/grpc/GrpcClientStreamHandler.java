@@ -8,6 +8,8 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.handler.codec.http2.Http2ResetFrame;
+import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
@@ -230,8 +232,11 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (!ended) {
             ended = true;
-            target.onEvent(new StreamEvent.Closed(Status.of(StatusCode.UNAVAILABLE,
-                    "HTTP/2 stream closed before the call ended")));
+            // A stream that never left IDLE never reached the server: a refusal a balancer may resend.
+            boolean neverOpened = ctx.channel() instanceof Http2StreamChannel stream
+                    && stream.stream().state() == Http2Stream.State.IDLE;
+            target.onEvent(new StreamEvent.Closed(neverOpened ? CallRefusals.streamNeverOpened()
+                    : Status.of(StatusCode.UNAVAILABLE, "HTTP/2 stream closed before the call ended")));
         }
         if (deframer != null) {
             deframer.close();

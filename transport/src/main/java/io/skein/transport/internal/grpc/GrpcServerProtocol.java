@@ -94,6 +94,7 @@ public final class GrpcServerProtocol implements ServerProtocol {
         ctx.pipeline().addAfter("http2-codec", "http2-multiplex", multiplex);
         ctx.pipeline().addAfter("http2-multiplex", "grpc-connection", new GrpcConnectionHandler(connection, () -> { },
                 "client"));
+        ctx.pipeline().addAfter("http2-codec", "connection-window", new ConnectionWindow(grpc.connectionWindowSize()));
         onOpen.accept(connection);
     }
 

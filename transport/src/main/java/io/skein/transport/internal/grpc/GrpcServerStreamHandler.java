@@ -51,7 +51,11 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
     private GrpcMessageDeframer deframer;
     private CallListener call;
     private boolean headersRead;
+    // The client ended its request (END_STREAM or RST_STREAM): no reset is needed after the answer.
     private boolean inputEnded;
+    // The request was bad (an undecodable or oversized message): the call was told and gets no more input,
+    // but the client has not ended its side, so the stream is still reset once the answer is written.
+    private boolean inputFailed;
     // Messages the call still wants.
     private int requested;
     // Bytes of a refused request still to read and discard before the stream is reset; -1 when not draining.
@@ -213,7 +217,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             drain(data.content().readableBytes(), data.isEndStream());
             return;
         }
-        if (call == null || inputEnded) {
+        if (call == null || inputEnded || inputFailed) {
             return;
         }
         try {
@@ -227,7 +231,10 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
                 }
             }
         } catch (StatusException e) {
-            inputEnded = true;
+            // Fix (found by GrpcServerFlowControlTest): this set inputEnded, which also means "the client
+            // ended its request", so resetIfRequestOpen skipped the RST_STREAM(NO_ERROR) after the answer and
+            // the stream stayed half-open with the client's later DATA unread.
+            inputFailed = true;
             call.onEvent(new StreamEvent.Failed(e.status()));
             return;
         }
@@ -245,6 +252,9 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         inputEnded = true;
+        if (inputFailed) {
+            return; // the call already ended on its bad input
+        }
         try {
             deframer.endOfStream();
         } catch (StatusException e) {
