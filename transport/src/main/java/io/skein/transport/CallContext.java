@@ -12,8 +12,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What a service knows of the call it is serving: method, request metadata, deadline, peer, and
- * whether the call is still wanted. A service may set response headers and trailers.
+ * What a service knows of the call it is serving: method, request metadata, deadline, peer, whether
+ * the call is still wanted, and which request messages arrived compressed. A service may set response
+ * headers and trailers, and choose how its responses are compressed.
  *
  * <p>Thread-safe. The transport creates one per call.
  */
@@ -28,6 +29,10 @@ public final class CallContext {
     private final CompletableFuture<Status> termination = new CompletableFuture<>();
     private volatile Metadata responseHeaders = Metadata.EMPTY;
     private volatile Metadata responseTrailers = Metadata.EMPTY;
+    private volatile String responseCompression;
+    // Requests that arrived compressed (true), and responses the service chose to send compressed or not.
+    private final MessageMarks compressedRequests = new MessageMarks();
+    private final MessageMarks responseChoices = new MessageMarks();
 
     /**
      * @param method        {@code package.Service/Method}
@@ -108,6 +113,63 @@ public final class CallContext {
 
     public Metadata responseTrailers() {
         return responseTrailers;
+    }
+
+    /**
+     * Whether {@code request}, a message of this call, arrived compressed on the wire (gRPC: its
+     * compressed flag was set). False for one that came uncompressed, over a protocol without compression
+     * (the native one), or that is not a request of this call. Messages are told apart by identity, so
+     * this holds wherever the service looks at the request, also after buffering or collecting a stream;
+     * no request is kept alive for it.
+     */
+    public boolean wasCompressed(Object request) {
+        return Boolean.TRUE.equals(compressedRequests.get(requireNonNull(request, "request")));
+    }
+
+    /** Records that {@code request} arrived compressed; used by the transport before the service sees it. */
+    public void recordCompressed(Object request) {
+        compressedRequests.put(requireNonNull(request, "request"), true);
+    }
+
+    /**
+     * Chooses the compression of this call's responses, as grpc-java's {@code ServerCall.setCompression}:
+     * {@code "gzip"} or {@code "identity"}; {@code null} restores the default, gzip exactly when the
+     * client compressed its request. It counts when set before the response headers go out (before the
+     * first response message, or with a unary answer), and gzip only when the client accepts it (its
+     * {@code grpc-accept-encoding} lists gzip, as Skein's and grpc-java's clients do); otherwise the
+     * responses go uncompressed. Over the native protocol, which has no message compression, it is
+     * ignored.
+     *
+     * @throws IllegalArgumentException for another name
+     */
+    public void setResponseCompression(String name) {
+        String n = CallOptions.compressionName(name);
+        this.responseCompression = n == null && name != null ? CallOptions.IDENTITY : n;
+    }
+
+    /** The compression the service chose for its responses, or {@code null} for the transport's default. */
+    public String responseCompression() {
+        return responseCompression;
+    }
+
+    /**
+     * Chooses whether one response message is compressed when the call's responses are (see
+     * {@link #setResponseCompression}): false sends {@code response} uncompressed on a compressed call,
+     * as gRPC allows (grpc-java's {@code setMessageCompression(false)}). Mark a response before handing it
+     * to the transport; unmarked ones are compressed when the call is. Messages are told apart by
+     * identity; a mark does not keep its message alive.
+     */
+    public void setMessageCompression(Object response, boolean compress) {
+        responseChoices.put(requireNonNull(response, "response"), compress);
+    }
+
+    /**
+     * Whether to compress {@code response} when the call's responses are compressed (true unless the
+     * service {@linkplain #setMessageCompression chose otherwise}); forgets the choice. Used by the
+     * transport as it sends the response.
+     */
+    public boolean takeMessageCompression(Object response) {
+        return !Boolean.FALSE.equals(responseChoices.take(requireNonNull(response, "response")));
     }
 
     /** Marks the call over; used by the transport. Returns false if it already was. */

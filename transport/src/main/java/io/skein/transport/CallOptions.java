@@ -4,29 +4,44 @@ import static java.util.Objects.requireNonNull;
 
 import io.skein.protocols.Metadata;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Executor;
+import java.util.function.Predicate;
 
 /**
  * What a caller asks of one call, immutable: timeout (which becomes the deadline carried on the
- * wire), request metadata, an optional capture of the server's response metadata, and the executor
- * that completes the call's future. What the client chain learns and decides about the call while it
- * runs (deadline, attempt, picked instance, cancellation) lives in its {@link ClientCallContext}.
+ * wire), request metadata, an optional capture of the server's response metadata, the executor
+ * that completes the call's future, and the compression of the request messages. What the client
+ * chain learns and decides about the call while it runs (deadline, attempt, picked instance,
+ * cancellation) lives in its {@link ClientCallContext}.
  */
 public final class CallOptions {
 
     /** No timeout, no metadata. */
-    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null);
+    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null, null, null);
+
+    /** gzip: the compression {@link #withCompression} and {@link CallContext#setResponseCompression} take. */
+    public static final String GZIP = "gzip";
+    /** No compression, the default. */
+    public static final String IDENTITY = "identity";
+
+    private static final Predicate<Object> EVERY_MESSAGE = message -> true;
 
     private final Duration timeout;
     private final Metadata metadata;
     private final ResponseMetadata responseMetadata;
     private final Executor executor;
+    private final String compression;
+    private final Predicate<Object> messageCompression;
 
-    private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata, Executor executor) {
+    private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata, Executor executor,
+                        String compression, Predicate<Object> messageCompression) {
         this.timeout = timeout;
         this.metadata = metadata;
         this.responseMetadata = responseMetadata;
         this.executor = executor;
+        this.compression = compression;
+        this.messageCompression = messageCompression;
     }
 
     /** The time budget of the call, or {@code null} for none. */
@@ -48,17 +63,19 @@ public final class CallOptions {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
-        return new CallOptions(timeout, metadata, responseMetadata, executor);
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression);
     }
 
     /** A copy with the given request metadata. */
     public CallOptions withMetadata(Metadata metadata) {
-        return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, executor);
+        return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, executor, compression,
+                messageCompression);
     }
 
     /** A copy that records the server's response metadata into {@code capture}. */
     public CallOptions withResponseMetadata(ResponseMetadata capture) {
-        return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor);
+        return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor, compression,
+                messageCompression);
     }
 
     /**
@@ -75,7 +92,61 @@ public final class CallOptions {
      * thread. {@code null} restores the default (completion on the I/O thread, the fastest).
      */
     public CallOptions withExecutor(Executor executor) {
-        return new CallOptions(timeout, metadata, responseMetadata, executor);
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression);
+    }
+
+    /**
+     * The compression of this call's request messages: {@link #GZIP}, or {@code null} (the default) for
+     * none.
+     */
+    public String compression() {
+        return compression;
+    }
+
+    /**
+     * A copy that compresses the request messages with {@code name}, as grpc-java's
+     * {@code CallOptions.withCompression} does: {@code "gzip"}, or {@code "identity"} (or {@code null})
+     * for none, the default. Over gRPC the request then carries {@code grpc-encoding: gzip} and every
+     * request message is compressed unless {@link #withMessageCompression} says otherwise; responses are
+     * decompressed whatever the server chose (Skein always offers {@code grpc-accept-encoding: gzip}).
+     * The native protocol has no message compression and ignores this.
+     *
+     * @throws IllegalArgumentException for any other name
+     */
+    public CallOptions withCompression(String name) {
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compressionName(name),
+                messageCompression);
+    }
+
+    /** Whether to compress a request message of a compressed call: every one unless {@link #withMessageCompression} chose. */
+    public Predicate<Object> messageCompression() {
+        return messageCompression == null ? EVERY_MESSAGE : messageCompression;
+    }
+
+    /**
+     * A copy that decides per request message whether it is compressed when the call compresses (see
+     * {@link #withCompression}): a message for which {@code compress} is false is sent uncompressed on
+     * the compressed call, as gRPC allows (grpc-java's {@code setMessageCompression(false)}). The
+     * predicate sees each request as the caller made it, on the thread that sends it; it must be quick.
+     * {@code null} restores the default: every message compressed.
+     */
+    public CallOptions withMessageCompression(Predicate<Object> compress) {
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, compress);
+    }
+
+    /** {@link #GZIP} for gzip, {@code null} for identity; anything else is an argument error. */
+    static String compressionName(String name) {
+        if (name == null) {
+            return null;
+        }
+        String n = name.trim().toLowerCase(Locale.ROOT);
+        if (n.equals(IDENTITY)) {
+            return null;
+        }
+        if (n.equals(GZIP)) {
+            return GZIP;
+        }
+        throw new IllegalArgumentException("unsupported compression '" + name + "' (Skein compresses with gzip or identity)");
     }
 
     /**
@@ -99,6 +170,7 @@ public final class CallOptions {
 
     @Override
     public String toString() {
-        return "CallOptions{timeout=" + timeout + ", metadata=" + metadata + '}';
+        return "CallOptions{timeout=" + timeout + ", metadata=" + metadata
+                + (compression != null ? ", compression=" + compression : "") + '}';
     }
 }

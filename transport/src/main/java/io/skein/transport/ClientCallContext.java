@@ -87,7 +87,7 @@ public final class ClientCallContext {
         ClientCallContext root = parent == null ? this : parent;
         ClientCallContext child = new ClientCallContext(method, options, root, root.attemptsMade(), metadata,
                 Set.copyOf(avoid), startNanos, deadlineNanos,
-                root.responseMetadata == null ? null : new ResponseMetadata());
+                root.responseMetadata == null ? null : root.responseMetadata.forAttempt());
         root.onCancel(child::cancel);
         return child;
     }

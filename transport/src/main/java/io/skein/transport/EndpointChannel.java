@@ -116,7 +116,7 @@ public final class EndpointChannel implements ClientChannel {
         }
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
                 method.responses(), options.metadata(), options.timeout(), options.responseMetadata(), pool,
-                resources.settings().streamWindow()));
+                resources.settings().streamWindow(), options.compression(), options.messageCompression()));
     }
 
     @Override

@@ -60,12 +60,18 @@ import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
  */
 public final class InteropClient {
 
-    /** Every case, in the order {@code all} runs them. */
+    /** Every case, in the order of gRPC's descriptions, which {@code all} keeps. */
     public static final List<String> CASES = List.of(
-            "empty_unary", "large_unary", "client_streaming", "server_streaming", "ping_pong", "empty_stream",
-            "custom_metadata", "status_code_and_message", "special_status_message", "unimplemented_method",
-            "unimplemented_service", "cancel_after_begin", "cancel_after_first_response",
+            "empty_unary", "large_unary", "client_compressed_unary", "server_compressed_unary", "client_streaming",
+            "client_compressed_streaming", "server_streaming", "server_compressed_streaming", "ping_pong",
+            "empty_stream", "custom_metadata", "status_code_and_message", "special_status_message",
+            "unimplemented_method", "unimplemented_service", "cancel_after_begin", "cancel_after_first_response",
             "timeout_on_sleeping_server");
+
+    /** The cases that need message compression (gRPC's); a transport without it cannot run them. */
+    public static final List<String> COMPRESSION_CASES = List.of(
+            "client_compressed_unary", "server_compressed_unary", "client_compressed_streaming",
+            "server_compressed_streaming");
 
     /** The message of special_status_message: whitespace, a BMP and a non-BMP character. */
     public static final String SPECIAL_STATUS_MESSAGE =
@@ -86,7 +92,7 @@ public final class InteropClient {
     }
 
     /** A failed assertion of a case. */
-    private static final class CaseFailure extends RuntimeException {
+    static final class CaseFailure extends RuntimeException {
         CaseFailure(String message) {
             super(message, null, false, false);
         }
@@ -97,35 +103,62 @@ public final class InteropClient {
     private final Duration bound;
     private final ServiceClient test;
     private final ServiceClient unimplemented;
+    private final CompressionCases compression; // null when the channel's protocol does not compress
 
     /**
-     * @param system  the actor system the calls run in
-     * @param channel the channel to the TestService server
-     * @param bound   the longest any single step may take before the case fails
+     * @param system      the actor system the calls run in
+     * @param channel     the channel to the TestService server
+     * @param bound       the longest any single step may take before the case fails
+     * @param compression whether the channel's protocol compresses messages (gRPC does, the native
+     *                    protocol does not): without, the {@link #COMPRESSION_CASES} are not run
      */
-    public InteropClient(ActorSystem<?> system, ClientChannel channel, Duration bound) {
+    public InteropClient(ActorSystem<?> system, ClientChannel channel, Duration bound, boolean compression) {
         this.channel = requireNonNull(channel, "channel");
         this.mat = Materializer.matFromSystem(requireNonNull(system, "system"));
         this.bound = requireNonNull(bound, "bound");
         this.test = ServiceClient.create(system, channel, TestProto.getDescriptor().findServiceByName("TestService"));
         this.unimplemented = ServiceClient.create(system, channel,
                 TestProto.getDescriptor().findServiceByName("UnimplementedService"));
+        this.compression = compression ? new CompressionCases(this, test, mat) : null;
     }
 
-    /** With a 30 s bound per step. */
+    /** Over gRPC (which compresses), with {@code bound} per step. */
+    public InteropClient(ActorSystem<?> system, ClientChannel channel, Duration bound) {
+        this(system, channel, bound, true);
+    }
+
+    /** Over gRPC, with a 30 s bound per step. */
     public InteropClient(ActorSystem<?> system, ClientChannel channel) {
         this(system, channel, Duration.ofSeconds(30));
     }
 
-    /** Runs one case by its gRPC name; {@code all} is not a case here (see {@link #runAll()}). */
+    /** The cases this client runs: {@link #CASES}, without the compression ones over a protocol without compression. */
+    public List<String> cases() {
+        return compression != null ? CASES
+                : CASES.stream().filter(c -> !COMPRESSION_CASES.contains(c)).toList();
+    }
+
+    /**
+     * Runs one case by its gRPC name; {@code all} is not a case here (see {@link #runAll()}).
+     *
+     * @throws IllegalArgumentException for an unknown case, or a compression case over a protocol
+     *                                  without compression
+     */
     public Result run(String testCase) {
+        if (compression == null && COMPRESSION_CASES.contains(testCase)) {
+            throw new IllegalArgumentException(withoutCompression(testCase));
+        }
         long start = System.nanoTime();
         try {
             switch (testCase) {
                 case "empty_unary" -> emptyUnary();
                 case "large_unary" -> largeUnary();
+                case "client_compressed_unary" -> compression.clientCompressedUnary();
+                case "server_compressed_unary" -> compression.serverCompressedUnary();
                 case "client_streaming" -> clientStreaming();
+                case "client_compressed_streaming" -> compression.clientCompressedStreaming();
                 case "server_streaming" -> serverStreaming();
+                case "server_compressed_streaming" -> compression.serverCompressedStreaming();
                 case "ping_pong" -> pingPong();
                 case "empty_stream" -> emptyStream();
                 case "custom_metadata" -> customMetadata();
@@ -149,13 +182,18 @@ public final class InteropClient {
         }
     }
 
-    /** Runs every case in {@link #CASES}, in order. */
+    /** Runs every case in {@link #cases()}, in order. */
     public List<Result> runAll() {
         List<Result> results = new ArrayList<>();
-        for (String c : CASES) {
+        for (String c : cases()) {
             results.add(run(c));
         }
         return results;
+    }
+
+    /** Why {@code testCase} cannot run over a protocol without message compression, in one line. */
+    public static String withoutCompression(String testCase) {
+        return "test case " + testCase + " needs message compression, which only gRPC has (use --transport grpc)";
     }
 
     private static Duration since(long start) {
@@ -370,7 +408,7 @@ public final class InteropClient {
 
     // ---- helpers -----------------------------------------------------------------------------------
 
-    private CallOptions options() {
+    CallOptions options() {
         return CallOptions.DEFAULT;
     }
 
@@ -390,15 +428,15 @@ public final class InteropClient {
         return (MethodDescriptor<Req, Resp>) d;
     }
 
-    private static SimpleRequest largeRequest() {
+    static SimpleRequest largeRequest() {
         return SimpleRequest.newBuilder().setResponseSize(314159).setPayload(zeros(271828)).build();
     }
 
-    private static Payload zeros(int size) {
+    static Payload zeros(int size) {
         return Payload.newBuilder().setBody(ByteString.copyFrom(new byte[size])).build();
     }
 
-    private static void checkSizes(String call, List<StreamingOutputCallResponse> responses, int[] expected) {
+    static void checkSizes(String call, List<StreamingOutputCallResponse> responses, int[] expected) {
         check(responses.size() == expected.length, call + " sent " + responses.size() + " responses, expected "
                 + expected.length + " (sizes " + responses.stream().map(r -> r.getPayload().getBody().size()).toList()
                 + ")");
@@ -407,7 +445,7 @@ public final class InteropClient {
         }
     }
 
-    private static void checkZeros(String what, Payload payload, int size) {
+    static void checkZeros(String what, Payload payload, int size) {
         ByteString body = payload.getBody();
         check(body.size() == size, what + " is " + body.size() + " bytes, expected " + size);
         for (int i = 0; i < body.size(); i++) {
@@ -417,7 +455,7 @@ public final class InteropClient {
         }
     }
 
-    private static void checkCode(String call, Status status, StatusCode expected) {
+    static void checkCode(String call, Status status, StatusCode expected) {
         check(status.code() == expected, call + " ended with " + status.code() + " (" + quote(status.message())
                 + "), expected " + expected);
     }
@@ -428,13 +466,13 @@ public final class InteropClient {
                 + ", expected " + quote(message));
     }
 
-    private static void check(boolean condition, String failure) {
+    static void check(boolean condition, String failure) {
         if (!condition) {
             throw new CaseFailure(failure);
         }
     }
 
-    private <T> T await(String what, CompletionStage<T> stage) {
+    <T> T await(String what, CompletionStage<T> stage) {
         try {
             return stage.toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException | CompletionException e) {
@@ -448,7 +486,7 @@ public final class InteropClient {
     }
 
     /** The status {@code stage} fails with; a case failure when it succeeds or takes too long. */
-    private Status failure(String what, CompletionStage<?> stage) {
+    Status failure(String what, CompletionStage<?> stage) {
         Object value;
         try {
             value = stage.toCompletableFuture().get(bound.toMillis(), TimeUnit.MILLISECONDS);

@@ -6,6 +6,7 @@ import io.skein.actors.client.Targets;
 import io.skein.runtime.cli.Args;
 import io.skein.transport.ClientChannel;
 import java.io.PrintStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -16,7 +17,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * ({@code --server_host}, {@code --server_port}, {@code --test_case}, {@code --use_tls}), plus
  * {@code --transport grpc|skein} (default {@code grpc}). Prints one line per case on standard output,
  * every failure on standard error; exits 0 only when every case run passed, 1 otherwise, 2 on a usage
- * error.
+ * error. The compression cases need gRPC: over {@code skein} (no message compression) {@code all}
+ * leaves them out, saying so on standard error, and naming one is a usage error.
  */
 public final class InteropCommand {
 
@@ -56,6 +58,10 @@ public final class InteropCommand {
             throw new IllegalArgumentException("unknown test case " + testCase + "; known: "
                     + String.join(", ", InteropClient.CASES) + ", all");
         }
+        boolean compression = transport.equals("grpc");
+        if (!compression && InteropClient.COMPRESSION_CASES.contains(testCase)) {
+            throw new IllegalArgumentException(InteropClient.withoutCompression(testCase));
+        }
         String target = transport + "://" + host + ":" + port;
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()).resolve();
@@ -73,7 +79,11 @@ public final class InteropCommand {
                 return 1;
             }
             try (channel) {
-                InteropClient client = new InteropClient(system, channel);
+                InteropClient client = new InteropClient(system, channel, Duration.ofSeconds(30), compression);
+                if (testCase.equals("all") && !compression) {
+                    err.println("note: not running " + String.join(", ", InteropClient.COMPRESSION_CASES)
+                            + ": the skein transport has no message compression");
+                }
                 List<InteropClient.Result> results = testCase.equals("all")
                         ? client.runAll() : List.of(client.run(testCase));
                 long failed = 0;

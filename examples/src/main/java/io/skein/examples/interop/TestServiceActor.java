@@ -23,6 +23,7 @@ import io.skein.examples.grpc.testing.TestProto;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.protocols.StatusException;
 import io.skein.transport.CallContext;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,6 +50,12 @@ import org.apache.pekko.stream.javadsl.Source;
  *   <li>{@code FullDuplexCall} answers each request's parameters as it arrives; {@code HalfDuplexCall}
  *       buffers every request, then answers them in order; both honour {@code response_status};</li>
  *   <li>{@code UnimplementedCall} ends with {@code UNIMPLEMENTED}.</li>
+ *   <li>CompressedResponse: {@code response_compressed} (unary) chooses gzip or identity for the
+ *       response; a {@code ResponseParameters.compressed} (streams) makes the call's responses gzip and
+ *       sends that one response compressed or not ({@link CallContext#setResponseCompression},
+ *       {@link CallContext#setMessageCompression}); gzip goes only to a client that accepts it.</li>
+ *   <li>CompressedRequest: a request with {@code expect_compressed} true that did not arrive compressed
+ *       ends the call with {@code INVALID_ARGUMENT} ({@link CallContext#wasCompressed}, per message).</li>
  * </ul>
  *
  * Every method echoes Echo Metadata: the request's {@code x-grpc-test-echo-initial} comes back in the
@@ -149,7 +156,7 @@ public final class TestServiceActor {
                         echoMetadata(m.call());
                         StreamingOutputCallRequest req = m.call().request();
                         Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
-                        Source<StreamingOutputCallResponse, NotUsed> out = responses(req);
+                        Source<StreamingOutputCallResponse, NotUsed> out = responses(req, m.call().context());
                         if (status != null) {
                             out = out.concat(Source.lazySource(() -> Source.failed(status.asException())));
                         }
@@ -158,7 +165,12 @@ public final class TestServiceActor {
                     })
                     .onMessage(StreamingInput.class, m -> {
                         echoMetadata(m.call());
+                        CallContext context = m.call().context();
                         m.call().reply(m.call().requests()
+                                .map(r -> {
+                                    checkCompressed(context, r, r.getExpectCompressed().getValue());
+                                    return r;
+                                })
                                 .runWith(Sink.fold(0, (sum, r) -> sum + r.getPayload().getBody().size()), mat)
                                 .thenApply(sum -> StreamingInputCallResponse.newBuilder()
                                         .setAggregatedPayloadSize(sum).build()));
@@ -166,7 +178,8 @@ public final class TestServiceActor {
                     })
                     .onMessage(FullDuplex.class, m -> {
                         echoMetadata(m.call());
-                        m.call().respond(m.call().requests().flatMapConcat(TestServiceActor::answer));
+                        CallContext context = m.call().context();
+                        m.call().respond(m.call().requests().flatMapConcat(r -> answer(r, context)));
                         return Behaviors.same();
                     })
                     .onMessage(HalfDuplex.class, m -> {
@@ -177,7 +190,7 @@ public final class TestServiceActor {
                                     return all;
                                 })
                                 .mapConcat(all -> all)
-                                .flatMapConcat(TestServiceActor::answer));
+                                .flatMapConcat(r -> answer(r, m.call().context())));
                         return Behaviors.same();
                     })
                     .onMessage(Unimplemented.class, m -> {
@@ -192,6 +205,16 @@ public final class TestServiceActor {
     private static void unary(UnaryCall<SimpleRequest, SimpleResponse> call, Supplier<String> serverId) {
         echoMetadata(call);
         SimpleRequest req = call.request();
+        CallContext ctx = call.context();
+        if (req.hasResponseCompressed()) {
+            ctx.setResponseCompression(req.getResponseCompressed().getValue() ? "gzip" : "identity");
+        }
+        try {
+            checkCompressed(ctx, req, req.getExpectCompressed().getValue());
+        } catch (StatusException e) {
+            call.fail(e.status());
+            return;
+        }
         Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
         if (status != null) {
             call.fail(status);
@@ -213,17 +236,23 @@ public final class TestServiceActor {
     }
 
     /** The responses one streaming request asks for; then its {@code response_status}, if any. */
-    private static Source<StreamingOutputCallResponse, NotUsed> answer(StreamingOutputCallRequest req) {
+    private static Source<StreamingOutputCallResponse, NotUsed> answer(StreamingOutputCallRequest req,
+                                                                       CallContext ctx) {
         Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
         if (status != null) {
             // Echo Status: the call ends with it, and no further request is processed.
             return Source.failed(status.asException());
         }
-        return responses(req);
+        return responses(req, ctx);
     }
 
-    /** One response per parameter, each {@code interval_us} after the previous one (a timer, not a sleep). */
-    private static Source<StreamingOutputCallResponse, NotUsed> responses(StreamingOutputCallRequest req) {
+    /**
+     * One response per parameter, each {@code interval_us} after the previous one (a timer, not a sleep).
+     * A parameter with {@code compressed} makes the call's responses gzip (as gRPC's C++ interop server
+     * does; it counts until the first response goes out) and sends its own response compressed or not.
+     */
+    private static Source<StreamingOutputCallResponse, NotUsed> responses(StreamingOutputCallRequest req,
+                                                                          CallContext ctx) {
         List<ResponseParameters> params = req.getResponseParametersList();
         for (ResponseParameters p : params) {
             if (p.getSize() < 0 || p.getIntervalUs() < 0) {
@@ -231,11 +260,28 @@ public final class TestServiceActor {
                         "negative size or interval in " + p).asException());
             }
         }
+        if (params.stream().anyMatch(ResponseParameters::hasCompressed)) {
+            ctx.setResponseCompression("gzip");
+        }
         return Source.from(params).flatMapConcat(p -> {
-            Source<StreamingOutputCallResponse, NotUsed> one = Source.lazySingle(() ->
-                    StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize())).build());
+            Source<StreamingOutputCallResponse, NotUsed> one = Source.lazySingle(() -> {
+                StreamingOutputCallResponse r = StreamingOutputCallResponse.newBuilder()
+                        .setPayload(zeros(p.getSize())).build();
+                if (p.hasCompressed()) {
+                    ctx.setMessageCompression(r, p.getCompressed().getValue());
+                }
+                return r;
+            });
             return p.getIntervalUs() > 0 ? one.initialDelay(Duration.ofNanos(p.getIntervalUs() * 1_000L)) : one;
         });
+    }
+
+    /** CompressedRequest: a request that expected compression and came uncompressed fails the call. */
+    private static void checkCompressed(CallContext ctx, Object request, boolean expectCompressed) {
+        if (expectCompressed && !ctx.wasCompressed(request)) {
+            throw new StatusException(StatusCode.INVALID_ARGUMENT,
+                    "expect_compressed is set but the request arrived uncompressed");
+        }
     }
 
     private static Payload zeros(int size) {

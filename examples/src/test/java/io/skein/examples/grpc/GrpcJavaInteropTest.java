@@ -5,24 +5,20 @@ import static io.skein.examples.grpc.GrpcJava.await;
 import static io.skein.examples.grpc.GrpcJava.awaitFailure;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.grpc.ForwardingServerCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
-import io.grpc.ServerInterceptor;
-import io.grpc.ServerInterceptors;
 import io.grpc.Status;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
 import io.skein.actors.client.Targets;
 import io.skein.examples.echo.EchoService;
+import io.skein.examples.grpc.testing.BoolValue;
 import io.skein.examples.grpc.testing.EchoStatus;
 import io.skein.examples.grpc.testing.Empty;
 import io.skein.examples.grpc.testing.Payload;
@@ -41,7 +37,6 @@ import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.transport.ClientChannel;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -64,7 +59,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * gRPC's interop cases (gRPC's public interop test descriptions) between Skein and grpc-java 1.85.1,
  * both ways: grpc-java's side of every case, written here, against Skein's {@code interop-server}
  * ({@link TestServiceActor}); and Skein's {@link InteropClient} over {@code grpc://} against a grpc-java
- * TestService server written here.
+ * TestService server ({@link GrpcJavaTestService}). Whether a message arrived compressed, which
+ * grpc-java's API does not say, grpc-java's side learns from its stream tracers ({@link WireSizes}).
  */
 class GrpcJavaInteropTest {
 
@@ -134,6 +130,72 @@ class GrpcJavaInteropTest {
             SimpleResponse r = blocking().unaryCall(SimpleRequest.newBuilder().setResponseSize(314159)
                     .setPayload(zeros(271828)).build());
             assertZeros(314159, r.getPayload());
+        }
+
+        private static SimpleRequest largeRequest() {
+            return SimpleRequest.newBuilder().setResponseSize(314159).setPayload(zeros(271828)).build();
+        }
+
+        private static BoolValue bool(boolean value) {
+            return BoolValue.newBuilder().setValue(value).build();
+        }
+
+        @Test
+        void client_compressed_unary() {
+            SimpleRequest expectCompressed = largeRequest().toBuilder().setExpectCompressed(bool(true)).build();
+            assertStatus(Status.Code.INVALID_ARGUMENT, () -> blocking().unaryCall(expectCompressed));
+            assertZeros(314159, blocking().withCompression("gzip").unaryCall(expectCompressed).getPayload());
+            assertZeros(314159, blocking().unaryCall(largeRequest().toBuilder().setExpectCompressed(bool(false))
+                    .build()).getPayload());
+        }
+
+        @Test
+        void server_compressed_unary() {
+            for (boolean wanted : new boolean[] {true, false}) {
+                WireSizes sizes = new WireSizes();
+                SimpleResponse r = blocking().withInterceptors(sizes.interceptor())
+                        .unaryCall(largeRequest().toBuilder().setResponseCompressed(bool(wanted)).build());
+                assertZeros(314159, r.getPayload());
+                assertEquals(wanted, sizes.compressed(0, r), "response compressed with response_compressed " + wanted);
+            }
+        }
+
+        @Test
+        void client_compressed_streaming() {
+            StreamingInputCallRequest expectCompressed = StreamingInputCallRequest.newBuilder()
+                    .setExpectCompressed(bool(true)).setPayload(zeros(27182)).build();
+            // The probe: uncompressed though it expects compression; the call fails without a half-close.
+            GrpcJava.Collector<StreamingInputCallResponse> probe = new GrpcJava.Collector<>();
+            async().streamingInputCall(probe).onNext(expectCompressed);
+            assertEquals(Status.Code.INVALID_ARGUMENT, awaitFailure(probe.done).getCode());
+
+            GrpcJava.Collector<StreamingInputCallResponse> response = new GrpcJava.Collector<>();
+            ClientCallStreamObserver<StreamingInputCallRequest> requests =
+                    (ClientCallStreamObserver<StreamingInputCallRequest>) async().withCompression("gzip")
+                            .streamingInputCall(response);
+            requests.setMessageCompression(true);
+            requests.onNext(expectCompressed);
+            requests.setMessageCompression(false);
+            requests.onNext(StreamingInputCallRequest.newBuilder()
+                    .setExpectCompressed(bool(false)).setPayload(zeros(45904)).build());
+            requests.onCompleted();
+            assertEquals(73086, await(response.done).get(0).getAggregatedPayloadSize());
+        }
+
+        @Test
+        void server_compressed_streaming() {
+            WireSizes sizes = new WireSizes();
+            GrpcJava.Collector<StreamingOutputCallResponse> responses = new GrpcJava.Collector<>();
+            async().withInterceptors(sizes.interceptor()).streamingOutputCall(StreamingOutputCallRequest.newBuilder()
+                    .addResponseParameters(ResponseParameters.newBuilder().setCompressed(bool(true)).setSize(31415))
+                    .addResponseParameters(ResponseParameters.newBuilder().setCompressed(bool(false)).setSize(92653))
+                    .build(), responses);
+            List<StreamingOutputCallResponse> received = await(responses.done);
+            assertEquals(2, received.size());
+            assertZeros(31415, received.get(0).getPayload());
+            assertZeros(92653, received.get(1).getPayload());
+            assertTrue(sizes.compressed(0, received.get(0)), "the first response arrived uncompressed");
+            assertFalse(sizes.compressed(1, received.get(1)), "the second response arrived compressed");
         }
 
         @Test
@@ -322,154 +384,6 @@ class GrpcJavaInteropTest {
 
     // ---- (2) Skein's InteropClient over grpc:// -> grpc-java TestService server --------------------
 
-    /** grpc.testing.TestService as grpc-java's own interop server implements it (intervals ignored). */
-    static final class GrpcJavaTestService extends TestServiceGrpc.TestServiceImplBase {
-
-        @Override
-        public void emptyCall(Empty request, StreamObserver<Empty> response) {
-            response.onNext(Empty.getDefaultInstance());
-            response.onCompleted();
-        }
-
-        @Override
-        public void unaryCall(SimpleRequest request, StreamObserver<SimpleResponse> response) {
-            if (request.hasResponseStatus() && request.getResponseStatus().getCode() != 0) {
-                response.onError(status(request.getResponseStatus()));
-                return;
-            }
-            response.onNext(SimpleResponse.newBuilder().setPayload(zeros(request.getResponseSize())).build());
-            response.onCompleted();
-        }
-
-        @Override
-        public void streamingOutputCall(StreamingOutputCallRequest request,
-                                        StreamObserver<StreamingOutputCallResponse> response) {
-            for (ResponseParameters p : request.getResponseParametersList()) {
-                response.onNext(StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize())).build());
-            }
-            if (request.hasResponseStatus() && request.getResponseStatus().getCode() != 0) {
-                response.onError(status(request.getResponseStatus()));
-                return;
-            }
-            response.onCompleted();
-        }
-
-        @Override
-        public StreamObserver<StreamingInputCallRequest> streamingInputCall(
-                StreamObserver<StreamingInputCallResponse> response) {
-            return new StreamObserver<>() {
-                private int sum;
-
-                @Override
-                public void onNext(StreamingInputCallRequest value) {
-                    sum += value.getPayload().getBody().size();
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    response.onNext(StreamingInputCallResponse.newBuilder().setAggregatedPayloadSize(sum).build());
-                    response.onCompleted();
-                }
-            };
-        }
-
-        @Override
-        public StreamObserver<StreamingOutputCallRequest> fullDuplexCall(
-                StreamObserver<StreamingOutputCallResponse> response) {
-            return new StreamObserver<>() {
-                private boolean failed;
-
-                @Override
-                public void onNext(StreamingOutputCallRequest value) {
-                    if (failed) {
-                        return;
-                    }
-                    if (value.hasResponseStatus() && value.getResponseStatus().getCode() != 0) {
-                        failed = true;
-                        response.onError(status(value.getResponseStatus()));
-                        return;
-                    }
-                    for (ResponseParameters p : value.getResponseParametersList()) {
-                        response.onNext(StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize())).build());
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    if (!failed) {
-                        response.onCompleted();
-                    }
-                }
-            };
-        }
-
-        @Override
-        public StreamObserver<StreamingOutputCallRequest> halfDuplexCall(
-                StreamObserver<StreamingOutputCallResponse> response) {
-            List<StreamingOutputCallRequest> all = new ArrayList<>();
-            return new StreamObserver<>() {
-                @Override
-                public void onNext(StreamingOutputCallRequest value) {
-                    all.add(value);
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                }
-
-                @Override
-                public void onCompleted() {
-                    for (StreamingOutputCallRequest r : all) {
-                        for (ResponseParameters p : r.getResponseParametersList()) {
-                            response.onNext(StreamingOutputCallResponse.newBuilder().setPayload(zeros(p.getSize()))
-                                    .build());
-                        }
-                    }
-                    response.onCompleted();
-                }
-            };
-        }
-
-        private static RuntimeException status(EchoStatus s) {
-            return Status.fromCodeValue(s.getCode()).withDescription(s.getMessage()).asRuntimeException();
-        }
-    }
-
-    /** Echoes x-grpc-test-echo-initial in the response headers and x-grpc-test-echo-trailing-bin in the trailers. */
-    static final ServerInterceptor ECHO_METADATA = new ServerInterceptor() {
-        @Override
-        public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                                                           ServerCallHandler<Q, R> next) {
-            String initial = headers.get(ECHO_INITIAL);
-            byte[] trailing = headers.get(ECHO_TRAILING);
-            return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
-                @Override
-                public void sendHeaders(Metadata responseHeaders) {
-                    if (initial != null) {
-                        responseHeaders.put(ECHO_INITIAL, initial);
-                    }
-                    super.sendHeaders(responseHeaders);
-                }
-
-                @Override
-                public void close(Status status, Metadata responseTrailers) {
-                    if (trailing != null) {
-                        responseTrailers.put(ECHO_TRAILING, trailing);
-                    }
-                    super.close(status, responseTrailers);
-                }
-            }, headers);
-        }
-    };
-
     @Nested
     @TestInstance(TestInstance.Lifecycle.PER_CLASS)
     class SkeinClientAgainstGrpcJavaServer {
@@ -481,10 +395,7 @@ class GrpcJavaInteropTest {
 
         @BeforeAll
         void start() throws IOException {
-            server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                    .addService(ServerInterceptors.intercept(new GrpcJavaTestService(), ECHO_METADATA))
-                    .build()
-                    .start();
+            server = GrpcJavaTestService.start();
             client = TestNodes.clientSystem("interop-grpc-client", "pekko.loglevel = WARNING");
             channel = Targets.open(client, "grpc://127.0.0.1:" + server.getPort());
             interop = new InteropClient(client, channel, Duration.ofSeconds(20));

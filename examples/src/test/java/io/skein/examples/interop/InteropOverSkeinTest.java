@@ -23,9 +23,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Every gRPC interop case, run by {@link InteropClient} over the native {@code skein://} transport and over
- * Skein's own {@code grpc://} client,
- * against a real node serving {@link TestServiceActor} (and Echo, as {@code interop-server} does).
+ * Every gRPC interop case, run by {@link InteropClient} over the native {@code skein://} transport (all but
+ * the compression cases: the native protocol does not compress) and over Skein's own {@code grpc://}
+ * client, against a real node serving {@link TestServiceActor} (and Echo, as {@code interop-server} does).
  */
 class InteropOverSkeinTest {
 
@@ -47,7 +47,7 @@ class InteropOverSkeinTest {
                 .start();
         client = TestNodes.clientSystem("interop-client", "pekko.loglevel = WARNING");
         channel = EndpointChannel.create(client, server.address());
-        interop = new InteropClient(client, channel, BOUND);
+        interop = new InteropClient(client, channel, BOUND, false);
         // The same cases through Skein's own gRPC client, against the same node's gRPC side: the interop
         // pieces are transport-neutral (grpc-java peers are in GrpcJavaInteropTest).
         grpcChannel = Targets.open(client, "grpc://127.0.0.1:" + server.address().getPort());
@@ -75,7 +75,8 @@ class InteropOverSkeinTest {
     /** Every case over each transport, or only those named in {@code -Dinterop.cases=a,b} (to bisect). */
     static Stream<Arguments> cases() {
         String only = System.getProperty("interop.cases", "");
-        return Stream.of("skein", "grpc").flatMap(transport -> InteropClient.CASES.stream()
+        return Stream.of("skein", "grpc").flatMap(transport -> (transport.equals("grpc") ? interopOverGrpc : interop)
+                .cases().stream()
                 .filter(c -> only.isEmpty() || List.of(only.split(",")).contains(c))
                 .map(c -> Arguments.of(transport, c)));
     }
@@ -89,10 +90,18 @@ class InteropOverSkeinTest {
     }
 
     @Test
-    void allRunsEveryCaseInOrder() {
+    void allRunsEveryCaseTheNativeProtocolCarriesInOrder() {
         List<InteropClient.Result> results = interop.runAll();
-        assertEquals(InteropClient.CASES, results.stream().map(InteropClient.Result::testCase).toList());
+        List<String> expected = InteropClient.CASES.stream()
+                .filter(c -> !InteropClient.COMPRESSION_CASES.contains(c)).toList();
+        assertEquals(expected, results.stream().map(InteropClient.Result::testCase).toList());
         assertTrue(results.stream().allMatch(InteropClient.Result::passed), results::toString);
+    }
+
+    @Test
+    void overGrpcTheCasesIncludeCompression() {
+        assertEquals(InteropClient.CASES, interopOverGrpc.cases());
+        assertTrue(interopOverGrpc.cases().containsAll(InteropClient.COMPRESSION_CASES));
     }
 
     @Test
@@ -101,11 +110,19 @@ class InteropOverSkeinTest {
     }
 
     @Test
+    void aCompressionCaseOverTheNativeProtocolIsAnArgumentErrorInOneLine() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> interop.run("server_compressed_unary"));
+        assertEquals("test case server_compressed_unary needs message compression, which only gRPC has"
+                + " (use --transport grpc)", e.getMessage());
+    }
+
+    @Test
     void aFailingCaseSaysPreciselyWhatFailed() {
         // A node without TestService: every call ends UNIMPLEMENTED, so empty_unary fails and says so.
         SkeinNode echoOnly = TestNodes.echoNode("pekko.loglevel = WARNING");
         try (ClientChannel other = EndpointChannel.create(client, echoOnly.address())) {
-            InteropClient.Result result = new InteropClient(client, other, BOUND).run("empty_unary");
+            InteropClient.Result result = new InteropClient(client, other, BOUND, false).run("empty_unary");
             assertTrue(!result.passed(), result::toString);
             assertTrue(result.message().contains("EmptyCall failed: UNIMPLEMENTED"), result::toString);
         } finally {

@@ -53,6 +53,7 @@ public final class GrpcMessageDeframer implements AutoCloseable {
     private boolean ownCumulation;
     private long bytesConsumed;
     private long messagesRead;
+    private boolean lastCompressed;
     private Status failure;
     private boolean ended;
     private boolean closed;
@@ -187,6 +188,7 @@ public final class GrpcMessageDeframer implements AutoCloseable {
         }
         bytesConsumed += GrpcMessageFramer.HEADER_SIZE + (long) len;
         messagesRead++;
+        lastCompressed = compressed;
         trim();
         return message;
     }
@@ -240,6 +242,15 @@ public final class GrpcMessageDeframer implements AutoCloseable {
      */
     public long bytesConsumed() {
         return bytesConsumed;
+    }
+
+    /**
+     * Whether the message {@link #poll()} returned last arrived compressed (its flag was 1); false before
+     * the first message. gRPC lets a sender leave single messages of a compressed stream uncompressed,
+     * so this is per message, not per stream.
+     */
+    public boolean wasCompressed() {
+        return lastCompressed;
     }
 
     /** How many messages {@link #poll()} has returned so far. */

@@ -141,10 +141,13 @@ class GrpcMessageDeframerTest {
         assertEquals(0, a.getByte(0));
         assertEquals(1, b.getByte(0));
         try (GrpcMessageDeframer d = new GrpcMessageDeframer(ALLOC, "gzip", 1000)) {
+            assertFalse(d.wasCompressed(), "no message yet");
             d.feed(a);
             d.feed(b);
             assertEquals("0909", consume(d.poll()));
+            assertFalse(d.wasCompressed(), "the first message came with flag 0");
             assertEquals("08", consume(d.poll()));
+            assertTrue(d.wasCompressed(), "the second message came compressed");
             assertNull(d.poll());
         }
     }

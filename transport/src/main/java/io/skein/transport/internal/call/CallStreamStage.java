@@ -11,6 +11,7 @@ import io.skein.transport.ResponseMetadata;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.Attributes;
 import org.apache.pekko.stream.FlowShape;
@@ -61,12 +62,15 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
     private final ResponseMetadata responseCapture;
     private final TransportSource source; // client side
     private final int clientWindow;       // client side
+    private final String compression;     // client side: the requests' compression, null for none
+    private final Predicate<Object> compressMessage; // client side: which requests of a compressed call
     private final ServerStream serverWire; // server side
     private final CallContext context;    // server side
 
     private CallStreamStage(boolean server, String method, CallKind kind, Marshaller<W> writer, Marshaller<R> reader,
                             Metadata requestMetadata, Duration timeout, ResponseMetadata responseCapture,
-                            TransportSource source, int clientWindow, ServerStream serverWire, CallContext context) {
+                            TransportSource source, int clientWindow, String compression,
+                            Predicate<Object> compressMessage, ServerStream serverWire, CallContext context) {
         this.server = server;
         this.method = method;
         this.kind = kind;
@@ -77,6 +81,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         this.responseCapture = responseCapture;
         this.source = source;
         this.clientWindow = clientWindow;
+        this.compression = compression;
+        this.compressMessage = compressMessage;
         this.serverWire = serverWire;
         this.context = context;
     }
@@ -90,8 +96,21 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                                                                  Marshaller<Resp> responses, Metadata metadata,
                                                                  Duration timeout, ResponseMetadata capture,
                                                                  TransportSource source, int window) {
+        return client(method, kind, requests, responses, metadata, timeout, capture, source, window, null, m -> true);
+    }
+
+    /**
+     * A client call whose requests are compressed with {@code compression} ({@code null}: none), each one
+     * for which {@code compressMessage} holds (see {@link io.skein.transport.CallOptions#withCompression}).
+     */
+    public static <Req, Resp> CallStreamStage<Req, Resp> client(String method, CallKind kind, Marshaller<Req> requests,
+                                                                 Marshaller<Resp> responses, Metadata metadata,
+                                                                 Duration timeout, ResponseMetadata capture,
+                                                                 TransportSource source, int window,
+                                                                 String compression,
+                                                                 Predicate<Object> compressMessage) {
         return new CallStreamStage<>(false, method, kind, requests, responses, metadata, timeout, capture, source,
-                window, null, null);
+                window, compression, compressMessage, null, null);
     }
 
     /** The server side of a streaming call on {@code wire}: inlet = responses, outlet = requests. */
@@ -100,7 +119,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                                                           Marshaller<Resp> responses, CallContext context) {
         Duration timeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null;
         return new CallStreamStage<>(true, method, kind, responses, requests, context.metadata(), timeout, null,
-                null, 0, wire, context);
+                null, 0, null, null, wire, context);
     }
 
     // What the I/O thread hands the stage's logic besides the StreamEvents it passes on as they are.
@@ -201,6 +220,14 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                             + method + ": " + e)));
                     return;
                 }
+                if (m.compressed()) {
+                    // Recorded here, on the I/O thread, before the message can reach anyone who asks.
+                    if (server) {
+                        context.recordCompressed(parsed);
+                    } else if (responseCapture != null) {
+                        responseCapture.recordCompressed(parsed);
+                    }
+                }
                 events.invoke(new Parsed(parsed));
             } else {
                 events.invoke(event);
@@ -239,7 +266,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 deadlineNanos = System.nanoTime() + timeout.toNanos();
                 deadlineNanos = deadlineNanos == 0 ? 1 : deadlineNanos; // 0 means "none"
             }
-            ClientCallHead opening = new ClientCallHead(method, kind, requestMetadata, deadlineNanos, clientWindow);
+            ClientCallHead opening = new ClientCallHead(method, kind, requestMetadata, deadlineNanos, clientWindow,
+                    compression, true);
             ClientTransport ready = source.ready();
             if (ready != null) {
                 ready.open(opening, null, this);
@@ -371,7 +399,10 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
         private void send(W value) {
             ByteBuf payload;
+            boolean compress;
             try {
+                compress = server ? context.takeMessageCompression(value)
+                        : compression == null || compressMessage.test(value);
                 payload = writer.serialize(value, wire.alloc());
             } catch (RuntimeException e) {
                 localFailed(e);
@@ -391,7 +422,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             if (sendCredits != Integer.MAX_VALUE) {
                 sendCredits--;
             }
-            wire.sendMessage(payload);
+            wire.sendMessage(payload, compress);
             maybePull();
         }
 

@@ -34,6 +34,15 @@ public interface CallWire {
     /** Sends one message; takes ownership of {@code payload}. */
     void sendMessage(ByteBuf payload);
 
+    /**
+     * Sends one message, compressed if {@code compress} and the call's wire compresses (gRPC, with an
+     * encoding negotiated for the call); a wire without message compression ignores the flag. Takes
+     * ownership of {@code payload}.
+     */
+    default void sendMessage(ByteBuf payload, boolean compress) {
+        sendMessage(payload);
+    }
+
     /** Aborts the call towards the peer (protocols that cannot say so to their peer only forget the call). */
     void reset(StatusCode code, String reason);
 

@@ -17,14 +17,24 @@ import org.apache.pekko.annotation.InternalApi;
  *                      stretch the deadline the server sees
  * @param window        responses the client lets the server send before it grants more
  *                      ({@link Integer#MAX_VALUE}: read freely, as a unary call does)
+ * @param compression   the compression of the request messages by name ({@code "gzip"}), {@code null} for
+ *                      none; a protocol without message compression ignores it
+ * @param compressUnaryRequest whether a unary call's request message is compressed when the call is
+ *                      (see {@link io.skein.transport.CallOptions#withMessageCompression})
  */
 @InternalApi
-public record ClientCallHead(String method, CallKind kind, Metadata metadata, long deadlineNanos, int window) {
+public record ClientCallHead(String method, CallKind kind, Metadata metadata, long deadlineNanos, int window,
+                             String compression, boolean compressUnaryRequest) {
 
     public ClientCallHead {
         requireNonNull(method, "method");
         requireNonNull(kind, "kind");
         requireNonNull(metadata, "metadata");
+    }
+
+    /** A call without compression. */
+    public ClientCallHead(String method, CallKind kind, Metadata metadata, long deadlineNanos, int window) {
+        this(method, kind, metadata, deadlineNanos, window, null, true);
     }
 
     /** Milliseconds left until the deadline (at least 1), or 0 when there is no deadline. */

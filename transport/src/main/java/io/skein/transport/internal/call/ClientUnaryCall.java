@@ -52,6 +52,7 @@ public final class ClientUnaryCall<Resp> implements CallListener {
     private volatile int resetSent;
     private volatile ByteBuf unsent; // the request while the call waits for a connection
     private volatile EventLoop loop; // the I/O thread of the transport the call was opened on
+    private boolean compressRequest = true; // set before the call is opened
     // I/O thread only:
     private Resp response;
     private Status failure;
@@ -81,6 +82,9 @@ public final class ClientUnaryCall<Resp> implements CallListener {
         }
         ByteBuf payload;
         try {
+            if (context.options().compression() != null) {
+                call.compressRequest = context.options().messageCompression().test(request);
+            }
             payload = method.requests().serialize(request, ByteBufAllocator.DEFAULT);
         } catch (RuntimeException e) {
             call.fail(Status.of(StatusCode.INTERNAL, "cannot serialize request of " + method.fullName() + ": " + e));
@@ -138,7 +142,8 @@ public final class ClientUnaryCall<Resp> implements CallListener {
         loop = transport.connection().channel().eventLoop();
         context.remoteAddress(transport.connection().channel().remoteAddress());
         transport.open(new ClientCallHead(method.fullName(), CallKind.UNARY, context.metadata(),
-                context.deadlineNanos(), Integer.MAX_VALUE), payload, this);
+                context.deadlineNanos(), Integer.MAX_VALUE, context.options().compression(), compressRequest),
+                payload, this);
     }
 
     private long timeoutMillis() {
@@ -191,7 +196,7 @@ public final class ClientUnaryCall<Resp> implements CallListener {
                 capture.completeHeaders(h.metadata());
             }
         } else if (event instanceof StreamEvent.Message m) {
-            onResponse(m.payload());
+            onResponse(m.payload(), m.compressed());
         } else if (event instanceof StreamEvent.Trailers t) {
             ended();
             if (capture != null) {
@@ -222,7 +227,7 @@ public final class ClientUnaryCall<Resp> implements CallListener {
         }
     }
 
-    private void onResponse(ByteBuf payload) {
+    private void onResponse(ByteBuf payload, boolean compressed) {
         if (hasResponse || failure != null) {
             failure = Status.of(StatusCode.INTERNAL, "unary call " + method.fullName() + " got more than one response");
             response = null;
@@ -231,6 +236,9 @@ public final class ClientUnaryCall<Resp> implements CallListener {
         try {
             response = method.responses().parse(payload);
             hasResponse = true;
+            if (compressed && capture != null) {
+                capture.recordCompressed(response);
+            }
         } catch (Exception e) {
             failure = Status.of(StatusCode.INTERNAL, "cannot parse response of " + method.fullName() + ": " + e);
         }

@@ -62,6 +62,7 @@ public final class ServerDispatcher {
         }
         CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer());
         Admissions.releaseOnEnd(admitted, context);
+        stream.bind(context);
         if (method.descriptor().kind() == CallKind.UNARY) {
             ServerUnaryCall.start(method, context, stream, connection.channel().eventLoop(), head.timeoutMillis());
         } else {

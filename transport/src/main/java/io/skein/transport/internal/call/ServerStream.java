@@ -3,6 +3,7 @@ package io.skein.transport.internal.call;
 import io.netty.buffer.ByteBuf;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
+import io.skein.transport.CallContext;
 import org.apache.pekko.annotation.InternalApi;
 
 /**
@@ -18,6 +19,14 @@ public interface ServerStream extends CallWire {
      * the I/O thread, before the next inbound frame of the call is read.
      */
     void attach(CallListener listener);
+
+    /**
+     * The dispatcher created the call's {@code context}, before it {@linkplain #attach attaches} the
+     * call: a wire may read there what the service chose for its protocol's own features (gRPC: the
+     * compression of the responses, when it writes the response headers). On the I/O thread.
+     */
+    default void bind(CallContext context) {
+    }
 
     /**
      * The call was refused before it started (unknown method, server shutting down, over a limit):
@@ -37,4 +46,12 @@ public interface ServerStream extends CallWire {
      * {@code status} is OK). Any thread.
      */
     void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload);
+
+    /**
+     * {@link #respondUnary(Status, Metadata, Metadata, ByteBuf)}, the response compressed if
+     * {@code compress} and the call's responses are (see {@link CallWire#sendMessage(ByteBuf, boolean)}).
+     */
+    default void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload, boolean compress) {
+        respondUnary(status, headers, trailers, payload);
+    }
 }

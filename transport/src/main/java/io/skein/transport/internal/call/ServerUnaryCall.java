@@ -54,7 +54,7 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
             return;
         }
         if (event instanceof StreamEvent.Message m) {
-            onRequest(m.payload());
+            onRequest(m.payload(), m.compressed());
         } else if (event == StreamEvent.HALF_CLOSE) {
             if (hasRequest) {
                 invoke();
@@ -77,7 +77,7 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
         }
     }
 
-    private void onRequest(ByteBuf payload) {
+    private void onRequest(ByteBuf payload, boolean compressed) {
         if (hasRequest) {
             end(Status.of(StatusCode.INTERNAL, "unary call with more than one request message"));
             return;
@@ -88,6 +88,9 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
             end(Status.of(StatusCode.INVALID_ARGUMENT, "cannot parse request of " + method.descriptor().fullName()
                     + ": " + e));
             return;
+        }
+        if (compressed) {
+            context.recordCompressed(request);
         }
         hasRequest = true;
         stream.grant(1); // to see the request's end (or a second message) as soon as it comes
@@ -112,12 +115,14 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
     private void complete(Resp response, Throwable error) {
         Status status;
         ByteBuf payload = Unpooled.EMPTY_BUFFER;
+        boolean compress = true;
         if (error != null) {
             status = Status.fromThrowable(error instanceof CompletionException && error.getCause() != null
                     ? error.getCause() : error);
         } else if (response == null) {
             status = Status.of(StatusCode.INTERNAL, "service returned no response for " + method.descriptor().fullName());
         } else {
+            compress = context.takeMessageCompression(response);
             try {
                 payload = method.descriptor().responses().serialize(response, stream.alloc());
                 status = Status.OK;
@@ -136,7 +141,7 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
             payload.release(); // cancelled or expired meanwhile: the caller gets nothing more
             return;
         }
-        finish(status, payload);
+        finish(status, payload, compress);
     }
 
     private void expire() {
@@ -146,13 +151,13 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
     /** Ends the call from the transport's side (bad request, deadline) with {@code status}. */
     private void end(Status status) {
         if (context.terminate(status)) {
-            finish(status, Unpooled.EMPTY_BUFFER);
+            finish(status, Unpooled.EMPTY_BUFFER, true);
         }
     }
 
-    private void finish(Status status, ByteBuf payload) {
+    private void finish(Status status, ByteBuf payload, boolean compress) {
         cancelTimer();
-        stream.respondUnary(status, context.responseHeaders(), context.responseTrailers(), payload);
+        stream.respondUnary(status, context.responseHeaders(), context.responseTrailers(), payload, compress);
         stream.detach(this);
     }
 

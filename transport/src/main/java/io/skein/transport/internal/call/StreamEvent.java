@@ -32,10 +32,20 @@ public sealed interface StreamEvent {
         }
     }
 
-    /** One serialized message from the peer; the payload is the handler's (see the type's Javadoc). */
-    record Message(ByteBuf payload) implements StreamEvent {
+    /**
+     * One serialized message from the peer; the payload is the handler's (see the type's Javadoc).
+     * {@code compressed}: the message arrived compressed on the wire (the payload is already
+     * decompressed); always false for a protocol without message compression. The engine records it in
+     * the call's context (server) or response capture (client), where a service or caller can ask.
+     */
+    record Message(ByteBuf payload, boolean compressed) implements StreamEvent {
         public Message {
             requireNonNull(payload, "payload");
+        }
+
+        /** A message that arrived uncompressed. */
+        public Message(ByteBuf payload) {
+            this(payload, false);
         }
     }
 

@@ -22,7 +22,7 @@ abstract class GrpcCallWire implements CallWire {
     final Http2StreamChannel channel;
     final Connection connection;
     final TransportSettings settings;
-    private final GrpcMessageFramer framer;
+    private volatile GrpcMessageFramer framer;
 
     GrpcCallWire(Http2StreamChannel channel, Connection connection, TransportSettings settings,
                  GrpcCompression encoding) {
@@ -30,6 +30,16 @@ abstract class GrpcCallWire implements CallWire {
         this.connection = connection;
         this.settings = settings;
         this.framer = new GrpcMessageFramer(channel.alloc(), encoding, settings.grpc().maxMessageSize());
+    }
+
+    /**
+     * Compresses the messages sent from now on with {@code encoding}, the one this side announces in its
+     * {@code grpc-encoding} (a server decides it as it writes its response headers).
+     */
+    final void useEncoding(GrpcCompression encoding) {
+        if (framer.compression() != encoding) {
+            framer = new GrpcMessageFramer(channel.alloc(), encoding, settings.grpc().maxMessageSize());
+        }
     }
 
     @Override
@@ -62,10 +72,13 @@ abstract class GrpcCallWire implements CallWire {
         return channel.isWritable();
     }
 
-    /** Frames {@code payload} (taking it); null after reporting an oversized message to {@link #tooLarge}. */
-    final ByteBuf frame(ByteBuf payload) {
+    /**
+     * Frames {@code payload} (taking it), compressed if {@code compress} and the call's encoding compresses;
+     * null after reporting an oversized message to {@link #tooLarge}.
+     */
+    final ByteBuf frame(ByteBuf payload, boolean compress) {
         try {
-            return framer.frame(payload);
+            return framer.frame(payload, compress);
         } catch (StatusException e) {
             tooLarge(e);
             return null;
@@ -76,8 +89,13 @@ abstract class GrpcCallWire implements CallWire {
     abstract void tooLarge(StatusException error);
 
     @Override
-    public void sendMessage(ByteBuf payload) {
-        ByteBuf framed = frame(payload);
+    public final void sendMessage(ByteBuf payload) {
+        sendMessage(payload, true);
+    }
+
+    @Override
+    public void sendMessage(ByteBuf payload, boolean compress) {
+        ByteBuf framed = frame(payload, compress);
         if (framed != null) {
             channel.writeAndFlush(new DefaultHttp2DataFrame(framed, false));
         }

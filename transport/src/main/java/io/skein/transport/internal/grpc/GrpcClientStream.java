@@ -16,8 +16,8 @@ final class GrpcClientStream extends GrpcCallWire implements ClientStream {
     private final GrpcClientStreamHandler handler;
 
     GrpcClientStream(Http2StreamChannel channel, Connection connection, TransportSettings settings,
-                     GrpcClientStreamHandler handler) {
-        super(channel, connection, settings, GrpcCompression.IDENTITY);
+                     GrpcCompression encoding, GrpcClientStreamHandler handler) {
+        super(channel, connection, settings, encoding);
         this.handler = handler;
     }
 

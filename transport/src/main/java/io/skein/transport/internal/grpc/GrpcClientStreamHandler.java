@@ -184,7 +184,7 @@ final class GrpcClientStreamHandler extends ChannelInboundHandlerAdapter {
                     if (requested != Integer.MAX_VALUE) {
                         requested--;
                     }
-                    target.onEvent(new StreamEvent.Message(message));
+                    target.onEvent(new StreamEvent.Message(message, deframer.wasCompressed()));
                 } finally {
                     message.release();
                 }

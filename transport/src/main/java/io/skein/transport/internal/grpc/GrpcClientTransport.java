@@ -70,18 +70,19 @@ final class GrpcClientTransport implements ClientTransport {
     /** Writes the request's head (and a unary call's message) and hands the call its stream; on the event loop. */
     private void started(Http2StreamChannel stream, GrpcClientStreamHandler handler, ClientCallHead head,
                          ByteBuf unaryRequest, CallListener listener) {
+        GrpcCompression encoding = encoding(head);
         ByteBuf framed = null;
         if (unaryRequest != null) {
             try {
-                framed = new GrpcMessageFramer(stream.alloc(), GrpcCompression.IDENTITY,
-                        settings.grpc().maxMessageSize()).frame(unaryRequest);
+                framed = new GrpcMessageFramer(stream.alloc(), encoding, settings.grpc().maxMessageSize())
+                        .frame(unaryRequest, head.compressUnaryRequest());
             } catch (StatusException e) {
                 stream.close();
                 listener.onEvent(new StreamEvent.Closed(e.status()));
                 return;
             }
         }
-        stream.write(new DefaultHttp2HeadersFrame(requestHeaders(head), false));
+        stream.write(new DefaultHttp2HeadersFrame(requestHeaders(head, encoding), false));
         if (framed != null) {
             stream.write(new DefaultHttp2DataFrame(framed, true));
         }
@@ -92,16 +93,23 @@ final class GrpcClientTransport implements ClientTransport {
             listener.onEvent(new StreamEvent.Closed(CallRefusals.connectionClosed()));
             return;
         }
-        listener.onOpened(new GrpcClientStream(stream, connection, settings, handler));
+        listener.onOpened(new GrpcClientStream(stream, connection, settings, encoding, handler));
     }
 
-    private Http2Headers requestHeaders(ClientCallHead head) {
+    /** The compression the caller chose ({@code CallOptions.withCompression}, checked there): gzip or identity. */
+    private static GrpcCompression encoding(ClientCallHead head) {
+        GrpcCompression c = GrpcCompression.forName(head.compression());
+        return c == null ? GrpcCompression.IDENTITY : c;
+    }
+
+    private Http2Headers requestHeaders(ClientCallHead head, GrpcCompression encoding) {
         if (authority == null) {
             SocketAddress remote = connection.channel().remoteAddress();
             authority = remote instanceof InetSocketAddress isa ? isa.getHostString() + ":" + isa.getPort() : "localhost";
         }
         GrpcRequestHeaders.Builder headers = GrpcRequestHeaders.builder(head.method())
                 .authority(authority)
+                .encoding(encoding)
                 .metadata(head.metadata());
         long timeoutMillis = head.remainingMillis();
         if (timeoutMillis > 0) {

@@ -13,9 +13,11 @@ import java.util.concurrent.TimeUnit;
  * {@link GrpcRequestHeaders#parse} (POST, {@code application/grpc*}, a {@code /package.Service/Method}
  * path, {@code te: trailers}, a valid {@code grpc-timeout}, a supported {@code grpc-encoding}). A
  * request that fails a check is {@link Rejected} with the response gRPC prescribes.
+ * {@code responseEncoding} is the default compression of the responses; {@code acceptsGzip} whether the
+ * client takes gzip responses at all (a service may ask for them).
  */
 record GrpcServerRequest(String method, Metadata metadata, long timeoutMillis, GrpcCompression encoding,
-                         GrpcCompression responseEncoding) {
+                         GrpcCompression responseEncoding, boolean acceptsGzip) {
 
     /**
      * A request refused before any call starts, with its response: trailers-only for a gRPC-level
@@ -53,9 +55,10 @@ record GrpcServerRequest(String method, Metadata metadata, long timeoutMillis, G
         long timeoutMillis = request.hasTimeout()
                 ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(request.timeoutNanos() + 999_999)) : 0;
         // Answer compressed when the client compressed its request and accepts gzip back.
+        boolean acceptsGzip = request.accepts(GrpcCompression.GZIP);
         GrpcCompression responseEncoding = request.encoding() == GrpcCompression.GZIP
-                && request.accepts(GrpcCompression.GZIP) ? GrpcCompression.GZIP : GrpcCompression.IDENTITY;
+                && acceptsGzip ? GrpcCompression.GZIP : GrpcCompression.IDENTITY;
         return new GrpcServerRequest(request.fullMethodName(), request.metadata(), timeoutMillis, request.encoding(),
-                responseEncoding);
+                responseEncoding, acceptsGzip);
     }
 }

@@ -14,6 +14,8 @@ import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.protocols.grpc.GrpcCompression;
 import io.skein.protocols.grpc.GrpcHeaders;
+import io.skein.transport.CallContext;
+import io.skein.transport.CallOptions;
 import io.skein.transport.TransportSettings;
 import io.skein.transport.internal.call.CallListener;
 import io.skein.transport.internal.call.Connection;
@@ -23,18 +25,39 @@ import io.skein.transport.internal.call.ServerStream;
  * The server side of a gRPC call's HTTP/2 stream: response headers, length-prefixed messages in DATA
  * frames, and the status in trailers (or trailers only when nothing was sent before). Demand reaches
  * the client as HTTP/2 window updates: the stream channel is read only when messages are wanted.
+ *
+ * <p>The responses' compression is fixed with the response headers: the service's choice in its
+ * {@link CallContext} ({@link CallContext#setResponseCompression}) when the client accepts it, else the
+ * default (gzip when the client compressed its request and accepts gzip).
  */
 final class GrpcServerStream extends GrpcCallWire implements ServerStream {
 
     private final GrpcServerStreamHandler handler;
-    private final GrpcCompression responseEncoding;
+    private final GrpcServerRequest request;
+    private volatile CallContext context;
     private volatile boolean headersSent;
 
     GrpcServerStream(Http2StreamChannel channel, Connection connection, TransportSettings settings,
-                     GrpcCompression responseEncoding, GrpcServerStreamHandler handler) {
-        super(channel, connection, settings, responseEncoding);
+                     GrpcServerRequest request, GrpcServerStreamHandler handler) {
+        super(channel, connection, settings, request.responseEncoding());
         this.handler = handler;
-        this.responseEncoding = responseEncoding;
+        this.request = request;
+    }
+
+    @Override
+    public void bind(CallContext context) {
+        this.context = context;
+    }
+
+    /** The compression of the responses, decided as the headers go out. */
+    private GrpcCompression responseEncoding() {
+        CallContext c = context;
+        String chosen = c == null ? null : c.responseCompression();
+        if (chosen == null) {
+            return request.responseEncoding();
+        }
+        return chosen.equals(CallOptions.GZIP) && request.acceptsGzip() ? GrpcCompression.GZIP
+                : GrpcCompression.IDENTITY;
     }
 
     @Override
@@ -64,8 +87,13 @@ final class GrpcServerStream extends GrpcCallWire implements ServerStream {
         if (headersSent) {
             return;
         }
+        writeHeaders(headers, responseEncoding());
+    }
+
+    private void writeHeaders(Metadata headers, GrpcCompression encoding) {
         headersSent = true;
-        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.responseHeaders(responseEncoding, headers), false));
+        useEncoding(encoding);
+        channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.responseHeaders(encoding, headers), false));
     }
 
     @Override
@@ -88,10 +116,15 @@ final class GrpcServerStream extends GrpcCallWire implements ServerStream {
 
     @Override
     public void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload) {
+        respondUnary(status, headers, trailers, payload, true);
+    }
+
+    @Override
+    public void respondUnary(Status status, Metadata headers, Metadata trailers, ByteBuf payload, boolean compress) {
         if (!channel.eventLoop().inEventLoop()) {
             // One event-loop task for headers, message and trailers rather than one per write.
             try {
-                channel.eventLoop().execute(() -> respondUnary(status, headers, trailers, payload));
+                channel.eventLoop().execute(() -> respondUnary(status, headers, trailers, payload, compress));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 payload.release(); // the connection's event loop is gone, and the caller with it
             }
@@ -102,11 +135,15 @@ final class GrpcServerStream extends GrpcCallWire implements ServerStream {
             sendTrailers(status, headers.isEmpty() ? trailers : headers.toBuilder().putAll(trailers).build());
             return;
         }
-        ByteBuf framed = frame(payload);
+        GrpcCompression encoding = responseEncoding();
+        useEncoding(encoding);
+        ByteBuf framed = frame(payload, compress);
         if (framed == null) {
             return;
         }
-        sendHeaders(headers);
+        if (!headersSent) {
+            writeHeaders(headers, encoding);
+        }
         channel.write(new DefaultHttp2DataFrame(framed, false));
         responseEnded(channel.writeAndFlush(new DefaultHttp2HeadersFrame(GrpcHeaders.trailers(Status.OK, trailers), true)));
     }

@@ -126,7 +126,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
         if (request.timeoutMillis() > 0) {
             deadlineNanos = System.nanoTime() + request.timeoutMillis() * 1_000_000L;
         }
-        GrpcServerStream stream = new GrpcServerStream(channel, connection, settings, request.responseEncoding(), this);
+        GrpcServerStream stream = new GrpcServerStream(channel, connection, settings, request, this);
         dispatcher.dispatch(connection, new ServerCallHead(request.method(), null, request.metadata(),
                 request.timeoutMillis(), connection.channel().remoteAddress()), stream);
         if (call == null) {
@@ -225,7 +225,7 @@ final class GrpcServerStreamHandler extends ChannelInboundHandlerAdapter {
             for (ByteBuf message; (message = deframer.poll()) != null; ) {
                 try {
                     requested--;
-                    call.onEvent(new StreamEvent.Message(message));
+                    call.onEvent(new StreamEvent.Message(message, deframer.wasCompressed()));
                 } finally {
                     message.release();
                 }
