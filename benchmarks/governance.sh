@@ -8,7 +8,8 @@
 #   ROUNDS=2 DURATION=5 WARMUP=5 benchmarks/governance.sh
 #
 # The server is pinned to CPU $SERVER_CPU, the load generator to CPU $CLIENT_CPU (taskset). Writes the
-# section of docs/benchmarks.md from the "<!-- governance -->" marker to the end (compare.sh and jmh.sh
+# section of docs/benchmarks.md from the "<!-- governance -->" marker up to the "<!-- history -->" marker
+# (recorded before/after comparisons, which every script keeps) or the end (compare.sh and jmh.sh
 # keep it). Environment: ROUNDS (4), DURATION (10), WARMUP (10, server JIT warm-up), CASE_WARMUP (10: the
 # chain's deeper call path needs the load generator's C2 compiles done, or its rounds measure the JIT),
 # CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0), CLIENT_CPU (1), PORT (18473), CONFIG (a HOCON file
@@ -131,12 +132,16 @@ md.append(f"- Target under 5 % QPS loss: **{verdict}** (judged on the paired med
 md.append("")
 path = env["OUT_MD"]
 head = ""
+tail = ""
 if os.path.exists(path):
     old = open(path).read()
     i = old.find("<!-- governance -->")
     head = old if i < 0 else old[:i]
     head = head.rstrip("\n") + "\n\n"
-open(path, "w").write(head + "\n".join(md))
+    h = old.find("<!-- history -->")
+    if h >= 0 and (i < 0 or h > i):  # recorded comparisons after this section are kept
+        tail = "\n\n" + old[h:]
+open(path, "w").write(head + "\n".join(md) + tail)
 print("\n".join(md))
 PY
 log "wrote the governance section of $OUT_MD"

@@ -15,6 +15,7 @@ import io.skein.transport.ClientCallContext;
 import io.skein.transport.MethodDescriptor;
 import io.skein.transport.ResponseMetadata;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import org.apache.pekko.annotation.InternalApi;
@@ -35,7 +36,7 @@ import org.apache.pekko.annotation.InternalApi;
  * @param <Resp> the response type
  */
 @InternalApi
-public final class ClientUnaryCall<Resp> implements CallListener {
+public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Status> {
 
     private static final AtomicIntegerFieldUpdater<ClientUnaryCall> RESET =
             AtomicIntegerFieldUpdater.newUpdater(ClientUnaryCall.class, "resetSent");
@@ -97,7 +98,7 @@ public final class ClientUnaryCall<Resp> implements CallListener {
                     + maxMessageSize));
             return call.future;
         }
-        context.onCancel(call::cancelled);
+        context.onCancel(call); // the call is its own cancel listener: no allocation per call
         if (call.future.isSettled()) { // cancelled before it started
             payload.release();
             return call.future;
@@ -161,7 +162,8 @@ public final class ClientUnaryCall<Resp> implements CallListener {
     }
 
     /** The context was cancelled (any thread). */
-    private void cancelled(Status status) {
+    @Override
+    public void accept(Status status) {
         if (fail(status)) {
             resetStream(status.code() == StatusCode.DEADLINE_EXCEEDED ? StatusCode.DEADLINE_EXCEEDED
                     : StatusCode.CANCELLED, status.message());
