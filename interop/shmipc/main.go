@@ -5,7 +5,7 @@
 // server echoes each message back on the stream it came from.
 //
 //	shmipc-peer server --uds PATH                     echo server; prints "listening on PATH"
-//	shmipc-peer client --uds PATH --prefix P --sizes 64,1024 [--rounds N] [--buffer BYTES] [--memfd]
+//	shmipc-peer client --uds PATH --prefix P --sizes 64,1024 [--rounds N] [--buffer BYTES] [--memfd] [--hold]
 //	shmipc-peer bench --size N --concurrency C --duration S [--uds PATH]   Go-to-Go ping-pong, one JSON line
 package main
 
@@ -167,6 +167,7 @@ func runClient(args []string) error {
 	buffer := fs.Uint("buffer", 0, "shared memory buffer capacity in bytes (0: shmipc-go's default)")
 	memfd := fs.Bool("memfd", false, "map memory with memfd (protocol version 3) instead of a /dev/shm file")
 	timeout := fs.Duration("timeout", 10*time.Second, "read timeout per round trip")
+	hold := fs.Bool("hold", false, "after the round trips print \"holding\" and keep the session open until killed")
 	_ = fs.Parse(args)
 	sm, err := shmipc.NewSessionManager(clientConfig(*uds, *prefix, *buffer, *memfd))
 	if err != nil {
@@ -198,6 +199,10 @@ func runClient(args []string) error {
 			sm.PutBack(s)
 		}
 		fmt.Printf("ok size=%d\n", size)
+	}
+	if *hold {
+		fmt.Println("holding")
+		select {}
 	}
 	fmt.Println("done")
 	return nil

@@ -116,6 +116,7 @@ public final class BufferManager implements AutoCloseable {
             return new BufferManager(memory, lists);
         } catch (RuntimeException e) {
             memory.release();
+            java.nio.file.Files.deleteIfExists(path);
             throw e;
         }
     }
