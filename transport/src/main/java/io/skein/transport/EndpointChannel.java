@@ -13,6 +13,7 @@ import io.skein.transport.internal.grpc.GrpcClientProtocol;
 import io.skein.transport.internal.nativeproto.KitexClientProtocol;
 import io.skein.transport.internal.nativeproto.NativeClientProtocol;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -38,7 +39,7 @@ public final class EndpointChannel implements ClientChannel {
     private final NettyResources resources;
     private final ClientProtocol protocol;
 
-    private EndpointChannel(NettyResources resources, InetSocketAddress address, ClientProtocol protocol) {
+    private EndpointChannel(NettyResources resources, SocketAddress address, ClientProtocol protocol) {
         this.resources = resources;
         this.protocol = protocol;
         this.pool = new EndpointPool(resources, address, protocol);
@@ -72,7 +73,12 @@ public final class EndpointChannel implements ClientChannel {
         return of(system, address, new GrpcClientProtocol());
     }
 
-    private static EndpointChannel of(ActorSystem<?> system, InetSocketAddress address, ClientProtocol protocol) {
+    /**
+     * A channel speaking {@code protocol} to {@code address}: how transports in other modules (shared
+     * memory) reuse the pool, the unary call and the stream stage. {@code protocol} is internal API.
+     */
+    @org.apache.pekko.annotation.InternalApi
+    public static EndpointChannel of(ActorSystem<?> system, SocketAddress address, ClientProtocol protocol) {
         requireNonNull(system, "system");
         requireNonNull(address, "address");
         return new EndpointChannel(NettyResources.get(system), address, protocol);
@@ -83,7 +89,8 @@ public final class EndpointChannel implements ClientChannel {
         return pool;
     }
 
-    public InetSocketAddress address() {
+    /** The endpoint's address (a TCP address, or a Unix socket for shared memory). */
+    public SocketAddress address() {
         return pool.address();
     }
 

@@ -73,6 +73,17 @@ public final class ServerMemory {
         }
     }
 
+    /** {@code [free, total]} slices over every region mapped now (a region at rest has all its slices free). */
+    public synchronized int[] slices() {
+        int free = 0;
+        int total = 0;
+        for (Entry e : buffers.values()) {
+            free += e.manager.freeSlices();
+            total += e.manager.totalSlices();
+        }
+        return new int[] {free, total};
+    }
+
     /** Buffer regions mapped now (tests). */
     public synchronized int mapped() {
         return buffers.size();

@@ -1,6 +1,7 @@
 package io.skein.shm.ipc;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -41,6 +42,9 @@ import org.slf4j.LoggerFactory;
 public final class ShmipcSession extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ShmipcSession.class);
+    // Control events and fallback copies never come from the channel's allocator, which a transport
+    // may point at shared memory.
+    private static final ByteBufAllocator ALLOC = ByteBufAllocator.DEFAULT;
 
     /** Queue element status: data. */
     public static final int STREAM_OPENED = 0;
@@ -56,6 +60,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
     private final ServerMemory serverMemory;
     private final int[] element = new int[3];
     private Channel channel;
+    private ChannelHandlerContext context;
     private State state;
     private int version;
     private QueuePair queues;
@@ -148,7 +153,8 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         channel = ctx.channel();
-        state = client ? State.HANDSHAKE_EXCHANGE : State.HANDSHAKE_EXCHANGE;
+        context = ctx;
+        state = State.HANDSHAKE_EXCHANGE;
         if (channel.isActive()) {
             start(ctx);
         }
@@ -175,14 +181,14 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
                 sendPaths();
                 becomeReady();
             } else {
-                write(ControlEvents.bare(ctx.alloc(), ControlEvents.MAX_VERSION, ControlEvents.EXCHANGE_PROTO_VERSION));
+                write(ControlEvents.bare(ALLOC, ControlEvents.MAX_VERSION, ControlEvents.EXCHANGE_PROTO_VERSION));
                 channel.flush();
             }
         }
     }
 
     private void sendPaths() {
-        write(ControlEvents.sharedMemory(channel.alloc(), version, ControlEvents.SHARE_MEMORY_BY_FILE_PATH,
+        write(ControlEvents.sharedMemory(ALLOC, version, ControlEvents.SHARE_MEMORY_BY_FILE_PATH,
                 clientMemory.queuePath().toString(), clientMemory.bufferPath().toString()));
         channel.flush();
     }
@@ -254,7 +260,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
                 becomeReady();
             } else if (v >= 3 && type == ControlEvents.EXCHANGE_PROTO_VERSION) {
                 version = Math.min(v, ControlEvents.MAX_VERSION);
-                write(ControlEvents.bare(channel.alloc(), ControlEvents.MAX_VERSION, ControlEvents.EXCHANGE_PROTO_VERSION));
+                write(ControlEvents.bare(ALLOC, ControlEvents.MAX_VERSION, ControlEvents.EXCHANGE_PROTO_VERSION));
                 channel.flush();
                 state = State.HANDSHAKE_PATHS;
             } else {
@@ -263,7 +269,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
             }
         } else if (state == State.HANDSHAKE_PATHS && type == ControlEvents.SHARE_MEMORY_BY_FILE_PATH) {
             mapPeerMemory(event);
-            write(ControlEvents.bare(channel.alloc(), version, ControlEvents.ACK_SHARE_MEMORY));
+            write(ControlEvents.bare(ALLOC, version, ControlEvents.ACK_SHARE_MEMORY));
             channel.flush();
             becomeReady();
         } else if (type == ControlEvents.SHARE_MEMORY_BY_MEMFD) {
@@ -406,7 +412,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
         if (sendSlices(streamId, first)) {
             return true;
         }
-        ByteBuf copy = channel.alloc().buffer(length);
+        ByteBuf copy = ALLOC.buffer(length);
         for (int slice = first; ; slice = bm.next(slice)) {
             copy.writeBytes(bm.memory().view(BufferManager.data(slice) + bm.start(slice), bm.size(slice)));
             if (!bm.hasNext(slice)) {
@@ -425,7 +431,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
             return;
         }
         markUnhealthy();
-        write(ControlEvents.fallbackHeader(channel.alloc(), version, streamId, STREAM_OPENED, data.readableBytes()));
+        write(ControlEvents.fallbackHeader(ALLOC, version, streamId, STREAM_OPENED, data.readableBytes()));
         write(data);
     }
 
@@ -437,19 +443,32 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
         if (queues.send().put(streamId, 0, STREAM_CLOSED)) {
             wakePending = true;
         } else {
-            write(ControlEvents.streamClose(channel.alloc(), version, streamId));
+            write(ControlEvents.streamClose(ALLOC, version, streamId));
         }
     }
 
     /** Wakes the peer if this batch put anything on its queue and it is idle, and flushes the socket. */
     public void flush() {
+        wakePeerIfPending();
+        channel.flush();
+    }
+
+    /**
+     * Writes (without flushing) the Polling event that wakes the peer, if this batch put anything on its
+     * queue and the peer's working flag was clear: one wake-up per batch.
+     */
+    public void wakePeerIfPending() {
         if (wakePending && state == State.READY) {
             wakePending = false;
             if (queues.send().markWorking()) {
-                write(ControlEvents.bare(channel.alloc(), version, ControlEvents.POLLING));
+                write(ControlEvents.bare(ALLOC, version, ControlEvents.POLLING));
             }
         }
-        channel.flush();
+    }
+
+    /** The session's handler context (a transport above fires what it decoded from here). */
+    public ChannelHandlerContext context() {
+        return context;
     }
 
     private void write(ByteBuf event) {

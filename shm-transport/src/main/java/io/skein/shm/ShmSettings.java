@@ -1,0 +1,34 @@
+package io.skein.shm;
+
+import com.typesafe.config.Config;
+import io.skein.shm.ipc.BufferManager;
+import io.skein.shm.ipc.ControlEvents;
+import io.skein.shm.ipc.ShmipcConfig;
+import io.skein.transport.TransportSettings;
+import java.util.List;
+
+/**
+ * The {@code skein.shm} settings ({@code reference.conf} of this module documents each key), and the
+ * Shmipc session configuration they make together with the transport's frame limit.
+ *
+ * @param session   how sessions are set up
+ * @param headerRoom bytes kept in front of a message serialized into a slice, for its frame header
+ */
+public record ShmSettings(ShmipcConfig session, int headerRoom) {
+
+    /** Reads {@code skein.shm} from {@code config}; control events may carry a whole frame of {@code transport}'s size. */
+    public static ShmSettings fromConfig(Config config, TransportSettings transport) {
+        Config c = config.getConfig("skein.shm");
+        List<BufferManager.SliceClass> classes = c.getConfigList("slice-classes").stream()
+                .map(s -> new BufferManager.SliceClass(s.getInt("size"), s.getInt("percent"))).toList();
+        long buffer = c.getBytes("buffer-capacity");
+        long mapping = c.getBytes("max-mapping-size");
+        if (buffer > Integer.MAX_VALUE || mapping > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("skein.shm.buffer-capacity and max-mapping-size must be below 2 GiB");
+        }
+        ShmipcConfig session = new ShmipcConfig(c.getString("path-prefix"), c.getInt("queue-capacity"), (int) buffer,
+                classes, c.getInt("protocol-version"), c.getDuration("handshake-timeout"),
+                transport.maxFrameSize() + ControlEvents.FALLBACK_HEADER, (int) mapping, c.getDuration("unhealthy-period"));
+        return new ShmSettings(session, c.getInt("header-room"));
+    }
+}
