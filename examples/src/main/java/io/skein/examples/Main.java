@@ -33,7 +33,8 @@ public final class Main {
 
     private static final String USAGE = String.join("\n",
             "usage: java -jar skein.jar COMMAND",
-            "  serve [--port N] [--host H] [--config FILE]   serve Echo; prints 'listening on HOST:PORT' (and, in a",
+            "  serve [--port N] [--host H] [--shm PATH] [--config FILE]   serve Echo; prints 'listening on HOST:PORT'",
+            "                                               and, with --shm, 'listening on shm://PATH' (shared memory); in a",
             "                                               cluster, 'registered as NODE' once its entries are published)",
             "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N] [--config FILE]",
             "                                               TARGET is skein://host:port, grpc://host:port or",
@@ -70,7 +71,7 @@ public final class Main {
         String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
         try {
             return switch (argv[0]) {
-                case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config"), Set.of()), false);
+                case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config", "shm"), Set.of()), false);
                 case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls"), Set.of()),
                         true);
                 case "interop-client" -> InteropCommand.client(Args.parse(rest, InteropCommand.CLIENT_OPTIONS, Set.of()),
@@ -121,6 +122,10 @@ public final class Main {
             config = ConfigFactory.parseMap(java.util.Map.of("skein.server.host", args.get("host", "0.0.0.0")))
                     .withFallback(config);
         }
+        if (args.has("shm")) {
+            config = ConfigFactory.parseMap(java.util.Map.of("skein.server.shm.enabled", true,
+                    "skein.server.shm.path", args.get("shm", ""))).withFallback(config);
+        }
         SkeinNode.Builder builder = SkeinNode.builder()
                 .config(config)
                 .service(info -> EchoService.definition(info::nodeId));
@@ -133,6 +138,7 @@ public final class Main {
         String host = node.address().getAddress().isAnyLocalAddress()
                 ? config.getString("skein.server.host") : node.address().getHostString();
         System.out.println("listening on " + host + ":" + node.address().getPort());
+        node.shmTarget().ifPresent(t -> System.out.println("listening on " + t));
         System.out.flush();
         if (node.clustered()) {
             node.whenReady().thenRun(() -> {

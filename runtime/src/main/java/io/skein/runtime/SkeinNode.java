@@ -22,6 +22,7 @@ import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerOptions;
 import io.skein.transport.RpcServer;
+import io.skein.shm.ShmServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -76,6 +77,7 @@ public final class SkeinNode implements AutoCloseable {
     private final CompletableFuture<Done> published;
     private final ServerLimiter limits;
     private final ActorOwner owner;
+    private ShmServer shmServer;
 
     private SkeinNode(ActorSystem<Void> system, RpcServer server, ActorOwner owner, ServerLimiter limits,
                       String nodeId, List<String> services, ClusterRegistry registry,
@@ -172,6 +174,14 @@ public final class SkeinNode implements AutoCloseable {
         return "skein://" + address().getHostString() + ":" + address().getPort();
     }
 
+    /**
+     * The {@code shm://} target of this node's shared-memory server ({@code skein.server.shm.enabled}),
+     * or empty when it serves on its TCP port only.
+     */
+    public java.util.Optional<String> shmTarget() {
+        return java.util.Optional.ofNullable(shmServer).map(ShmServer::target);
+    }
+
     /** A channel from this node's actor system to {@code target}. */
     public ClientChannel channel(String target) {
         return Targets.open(system, target);
@@ -259,6 +269,7 @@ public final class SkeinNode implements AutoCloseable {
                 cfg = ClusterJoin.overlay(cfg, clientRole);
             }
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, cfg);
+            ShmTargets.install();
             try {
                 if (!clusterSettings.enabled()) {
                     return start(system, cfg);
@@ -327,8 +338,24 @@ public final class SkeinNode implements AutoCloseable {
                 owner.close();
                 throw e;
             }
-            String configuredId = server.getString("node-id");
             InetSocketAddress bound = skeinServer.localAddress();
+            ShmServer shmServer = null;
+            if (server.getBoolean("shm.enabled")) {
+                String configured = server.getString("shm.path");
+                java.nio.file.Path shmPath = configured.isEmpty()
+                        ? java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "skein-" + bound.getPort() + ".sock")
+                        : java.nio.file.Path.of(configured);
+                try {
+                    shmServer = ShmServer.start(system, shmPath, MethodRegistry.of(methods),
+                            ServerOptions.builder().admission(limiter).owner(owner).build()).toCompletableFuture().join();
+                } catch (RuntimeException e) {
+                    skeinServer.shutdown(Duration.ZERO);
+                    owner.close();
+                    throw new IllegalStateException("cannot serve over shared memory on " + shmPath + ": "
+                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+                }
+            }
+            String configuredId = server.getString("node-id");
             String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
             Instance self = null;
             if (clusterSettings.enabled()) {
@@ -340,8 +367,13 @@ public final class SkeinNode implements AutoCloseable {
                                 .orElse(host);
                 int advertisedPort = clusterSettings.advertisePort() > 0 ? clusterSettings.advertisePort() : bound.getPort();
                 info.nodeId = configuredId.isEmpty() ? advertisedHost + ":" + advertisedPort : configuredId;
+                java.util.Map<String, String> tags = new java.util.HashMap<>(clusterSettings.tags());
+                if (shmServer != null) {
+                    tags.put(ShmTargets.PATH_TAG, shmServer.path().toAbsolutePath().toString());
+                    tags.put(ShmTargets.HOST_TAG, ShmTargets.hostId());
+                }
                 self = new Instance(info.nodeId, advertisedHost, advertisedPort, clusterSettings.protocols(),
-                        clusterSettings.weight(), clusterSettings.tags());
+                        clusterSettings.weight(), tags);
             } else {
                 info.nodeId = configuredId.isEmpty() ? host + ":" + bound.getPort() : configuredId;
             }
@@ -363,16 +395,20 @@ public final class SkeinNode implements AutoCloseable {
                                     () -> CompletableFuture.completedFuture(Done.getInstance()));
                         }));
             }
+            ShmServer shm = shmServer;
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "skein-drain", () -> {
                 log.info("node {} draining: refusing new calls, waiting up to {} for calls in flight",
                         info.nodeId, exitWait);
                 // The limits stay in force through the drain; then the owner stops them with its subtree,
                 // whatever the drain's outcome (which is the task's).
-                CompletableFuture<Done> drained = skeinServer.shutdown(exitWait).toCompletableFuture();
+                CompletableFuture<Done> tcp = skeinServer.shutdown(exitWait).toCompletableFuture();
+                CompletableFuture<Done> drained = shm == null ? tcp
+                        : shm.shutdown(exitWait).toCompletableFuture().thenCombine(tcp, (a, b) -> Done.getInstance());
                 return drained.handle((d, e) -> owner.closeAsync()).thenCompose(closed -> closed)
                         .thenCompose(closed -> drained);
             });
-            log.info("node {} serving {} on {}", info.nodeId, names, bound);
+            log.info("node {} serving {} on {}{}", info.nodeId, names, bound,
+                    shmServer == null ? "" : " and over shared memory on " + shmServer.path());
             CompletableFuture<Done> ready = new CompletableFuture<>();
             if (registry == null) {
                 ready.complete(Done.getInstance());
@@ -390,8 +426,10 @@ public final class SkeinNode implements AutoCloseable {
                             }
                         }));
             }
-            return new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names), registry,
+            SkeinNode node = new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names), registry,
                     ready);
+            node.shmServer = shmServer;
+            return node;
         }
     }
 

@@ -54,14 +54,16 @@ public final class BenchCommand {
         }
         String target = args.get("target", null);
         if (target == null) {
-            throw new IllegalArgumentException("bench needs --target URI (skein://host:port or grpc://host:port)");
+            throw new IllegalArgumentException("bench needs --target URI (skein://host:port, grpc://host:port or shm://PATH)");
         }
         java.net.URI uri = java.net.URI.create(target);
         if (uri.getScheme() == null) {
             throw new IllegalArgumentException("target needs a scheme (skein:// or grpc://): " + target);
         }
-        Targets.host(uri);
-        Targets.port(uri);
+        if (!"shm".equals(uri.getScheme())) { // shm://PATH names a socket, not host:port
+            Targets.host(uri);
+            Targets.port(uri);
+        }
         LoadGenerator.Method method = LoadGenerator.Method.parse(args.get("method", "Echo/Say"));
         Integer connections = args.has("connections") ? args.getInt("connections", 0) : null;
         Duration timeout = args.has("timeout") ? Duration.ofMillis(positiveLong(args, "timeout")) : null;

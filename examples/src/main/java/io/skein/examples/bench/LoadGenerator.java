@@ -259,6 +259,7 @@ public final class LoadGenerator {
                     .withFallback(config);
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-bench", clientConfig.resolve());
+        io.skein.runtime.ShmTargets.install();
         try {
             ClientChannel channel = governed ? governedChannel(system, settings.target())
                     : Targets.open(system, settings.target());

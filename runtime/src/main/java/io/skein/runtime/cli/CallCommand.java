@@ -94,6 +94,7 @@ public final class CallCommand {
             String service = methodName.substring(0, slash);
             String method = methodName.substring(slash + 1);
             Descriptors.ServiceDescriptor compiled = findCompiled(service);
+            io.skein.runtime.ShmTargets.install();
             ClientChannel raw = Targets.open(system, target);
             // The client policies of --config (skein.client.services."<service>"): cluster:// targets
             // are governed already; a direct target gets the same chain over its one endpoint.
