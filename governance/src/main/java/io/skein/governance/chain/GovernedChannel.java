@@ -209,6 +209,7 @@ public final class GovernedChannel implements ClientChannel {
      */
     @Override
     public CompletionStage<Done> closeAsync() {
+        GovernedChannels.closed(owner.system(), this);
         breakers.clear();
         CompletionStage<Done> below = inner.closeAsync();
         return below.thenCombine(owner.closeAsync(), (channels, actors) -> Done.getInstance());
