@@ -127,12 +127,22 @@ final class GovernanceGauges implements Runnable {
                 .withTags(TagSet.of("rpc.service", service)).update(n));
     }
 
+    private static final Map<String, String> HELP = Map.of(
+            "skein.server.connections.refused", "connections a server closed at accept: over its connection limit",
+            "skein.limiter.admitted", "calls a server limiter admitted",
+            "skein.limiter.refused", "calls a server limiter refused, by reason (concurrency, rate)",
+            "skein.breaker.transitions", "state changes of a service circuit breaker",
+            "skein.breaker.rejected", "calls a service circuit breaker failed fast while open",
+            "skein.retry.retries", "failure retries sent",
+            "skein.retry.backups", "backup requests sent",
+            "skein.retry.budget_stops", "retries and backup requests the retry budget stopped");
+
     /** Adds to counter {@code name} what {@code total} grew by since the last read. */
     private void count(String name, TagSet tags, long total) {
         String key = name + tags;
         long before = last.getOrDefault(key, 0L);
         last.put(key, total);
-        var counter = Kamon.counter(name).withTags(tags);
+        var counter = Kamon.counter(name, HELP.getOrDefault(name, name)).withTags(tags);
         if (total > before) {
             counter.increment(total - before);
         } else {

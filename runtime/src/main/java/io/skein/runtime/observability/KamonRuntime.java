@@ -45,6 +45,11 @@ final class KamonRuntime {
         return prometheus;
     }
 
+    /** How many nodes of this JVM hold Kamon now. */
+    static synchronized int users() {
+        return users;
+    }
+
     /** One node is done with Kamon; the last one stops it (bounded wait). */
     static synchronized void release() {
         if (users == 0 || --users > 0) {

@@ -98,6 +98,14 @@ public final class NodeObservability implements AutoCloseable {
         return node;
     }
 
+    /**
+     * How many nodes of this JVM observe now. Kamon is one per JVM and the first of them configured it:
+     * a node started while others run shares their Kamon (and their exporters) whatever its own settings.
+     */
+    public static int nodesInJvm() {
+        return KamonRuntime.users();
+    }
+
     /** The settings in force. */
     public ObservabilitySettings settings() {
         return settings;
