@@ -16,7 +16,11 @@ import io.skein.runtime.cluster.ClusterRegistry;
 import io.skein.runtime.cluster.ClusterSettings;
 import io.skein.runtime.cluster.ClusterTargets;
 import io.skein.runtime.cluster.internal.ClusterJoin;
+import io.skein.runtime.health.HealthService;
+import io.skein.runtime.health.v1.HealthCheckResponse.ServingStatus;
+import io.skein.runtime.observability.NodeObservability;
 import io.skein.runtime.reflection.ReflectionService;
+import io.skein.transport.observe.CallObservers;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
@@ -78,11 +82,15 @@ public final class SkeinNode implements AutoCloseable {
     private final ServerLimiter limits;
     private final ActorOwner owner;
     private ShmServer shmServer;
+    private final NodeObservability observability;
+    private final HealthService health;
 
     private SkeinNode(ActorSystem<Void> system, RpcServer server, ActorOwner owner, ServerLimiter limits,
                       String nodeId, List<String> services, ClusterRegistry registry,
-                      CompletableFuture<Done> published) {
+                      CompletableFuture<Done> published, NodeObservability observability, HealthService health) {
         this.system = system;
+        this.observability = observability;
+        this.health = health;
         this.server = server;
         this.owner = owner;
         this.limits = limits;
@@ -128,6 +136,30 @@ public final class SkeinNode implements AutoCloseable {
             throw new IllegalStateException("a client member serves nothing and owns no server actors");
         }
         return owner;
+    }
+
+    /**
+     * Where this node's observability endpoint answers ({@code GET /metrics} for Prometheus,
+     * {@code GET /health}), when {@code skein.observability.http} runs one.
+     */
+    public java.util.Optional<InetSocketAddress> metricsAddress() {
+        return observability.httpAddress();
+    }
+
+    /** The node's observability (Kamon, its call observer, its endpoint). */
+    public NodeObservability observability() {
+        return observability;
+    }
+
+    /**
+     * The node's {@code grpc.health.v1.Health} statuses: every service {@code SERVING} once the node is
+     * ready, {@code NOT_SERVING} from the start of its graceful shutdown; a client member has none.
+     */
+    public HealthService health() {
+        if (health == null) {
+            throw new IllegalStateException("a client member serves nothing and has no health service");
+        }
+        return health;
     }
 
     /** Whether this node is a cluster member ({@code skein.cluster.enabled}). */
@@ -270,22 +302,32 @@ public final class SkeinNode implements AutoCloseable {
             }
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, cfg);
             ShmTargets.install();
+            NodeObservability observability = null;
             try {
+                // Before any channel of this system exists, so all of them are observed.
+                observability = NodeObservability.start(system, cfg);
+                CallObservers.install(system, observability.observer());
+                system.getWhenTerminated().thenRun(observability::close);
                 if (!clusterSettings.enabled()) {
-                    return start(system, cfg);
+                    return start(system, cfg, observability);
                 }
                 ClusterTargets.install();
                 ClusterRegistry registry = ClusterRegistry.get(system);
-                SkeinNode node = clientRole ? startClient(system, registry) : start(system, cfg);
+                SkeinNode node = clientRole ? startClient(system, registry, observability)
+                        : start(system, cfg, observability);
                 ClusterJoin.join(system, clusterSettings);
                 return node;
             } catch (RuntimeException e) {
                 system.terminate();
+                if (observability != null) {
+                    observability.close();
+                }
                 throw e;
             }
         }
 
-        private SkeinNode startClient(ActorSystem<Void> system, ClusterRegistry registry) {
+        private SkeinNode startClient(ActorSystem<Void> system, ClusterRegistry registry,
+                                      NodeObservability observability) {
             CompletableFuture<Done> ready = new CompletableFuture<>();
             org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
                 registry.publishNothing();
@@ -294,11 +336,21 @@ public final class SkeinNode implements AutoCloseable {
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
                     () -> registry.withdraw().thenApply(had -> Done.getInstance()));
             String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
-            log.info("client member {} started", id);
-            return new SkeinNode(system, null, null, null, id, List.of(), registry, ready);
+            observability.watch(null, registry);
+            log.info("client member {} started{}", id, endpoint(observability));
+            return new SkeinNode(system, null, null, null, id, List.of(), registry, ready, observability, null);
         }
 
-        private SkeinNode start(ActorSystem<Void> system, Config cfg) {
+        private static String endpoint(NodeObservability observability) {
+            return observability.httpAddress().map(a -> "; metrics on http://" + hostPort(a) + "/metrics").orElse("");
+        }
+
+        private static String hostPort(InetSocketAddress a) {
+            String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString();
+            return host + ":" + a.getPort();
+        }
+
+        private SkeinNode start(ActorSystem<Void> system, Config cfg, NodeObservability observability) {
             ClusterSettings clusterSettings = ClusterSettings.from(cfg);
             Config server = cfg.getConfig("skein.server");
             NodeInfo info = new NodeInfo();
@@ -319,6 +371,12 @@ public final class SkeinNode implements AutoCloseable {
                     }
                 }
             }
+            HealthService health = new HealthService(
+                    definitions.stream().map(ServiceDefinition::name).toList(), ServingStatus.NOT_SERVING);
+            if (definitions.stream().noneMatch(d -> d.name().equals(HealthService.NAME))) {
+                toBind.add(health.definition());
+            }
+            observability.health(health);
             for (ServiceDefinition<?> definition : toBind) {
                 BoundService bound = definition.bind(system);
                 methods.addAll(bound.methods());
@@ -333,7 +391,8 @@ public final class SkeinNode implements AutoCloseable {
             try {
                 limiter = ServerLimiter.fromConfig(owner);
                 skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods),
-                        ServerOptions.builder().admission(limiter).owner(owner).build()).toCompletableFuture().join();
+                        ServerOptions.builder().admission(limiter).owner(owner).observer(observability.observer())
+                                .build()).toCompletableFuture().join();
             } catch (RuntimeException e) {
                 owner.close();
                 throw e;
@@ -382,7 +441,7 @@ public final class SkeinNode implements AutoCloseable {
             if (registry != null) {
                 Duration delay = clusterSettings.propagationDelay();
                 CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
-                        () -> registry.withdraw().thenCompose(had -> {
+                        () -> withdrawn(health, registry).thenCompose(had -> {
                             if (!had || delay.isZero()) {
                                 return CompletableFuture.completedFuture(Done.getInstance());
                             }
@@ -397,20 +456,35 @@ public final class SkeinNode implements AutoCloseable {
             }
             ShmServer shm = shmServer;
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "skein-drain", () -> {
-                log.info("node {} draining: refusing new calls, waiting up to {} for calls in flight",
-                        info.nodeId, exitWait);
-                // The limits stay in force through the drain; then the owner stops them with its subtree,
-                // whatever the drain's outcome (which is the task's).
-                CompletableFuture<Done> tcp = skeinServer.shutdown(exitWait).toCompletableFuture();
-                CompletableFuture<Done> drained = shm == null ? tcp
-                        : shm.shutdown(exitWait).toCompletableFuture().thenCombine(tcp, (a, b) -> Done.getInstance());
-                return drained.handle((d, e) -> owner.closeAsync()).thenCompose(closed -> closed)
-                        .thenCompose(closed -> drained);
+                health.drain(); // NOT_SERVING before any call is refused; Watch streams end
+                long began = System.nanoTime();
+                return skeinServer.load().exceptionally(e -> new io.skein.transport.internal.connection.ServerActor
+                        .Load(-1, -1)).thenCompose(load -> {
+                            log.info("node {} draining: refusing new calls; {} connections, {} calls in flight,"
+                                    + " waiting up to {}", info.nodeId, load.connections(), load.activeCalls(),
+                                    exitWait);
+                            // The limits stay in force through the drain; then the owner stops them with its
+                            // subtree, whatever the drain's outcome (which is the task's).
+                            CompletableFuture<Done> tcp = skeinServer.shutdown(exitWait).toCompletableFuture();
+                            CompletableFuture<Done> drained = shm == null ? tcp
+                                    : shm.shutdown(exitWait).toCompletableFuture()
+                                            .thenCombine(tcp, (a, b) -> Done.getInstance());
+                            return drained.handle((d, e) -> {
+                                log.info("node {} stopped serving: drained {} calls in flight on {} connections in"
+                                        + " {} ms{}", info.nodeId, load.activeCalls(), load.connections(),
+                                        (System.nanoTime() - began) / 1_000_000,
+                                        e == null ? "" : " (" + e + ")");
+                                return owner.closeAsync();
+                            }).thenCompose(closed -> closed).thenCompose(closed -> drained);
+                        });
             });
-            log.info("node {} serving {} on {}{}", info.nodeId, names, bound,
-                    shmServer == null ? "" : " and over shared memory on " + shmServer.path());
+            observability.watch(limiter, registry);
+            log.info("node {} serving {} on {} (protocols skein, grpc){}{}", info.nodeId, names, hostPort(bound),
+                    shmServer == null ? "" : " and over shared memory on " + shmServer.path(),
+                    endpoint(observability));
             CompletableFuture<Done> ready = new CompletableFuture<>();
             if (registry == null) {
+                health.setAll(ServingStatus.SERVING);
                 ready.complete(Done.getInstance());
             } else {
                 Instance entry = self;
@@ -422,15 +496,22 @@ public final class SkeinNode implements AutoCloseable {
                                 log.error("node {} could not publish its entries: {}", entry.nodeId(), err.toString());
                                 ready.completeExceptionally(err);
                             } else {
+                                health.setAll(ServingStatus.SERVING);
                                 ready.complete(Done.getInstance());
                             }
                         }));
             }
-            SkeinNode node = new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names), registry,
-                    ready);
+            SkeinNode node = new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names),
+                    registry, ready, observability, health);
             node.shmServer = shmServer;
             return node;
         }
+    }
+
+    /** Marks every service NOT_SERVING (as /ready turns not ready), then withdraws the registry entries. */
+    private static CompletionStage<Boolean> withdrawn(HealthService health, ClusterRegistry registry) {
+        health.drain();
+        return registry.withdraw();
     }
 
     /** What a service may know of its node; the id is set once the port is bound, before any call. */

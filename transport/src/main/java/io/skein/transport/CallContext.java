@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.transport.observe.CallProbe;
+import io.skein.transport.observe.TraceContext;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -30,6 +32,8 @@ public final class CallContext {
     private volatile Metadata responseHeaders = Metadata.EMPTY;
     private volatile Metadata responseTrailers = Metadata.EMPTY;
     private volatile String responseCompression;
+    // Set by the dispatcher before the call starts; ended once, by terminate().
+    private volatile CallProbe probe = CallProbe.NONE;
     // Requests that arrived compressed (true), and responses the service chose to send compressed or not.
     private final MessageMarks compressedRequests = new MessageMarks();
     private final MessageMarks responseChoices = new MessageMarks();
@@ -95,6 +99,25 @@ public final class CallContext {
         Status s = termination.getNow(null);
         return s != null && (s.code() == StatusCode.CANCELLED || s.code() == StatusCode.DEADLINE_EXCEEDED
                 || s.code() == StatusCode.UNAVAILABLE);
+    }
+
+    /**
+     * The trace this call belongs to, as the server's observer started it (its server span), or empty
+     * when nobody traces. Pass the context to {@link CallOptions#continuing} and the calls made while
+     * serving it continue the trace.
+     */
+    public Optional<TraceContext> trace() {
+        return Optional.ofNullable(probe.trace());
+    }
+
+    /** The call's {@link CallProbe} ({@link CallProbe#NONE} unless observed); used by the transport. */
+    public CallProbe probe() {
+        return probe;
+    }
+
+    /** Sets the call's probe, ended when the call terminates; used by the dispatcher before the call starts. */
+    public void observe(CallProbe probe) {
+        this.probe = requireNonNull(probe, "probe");
     }
 
     /** Metadata sent back before the first response (or with the unary response). */
@@ -174,7 +197,11 @@ public final class CallContext {
 
     /** Marks the call over; used by the transport. Returns false if it already was. */
     public boolean terminate(Status status) {
-        return termination.complete(requireNonNull(status, "status"));
+        if (!termination.complete(requireNonNull(status, "status"))) {
+            return false;
+        }
+        probe.ended(status);
+        return true;
     }
 
     @Override

@@ -1,5 +1,8 @@
 package io.skein.transport;
 
+import io.skein.protocols.Status;
+import io.skein.transport.observe.CallObserver;
+import io.skein.transport.observe.CallProbe;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -26,13 +29,31 @@ public interface ClientChannel extends AutoCloseable {
      */
     default <Req, Resp> CallFuture<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
         ClientCallContext context = ClientCallContext.create(method, options);
+        CallProbe probe = observer().clientCall(context);
+        if (probe != CallProbe.NONE) {
+            context.observe(probe);
+        }
         CompletionStage<Resp> call;
         try {
             call = unary(method, request, context);
         } catch (RuntimeException e) {
             call = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-        return CallFuture.of(context, call);
+        CallFuture<Resp> future = CallFuture.of(context, call);
+        if (probe != CallProbe.NONE) {
+            future.whenComplete((value, failure) -> probe.ended(failure == null ? Status.OK
+                    : Status.fromThrowable(failure)));
+        }
+        return future;
+    }
+
+    /**
+     * Who observes the calls made through this channel's entry (the logical calls): the observer
+     * {@linkplain io.skein.transport.observe.CallObservers#install installed} for the channel's actor
+     * system when it was created; {@link CallObserver#NONE} by default.
+     */
+    default CallObserver observer() {
+        return CallObserver.NONE;
     }
 
     /**

@@ -12,6 +12,8 @@ import io.skein.transport.internal.connection.EndpointPool;
 import io.skein.transport.internal.grpc.GrpcClientProtocol;
 import io.skein.transport.internal.nativeproto.KitexClientProtocol;
 import io.skein.transport.internal.nativeproto.NativeClientProtocol;
+import io.skein.transport.observe.CallObserver;
+import io.skein.transport.observe.CallObservers;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletionStage;
@@ -38,11 +40,13 @@ public final class EndpointChannel implements ClientChannel {
     private final EndpointPool pool;
     private final NettyResources resources;
     private final ClientProtocol protocol;
+    private final CallObserver observer;
 
     private EndpointChannel(NettyResources resources, SocketAddress address, ClientProtocol protocol) {
         this.resources = resources;
         this.protocol = protocol;
-        this.pool = new EndpointPool(resources, address, protocol);
+        this.observer = CallObservers.of(resources.system());
+        this.pool = new EndpointPool(resources, address, protocol, observer);
     }
 
     /** A channel to the Skein server at {@code address} (native protocol); connects lazily. */
@@ -107,7 +111,7 @@ public final class EndpointChannel implements ClientChannel {
         requireNonNull(request, "request");
         requireNonNull(context, "context");
         return ClientUnaryCall.start(context, method, request, pool, protocol.maxMessageSize(resources.settings()),
-                resources.group());
+                resources.group(), observer.clientAttempt(context, protocol.name()));
     }
 
     @Override
@@ -123,7 +127,14 @@ public final class EndpointChannel implements ClientChannel {
         }
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
                 method.responses(), options.metadata(), options.timeout(), options.responseMetadata(), pool,
-                resources.settings().streamWindow(), options.compression(), options.messageCompression()));
+                resources.settings().streamWindow(), options.compression(), options.messageCompression(),
+                observer.clientStream(method, options, protocol.name())));
+    }
+
+    /** The observer installed for this channel's actor system when it was created. */
+    @Override
+    public CallObserver observer() {
+        return observer;
     }
 
     @Override

@@ -101,7 +101,8 @@ public final class RpcServer {
         // A restart keeps the connection actors: they own live connections the server still drains.
         OwnedActor<ServerActor.Command> actor = owner.spawn("server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer());
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer(),
+                options.observer());
         List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
         AtomicBoolean shuttingDown = new AtomicBoolean();
         ServerBootstrap bootstrap = new ServerBootstrap()

@@ -2,6 +2,7 @@ package io.skein.transport;
 
 import static java.util.Objects.requireNonNull;
 
+import io.skein.transport.observe.CallObserver;
 import io.skein.transport.supervision.ActorOwner;
 
 /**
@@ -19,10 +20,12 @@ public final class ServerOptions {
 
     private final CallAdmission admission;
     private final ActorOwner owner;
+    private final CallObserver observer;
 
     private ServerOptions(Builder builder) {
         this.admission = builder.admission;
         this.owner = builder.owner;
+        this.observer = builder.observer;
     }
 
     /** A builder with every option at its default. */
@@ -43,6 +46,11 @@ public final class ServerOptions {
         return owner;
     }
 
+    /** Who watches the server's calls and connections; default {@link CallObserver#NONE}. */
+    public CallObserver observer() {
+        return observer;
+    }
+
     @Override
     public String toString() {
         return "ServerOptions{admission=" + admission + (owner == null ? "" : ", owner=" + owner) + '}';
@@ -52,8 +60,15 @@ public final class ServerOptions {
     public static final class Builder {
         private CallAdmission admission = CallAdmission.unlimited();
         private ActorOwner owner;
+        private CallObserver observer = CallObserver.NONE;
 
         private Builder() {
+        }
+
+        /** Who watches the server's calls (started and refused) and connections: metrics, tracing, logs. */
+        public Builder observer(CallObserver observer) {
+            this.observer = requireNonNull(observer, "observer");
+            return this;
         }
 
         /** The owner the server's actors (server, connections) live under, e.g. its node's. */

@@ -10,6 +10,8 @@ import io.skein.transport.CallContext;
 import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
+import io.skein.transport.observe.CallObserver;
+import io.skein.transport.observe.CallProbe;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.Materializer;
@@ -34,11 +36,24 @@ public final class ServerDispatcher {
     private final MethodRegistry registry;
     private final CallAdmission admission;
     private final Materializer materializer;
+    private final CallObserver observer;
 
     public ServerDispatcher(MethodRegistry registry, CallAdmission admission, Materializer materializer) {
+        this(registry, admission, materializer, CallObserver.NONE);
+    }
+
+    /** A dispatcher whose calls (started and refused) {@code observer} watches. */
+    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, Materializer materializer,
+                            CallObserver observer) {
         this.registry = requireNonNull(registry, "registry");
         this.admission = requireNonNull(admission, "admission");
         this.materializer = requireNonNull(materializer, "materializer");
+        this.observer = requireNonNull(observer, "observer");
+    }
+
+    /** Who watches this dispatcher's calls. */
+    public CallObserver observer() {
+        return observer;
     }
 
     /**
@@ -50,6 +65,7 @@ public final class ServerDispatcher {
         ServerMethod<?, ?> method = registry.lookup(head.method());
         Status refusal = refusal(method, head, connection);
         if (refusal != null) {
+            observer.serverRefused(head.method(), connection.protocol(), refusal, head.peer());
             stream.refuse(refusal);
             return;
         }
@@ -57,10 +73,15 @@ public final class ServerDispatcher {
         // Admission before any message is parsed: a refused call costs no decoding.
         CallAdmission.Decision admitted = Admissions.admit(admission, name, head.peer());
         if (!admitted.isAdmitted()) {
+            observer.serverRefused(name, connection.protocol(), admitted.refusal(), head.peer());
             stream.refuse(admitted.refusal());
             return;
         }
         CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer());
+        CallProbe probe = observer.serverCall(context, connection.protocol());
+        if (probe != CallProbe.NONE) {
+            context.observe(probe); // before anything can terminate the call
+        }
         Admissions.releaseOnEnd(admitted, context);
         stream.bind(context);
         if (method.descriptor().kind() == CallKind.UNARY) {

@@ -82,6 +82,7 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
             end(Status.of(StatusCode.INTERNAL, "unary call with more than one request message"));
             return;
         }
+        context.probe().messageReceived(payload.readableBytes());
         try {
             request = method.descriptor().requests().parse(payload);
         } catch (Exception e) {
@@ -136,6 +137,9 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
                 status = Status.of(StatusCode.INTERNAL, "cannot serialize response of " + method.descriptor().fullName()
                         + ": " + e);
             }
+        }
+        if (status.isOk()) {
+            context.probe().messageSent(payload.readableBytes()); // before terminate() ends the probe
         }
         if (!context.terminate(status)) {
             payload.release(); // cancelled or expired meanwhile: the caller gets nothing more

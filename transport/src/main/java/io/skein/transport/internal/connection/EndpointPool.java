@@ -52,8 +52,16 @@ public final class EndpointPool implements TransportSource {
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ClientProtocol protocol;
+    private final io.skein.transport.observe.CallObserver observer;
 
     public EndpointPool(NettyResources resources, SocketAddress address, ClientProtocol protocol) {
+        this(resources, address, protocol, io.skein.transport.observe.CallObserver.NONE);
+    }
+
+    /** A pool whose connections (opened, closed) {@code observer} watches. */
+    public EndpointPool(NettyResources resources, SocketAddress address, ClientProtocol protocol,
+                        io.skein.transport.observe.CallObserver observer) {
+        this.observer = observer;
         this.resources = resources;
         this.address = address;
         this.protocol = protocol;
@@ -207,7 +215,11 @@ public final class EndpointPool implements TransportSource {
                 if (err == null && closed) {
                     t.connection().channel().close(); // the pool closed while this connection was being made
                 } else if (err == null) {
-                    t.connection().channel().closeFuture().addListener(cf -> self.tell(new Changed()));
+                    observer.connectionOpened(protocol.name(), false);
+                    t.connection().channel().closeFuture().addListener(cf -> {
+                        observer.connectionClosed(protocol.name(), false);
+                        self.tell(new Changed());
+                    });
                     self.tell(new Connected(t));
                 } else {
                     self.tell(new ConnectFailed(err));

@@ -18,6 +18,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class NativeConnection extends Connection {
 
+    @Override
+    public String protocol() {
+        return "skein";
+    }
+
+
     private final AtomicInteger nextStreamId = new AtomicInteger(1);
     private final Queue<SkeinFrame> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
