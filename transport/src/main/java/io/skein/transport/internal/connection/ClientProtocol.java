@@ -1,6 +1,7 @@
 package io.skein.transport.internal.connection;
 
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.Future;
 import io.skein.protocols.CallKind;
 import io.skein.protocols.Status;
 import io.skein.transport.TransportSettings;
@@ -25,6 +26,19 @@ public interface ClientProtocol {
      * takes no new calls on this connection.
      */
     ClientTransport install(Channel channel, TransportSettings settings, Runnable onGoAway);
+
+    /**
+     * Completes once a connected {@code channel} can carry calls: at once by default, after its
+     * handshake over TLS. A failure is a failed connect.
+     */
+    default Future<?> ready(Channel channel) {
+        return channel.newSucceededFuture();
+    }
+
+    /** How a failed connect (or {@link #ready}) is told to callers, in one line. */
+    default String describeConnectFailure(Throwable cause) {
+        return cause.getMessage();
+    }
 
     /** The largest serialized message this protocol carries with {@code settings}. */
     int maxMessageSize(TransportSettings settings);

@@ -226,9 +226,17 @@ public final class EndpointPool implements TransportSource {
                 if (f.isSuccess() && closed) {
                     future.channel().close(); // the pool closed while this connection was being made
                 } else if (f.isSuccess()) {
-                    ClientTransport t = future.channel().attr(TRANSPORT).get();
-                    future.channel().closeFuture().addListener(cf -> self.tell(new Changed()));
-                    self.tell(new Connected(t));
+                    // Calls only once the protocol says the connection is ready (a TLS handshake done).
+                    protocol.ready(future.channel()).addListener(r -> {
+                        if (r.isSuccess()) {
+                            ClientTransport t = future.channel().attr(TRANSPORT).get();
+                            future.channel().closeFuture().addListener(cf -> self.tell(new Changed()));
+                            self.tell(new Connected(t));
+                        } else {
+                            future.channel().close();
+                            self.tell(new ConnectFailed(r.cause()));
+                        }
+                    });
                 } else {
                     self.tell(new ConnectFailed(f.cause()));
                 }
@@ -253,7 +261,8 @@ public final class EndpointPool implements TransportSource {
         private Behavior<Command> onConnectFailed(ConnectFailed failed) {
             connecting--;
             if (connecting == 0 && live.length == 0) {
-                StatusException error = CallRefusals.cannotConnect(address, failed.cause().getMessage()).asException();
+                StatusException error = CallRefusals.cannotConnect(address,
+                        protocol.describeConnectFailure(failed.cause())).asException();
                 waiting.forEach(w -> w.completeExceptionally(error));
                 waiting.clear();
             }
