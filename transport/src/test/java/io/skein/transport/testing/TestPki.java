@@ -69,6 +69,11 @@ public final class TestPki {
         return rsa ? b.rsa2048() : b.ecp256();
     }
 
+    /** A trust manager factory trusting this CA (for raw JDK TLS sockets in tests). */
+    public javax.net.ssl.TrustManagerFactory trustManagerFactory() {
+        return ca.toTrustManagerFactory();
+    }
+
     /** The CA certificate (PEM), what peers trust. */
     public Path caCertificate() {
         return caFile;
