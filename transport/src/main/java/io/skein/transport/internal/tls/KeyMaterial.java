@@ -3,12 +3,25 @@ package io.skein.transport.internal.tls;
 import io.skein.transport.tls.TlsSettings;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.security.Signature;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.crypto.Cipher;
+import javax.crypto.EncryptedPrivateKeyInfo;
+import javax.crypto.SecretKeyFactory;
+import javax.crypto.spec.PBEKeySpec;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -71,21 +84,78 @@ final class KeyMaterial {
         return certificate != null;
     }
 
-    InputStream certificate() {
-        return new ByteArrayInputStream(certificate);
+    /** The certificate chain, leaf first. */
+    X509Certificate[] chain() throws GeneralSecurityException {
+        Collection<? extends Certificate> chain = CertificateFactory.getInstance("X.509")
+                .generateCertificates(new ByteArrayInputStream(certificate));
+        if (chain.isEmpty()) {
+            throw new IllegalArgumentException("no certificate in the PEM certificate file");
+        }
+        return chain.toArray(X509Certificate[]::new);
     }
 
-    InputStream privateKey() {
-        return new ByteArrayInputStream(privateKey);
+    private static final Pattern PEM_KEY = Pattern.compile(
+            "-----BEGIN (ENCRYPTED )?PRIVATE KEY-----([A-Za-z0-9+/=\\s]+)-----END (ENCRYPTED )?PRIVATE KEY-----");
+
+    /**
+     * The PKCS#8 private key (decrypted with {@code password} when encrypted), checked to belong to the
+     * leaf certificate: a key that does not match (read between the renames of a key and its certificate)
+     * would make every handshake fail, so it is refused here and the previous material stays.
+     */
+    PrivateKey privateKey(String password, X509Certificate leaf) throws GeneralSecurityException, IOException {
+        Matcher m = PEM_KEY.matcher(new String(privateKey, StandardCharsets.US_ASCII));
+        if (!m.find()) {
+            throw new IllegalArgumentException("no PKCS#8 private key (BEGIN PRIVATE KEY or BEGIN ENCRYPTED PRIVATE KEY) "
+                    + "in the private-key file");
+        }
+        byte[] der = Base64.getMimeDecoder().decode(m.group(2));
+        PKCS8EncodedKeySpec spec;
+        if (m.group(1) != null) {
+            if (password == null) {
+                throw new IllegalArgumentException("the private key is encrypted and no private-key-password is set");
+            }
+            EncryptedPrivateKeyInfo info = new EncryptedPrivateKeyInfo(der);
+            SecretKeyFactory factory = SecretKeyFactory.getInstance(info.getAlgName());
+            Cipher cipher = Cipher.getInstance(info.getAlgName());
+            cipher.init(Cipher.DECRYPT_MODE, factory.generateSecret(new PBEKeySpec(password.toCharArray())),
+                    info.getAlgParameters());
+            spec = info.getKeySpec(cipher);
+        } else {
+            spec = new PKCS8EncodedKeySpec(der);
+        }
+        PrivateKey key = KeyFactory.getInstance(leaf.getPublicKey().getAlgorithm()).generatePrivate(spec);
+        checkPair(key, leaf);
+        return key;
+    }
+
+    private static void checkPair(PrivateKey key, X509Certificate leaf) throws GeneralSecurityException {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return; // no check for other key types: the handshake will tell
+        }
+        byte[] probe = new byte[32];
+        new SecureRandom().nextBytes(probe);
+        Signature signer = Signature.getInstance(algorithm);
+        signer.initSign(key);
+        signer.update(probe);
+        byte[] signature = signer.sign();
+        Signature verifier = Signature.getInstance(algorithm);
+        verifier.initVerify(leaf.getPublicKey());
+        verifier.update(probe);
+        if (!verifier.verify(signature)) {
+            throw new IllegalArgumentException("the private key does not belong to the certificate "
+                    + leaf.getSubjectX500Principal().getName());
+        }
     }
 
     /** The leaf certificate of the chain (for logs: its serial and expiry). */
     X509Certificate leaf() throws Exception {
-        Collection<? extends Certificate> chain = CertificateFactory.getInstance("X.509").generateCertificates(certificate());
-        if (chain.isEmpty()) {
-            throw new IllegalArgumentException("no certificate in the PEM file");
-        }
-        return (X509Certificate) chain.iterator().next();
+        return chain()[0];
     }
 
     /**

@@ -39,8 +39,9 @@ final class TlsContexts {
     /** A server context: the server's key pair, client certificates as {@code server} says, ALPN h2 and skein. */
     static SslContext server(TlsSettings.Server server, KeyMaterial material) throws Exception {
         TlsSettings.Common common = server.common();
-        SslContextBuilder builder = SslContextBuilder.forServer(material.certificate(), material.privateKey(),
-                common.privateKeyPassword());
+        java.security.cert.X509Certificate[] chain = material.chain();
+        SslContextBuilder builder = SslContextBuilder.forServer(material.privateKey(common.privateKeyPassword(), chain[0]),
+                chain);
         X509ExtendedTrustManager trust = material.trustManager(common.revoked(), false);
         if (trust != null) {
             builder.trustManager(trust);
@@ -60,7 +61,8 @@ final class TlsContexts {
                 .trustManager(material.trustManager(common.revoked(), true))
                 .endpointIdentificationAlgorithm(client.verifyHostname() ? "HTTPS" : null);
         if (material.hasKeyPair()) {
-            builder.keyManager(material.certificate(), material.privateKey(), common.privateKeyPassword());
+            java.security.cert.X509Certificate[] chain = material.chain();
+            builder.keyManager(material.privateKey(common.privateKeyPassword(), chain[0]), chain);
         }
         return common(builder, common, alpn).build();
     }
