@@ -27,6 +27,7 @@ import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerOptions;
 import io.skein.transport.RpcServer;
 import io.skein.shm.ShmServer;
+import io.skein.transport.tls.TlsSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -240,6 +241,7 @@ public final class SkeinNode implements AutoCloseable {
         private final List<Function<NodeInfo, ServiceDefinition<?>>> services = new ArrayList<>();
         private String name = "skein";
         private boolean reflection = true;
+        private final List<io.skein.transport.ServerInterceptor> interceptors = new ArrayList<>();
         private boolean client;
 
         private Builder() {
@@ -258,6 +260,15 @@ public final class SkeinNode implements AutoCloseable {
          * Whether the node also serves gRPC server reflection ({@code grpc.reflection.v1alpha} and
          * {@code v1} {@code ServerReflection}) describing its services; default {@code true}.
          */
+        /**
+         * Adds server middleware every call passes before its request is decoded, after the
+         * authentication and authorization of {@code skein.security} (so the principal is known).
+         */
+        public Builder interceptor(io.skein.transport.ServerInterceptor interceptor) {
+            interceptors.add(requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
         public Builder reflection(boolean enabled) {
             this.reflection = enabled;
             return this;
@@ -298,7 +309,7 @@ public final class SkeinNode implements AutoCloseable {
             boolean clientRole = client || clusterSettings.enabled()
                     && cfg.getStringList("pekko.cluster.roles").contains(ClusterSettings.CLIENT_ROLE);
             if (clusterSettings.enabled()) {
-                cfg = ClusterJoin.overlay(cfg, clientRole);
+                cfg = io.skein.runtime.cluster.internal.ClusterTls.overlay(ClusterJoin.overlay(cfg, clientRole));
             }
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, cfg);
             ShmTargets.install();
@@ -324,6 +335,28 @@ public final class SkeinNode implements AutoCloseable {
                 }
                 throw e;
             }
+        }
+
+        /**
+         * The schemes a node's entry names: as configured in plaintext; only their TLS forms
+         * ({@code skeins}, {@code grpcs}) when the port requires TLS, so that {@code cluster://} callers
+         * connect with TLS; both when TLS is optional.
+         */
+        static java.util.Set<String> publishedProtocols(java.util.Set<String> configured, TlsSettings.Mode mode) {
+            if (mode == TlsSettings.Mode.OFF) {
+                return configured;
+            }
+            java.util.Set<String> out = new java.util.TreeSet<>(mode == TlsSettings.Mode.OPTIONAL ? configured : java.util.Set.of());
+            for (String p : configured) {
+                if (p.equals("skein") || p.equals("grpc")) {
+                    out.add(p + "s");
+                } else if (mode == TlsSettings.Mode.REQUIRED && !p.endsWith("s")) {
+                    log.warn("skein.cluster.protocols names {}, which a port that requires TLS does not serve in plaintext", p);
+                } else {
+                    out.add(p);
+                }
+            }
+            return out;
         }
 
         private SkeinNode startClient(ActorSystem<Void> system, ClusterRegistry registry,
@@ -388,11 +421,20 @@ public final class SkeinNode implements AutoCloseable {
             ActorOwner owner = ActorOwner.create(system, "skein-node");
             ServerLimiter limiter;
             RpcServer skeinServer;
+            ServerOptions serverOptions;
             try {
                 limiter = ServerLimiter.fromConfig(owner);
-                skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods),
-                        ServerOptions.builder().admission(limiter).owner(owner).observer(observability.observer())
-                                .build()).toCompletableFuture().join();
+                ServerOptions.Builder options = ServerOptions.builder().admission(limiter).owner(owner)
+                        .observer(observability.observer());
+                io.skein.governance.security.SecurityInterceptor security =
+                        io.skein.governance.security.SecurityInterceptor.fromConfig(cfg);
+                if (security != null) {
+                    options.interceptor(security);
+                }
+                interceptors.forEach(options::interceptor);
+                serverOptions = options.build();
+                skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods), serverOptions)
+                        .toCompletableFuture().join();
             } catch (RuntimeException e) {
                 owner.close();
                 throw e;
@@ -405,8 +447,9 @@ public final class SkeinNode implements AutoCloseable {
                         ? java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "skein-" + bound.getPort() + ".sock")
                         : java.nio.file.Path.of(configured);
                 try {
-                    shmServer = ShmServer.start(system, shmPath, MethodRegistry.of(methods),
-                            ServerOptions.builder().admission(limiter).owner(owner).build()).toCompletableFuture().join();
+                    // The same limits, interceptors (authentication) and observer as the TCP port.
+                    shmServer = ShmServer.start(system, shmPath, MethodRegistry.of(methods), serverOptions)
+                            .toCompletableFuture().join();
                 } catch (RuntimeException e) {
                     skeinServer.shutdown(Duration.ZERO);
                     owner.close();
@@ -431,7 +474,8 @@ public final class SkeinNode implements AutoCloseable {
                     tags.put(ShmTargets.PATH_TAG, shmServer.path().toAbsolutePath().toString());
                     tags.put(ShmTargets.HOST_TAG, ShmTargets.hostId());
                 }
-                self = new Instance(info.nodeId, advertisedHost, advertisedPort, clusterSettings.protocols(),
+                self = new Instance(info.nodeId, advertisedHost, advertisedPort,
+                        publishedProtocols(clusterSettings.protocols(), TlsSettings.Server.fromConfig(cfg).mode()),
                         clusterSettings.weight(), tags);
             } else {
                 info.nodeId = configuredId.isEmpty() ? host + ":" + bound.getPort() : configuredId;

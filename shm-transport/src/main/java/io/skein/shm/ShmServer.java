@@ -77,7 +77,8 @@ public final class ShmServer {
         ActorOwner owner = ownOwner != null ? ownOwner : options.owner();
         OwnedActor<ServerActor.Command> actor = owner.spawn("shm-server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer());
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(),
+                resources.materializer(), options.observer());
         ServerMemory memory = new ServerMemory(settings.session().maxMappingSize());
         AtomicBoolean shuttingDown = new AtomicBoolean();
         CompletableFuture<ShmServer> result = new CompletableFuture<>();

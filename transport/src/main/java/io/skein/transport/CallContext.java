@@ -7,6 +7,7 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.transport.observe.CallProbe;
 import io.skein.transport.observe.TraceContext;
+import io.skein.transport.tls.TlsPeer;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -14,9 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What a service knows of the call it is serving: method, request metadata, deadline, peer, whether
- * the call is still wanted, and which request messages arrived compressed. A service may set response
- * headers and trailers, and choose how its responses are compressed.
+ * What a service knows of the call it is serving: method, request metadata, deadline, peer, the TLS
+ * session and authenticated principal when there are any, whether the call is still wanted, and which
+ * request messages arrived compressed. A service may set response headers and trailers, and choose how
+ * its responses are compressed.
  *
  * <p>Thread-safe. The transport creates one per call.
  */
@@ -28,6 +30,8 @@ public final class CallContext {
     private final Metadata metadata;
     private final long deadlineNanos;
     private final SocketAddress peer;
+    private final TlsPeer tls;
+    private volatile Principal principal;
     private final CompletableFuture<Status> termination = new CompletableFuture<>();
     private volatile Metadata responseHeaders = Metadata.EMPTY;
     private volatile Metadata responseTrailers = Metadata.EMPTY;
@@ -45,10 +49,22 @@ public final class CallContext {
      * @param peer          the remote address
      */
     public CallContext(String method, Metadata metadata, long timeoutMillis, SocketAddress peer) {
+        this(method, metadata, timeoutMillis, peer, null);
+    }
+
+    /**
+     * @param method        {@code package.Service/Method}
+     * @param metadata      request metadata
+     * @param timeoutMillis the remaining budget on arrival, or {@code 0} for none
+     * @param peer          the remote address
+     * @param tls           the connection's TLS session, or {@code null} for a plaintext connection
+     */
+    public CallContext(String method, Metadata metadata, long timeoutMillis, SocketAddress peer, TlsPeer tls) {
         this.method = requireNonNull(method, "method");
         this.metadata = requireNonNull(metadata, "metadata");
         this.deadlineNanos = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : NO_DEADLINE;
         this.peer = peer;
+        this.tls = tls;
     }
 
     public String method() {
@@ -63,6 +79,24 @@ public final class CallContext {
     /** The remote address, when the transport has one. */
     public Optional<SocketAddress> peer() {
         return Optional.ofNullable(peer);
+    }
+
+    /**
+     * The TLS session the call arrived on (version, cipher, ALPN, and the client's verified certificate
+     * under mutual TLS); empty for a plaintext connection.
+     */
+    public Optional<TlsPeer> tls() {
+        return Optional.ofNullable(tls);
+    }
+
+    /** Who is calling, as an authenticating {@link ServerInterceptor} proved it; empty for an anonymous call. */
+    public Optional<Principal> principal() {
+        return Optional.ofNullable(principal);
+    }
+
+    /** Sets the call's principal; for authenticating {@link ServerInterceptor}s, before the service sees the call. */
+    public void setPrincipal(Principal principal) {
+        this.principal = requireNonNull(principal, "principal");
     }
 
     /** Whether the caller set a deadline. */
@@ -206,6 +240,7 @@ public final class CallContext {
 
     @Override
     public String toString() {
-        return "CallContext{" + method + ", peer=" + peer + ", metadata=" + metadata + '}';
+        return "CallContext{" + method + ", peer=" + peer + (principal == null ? "" : ", principal=" + principal.name())
+                + ", metadata=" + metadata + '}';
     }
 }

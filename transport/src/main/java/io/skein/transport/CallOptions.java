@@ -75,6 +75,11 @@ public final class CallOptions {
                 messageCompression, parentTrace);
     }
 
+    /** A copy whose metadata carries {@code credentials} (a bearer token: {@link CallCredentials#bearer}). */
+    public CallOptions withCredentials(CallCredentials credentials) {
+        return withMetadata(requireNonNull(credentials, "credentials").applyTo(metadata));
+    }
+
     /** A copy that records the server's response metadata into {@code capture}. */
     public CallOptions withResponseMetadata(ResponseMetadata capture) {
         return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor, compression,

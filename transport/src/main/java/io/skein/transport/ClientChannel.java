@@ -70,6 +70,15 @@ public interface ClientChannel extends AutoCloseable {
      */
     <Req, Resp> Flow<Req, Resp, NotUsed> stream(MethodDescriptor<Req, Resp> method, CallOptions options);
 
+    /**
+     * This channel with {@code credentials} added to every call made through the returned channel's
+     * entry points ({@link #unary(MethodDescriptor, Object, CallOptions)} and {@link #stream}); wrap the
+     * outermost channel of a chain. Closing the returned channel closes this one.
+     */
+    default ClientChannel withCredentials(CallCredentials credentials) {
+        return new CredentialsChannel(this, credentials);
+    }
+
     /** Closes every connection; calls in flight end with UNAVAILABLE. */
     CompletionStage<Done> closeAsync();
 

@@ -14,6 +14,9 @@ import io.skein.transport.internal.nativeproto.KitexClientProtocol;
 import io.skein.transport.internal.nativeproto.NativeClientProtocol;
 import io.skein.transport.observe.CallObserver;
 import io.skein.transport.observe.CallObservers;
+import io.skein.transport.internal.tls.TlsClientContexts;
+import io.skein.transport.internal.tls.TlsClientProtocol;
+import io.skein.transport.tls.TlsSettings;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +32,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * ({@code skein.client.connections-per-endpoint}) opened on first use and replaced when lost.
  * {@link #create} speaks Skein's native protocol to a Skein server ({@code skein://}), {@link #kitex}
  * TTHeader + Kitex Protobuf to a Kitex server ({@code kitex://}), {@link #grpc} gRPC over HTTP/2 to
- * any gRPC server, a Skein server's gRPC side included ({@code grpc://}).
+ * any gRPC server, a Skein server's gRPC side included ({@code grpc://}). The overloads taking
+ * {@link TlsSettings.Client} speak the same protocols over TLS ({@code skeins://}, {@code grpcs://}).
  *
  * <p>A unary call's future completes on the I/O thread that read the answer unless the call's
  * {@link CallOptions#withExecutor executor} says otherwise; its deadline starts when the call is made,
@@ -78,6 +82,35 @@ public final class EndpointChannel implements ClientChannel {
     }
 
     /**
+     * A channel to the Skein server at {@code address} in the native protocol over TLS ({@code skeins://}):
+     * the server's certificate verified as {@code tls} says (CAs, host name), the client certificate
+     * presented when {@code tls} has one. A failed handshake fails calls with UNAVAILABLE and its reason.
+     *
+     * @throws IllegalArgumentException when {@code tls}'s key material cannot be loaded
+     */
+    public static EndpointChannel create(ActorSystem<?> system, InetSocketAddress address, TlsSettings.Client tls) {
+        return of(system, address, overTls(system, address, new NativeClientProtocol(), tls));
+    }
+
+    /**
+     * A channel to a gRPC server over TLS ({@code grpcs://host:port}, ALPN h2), as {@link #grpc} otherwise.
+     *
+     * @throws IllegalArgumentException when {@code tls}'s key material cannot be loaded
+     */
+    public static EndpointChannel grpc(ActorSystem<?> system, InetSocketAddress address, TlsSettings.Client tls) {
+        return of(system, address, overTls(system, address, new GrpcClientProtocol(), tls));
+    }
+
+    private static ClientProtocol overTls(ActorSystem<?> system, InetSocketAddress address, ClientProtocol inner,
+                                          TlsSettings.Client tls) {
+        requireNonNull(system, "system");
+        requireNonNull(address, "address");
+        requireNonNull(tls, "tls");
+        return new TlsClientProtocol(inner, tls,
+                TlsClientContexts.get(system).context(tls, TlsClientProtocol.alpn(inner)), address);
+    }
+
+    /**
      * A channel speaking {@code protocol} to {@code address}: how transports in other modules (shared
      * memory) reuse the pool, the unary call and the stream stage. {@code protocol} is internal API.
      */
@@ -98,7 +131,7 @@ public final class EndpointChannel implements ClientChannel {
         return pool.address();
     }
 
-    /** The wire protocol this channel speaks ("skein", "kitex" or "grpc"). */
+    /** The wire protocol this channel speaks ("skein", "kitex", "grpc", or over TLS "skeins", "grpcs"). */
     public String protocol() {
         return protocol.name();
     }

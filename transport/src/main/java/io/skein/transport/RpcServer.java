@@ -18,6 +18,9 @@ import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
 import io.skein.transport.internal.grpc.GrpcServerProtocol;
 import io.skein.transport.internal.nativeproto.NativeServerProtocol;
+import io.skein.transport.internal.tls.ReloadingSslContext;
+import io.skein.transport.internal.tls.TlsServerProtocol;
+import io.skein.transport.tls.TlsSettings;
 import java.util.List;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -36,7 +39,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An RPC server on one TCP port, serving the methods of a {@link MethodRegistry} in every protocol the
  * port speaks: Skein's native protocol (TTHeader, which Kitex clients speak too) and gRPC over HTTP/2,
- * told apart by a connection's first bytes. Connections are owned by connection actors under one
+ * told apart by a connection's first bytes, each also over TLS when the port's TLS is on
+ * ({@code skein.tls.server} or {@link ServerOptions.Builder#tls}). Connections are owned by connection actors under one
  * server actor; every call of every protocol goes through one dispatcher.
  *
  * <pre>{@code
@@ -60,10 +64,11 @@ public final class RpcServer {
     // learns of a connection once its first bytes arrived). Closed channels leave the group by themselves.
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
+    private final ReloadingSslContext tls; // null without TLS
 
     private RpcServer(ActorSystem<?> system, Channel serverChannel, OwnedActor<ServerActor.Command> actor,
-                      ActorOwner ownOwner,
-                        ChannelGroup accepted, AtomicBoolean shuttingDown) {
+                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ReloadingSslContext tls) {
+        this.tls = tls;
         this.system = system;
         this.serverChannel = serverChannel;
         this.actor = actor;
@@ -85,7 +90,10 @@ public final class RpcServer {
     /**
      * Like {@link #start(ActorSystem, InetSocketAddress, MethodRegistry)}, with {@code options}: the
      * {@linkplain ServerOptions#admission() admission} is asked for every accepted connection and, before
-     * the request is decoded, for every call (server limits).
+     * the request is decoded, for every call (server limits), after the
+     * {@linkplain ServerOptions#interceptors() interceptors}; the port's TLS is the options' or
+     * {@code skein.tls.server}'s. Fails with {@link IllegalArgumentException} when TLS is on and its key
+     * material cannot be loaded.
      */
     public static CompletionStage<RpcServer> start(ActorSystem<?> system, InetSocketAddress address,
                                                      MethodRegistry registry, ServerOptions options) {
@@ -101,9 +109,22 @@ public final class RpcServer {
         // A restart keeps the connection actors: they own live connections the server still drains.
         OwnedActor<ServerActor.Command> actor = owner.spawn("server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer(),
-                options.observer());
-        List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        TlsSettings.Server tlsSettings;
+        ReloadingSslContext tls;
+        try {
+            tlsSettings = options.tls() != null ? options.tls() : TlsSettings.Server.fromConfig(system.settings().config());
+            tls = tlsSettings.enabled() ? ReloadingSslContext.server(tlsSettings).watch(system) : null;
+        } catch (RuntimeException e) {
+            actor.tell(new ServerActor.Stop());
+            if (ownOwner != null) {
+                ownOwner.closeAsync();
+            }
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(),
+                resources.materializer(), options.observer());
+        List<ServerProtocol> protocols = TlsServerProtocol.protocols(tlsSettings, tls,
+                List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings)));
         AtomicBoolean shuttingDown = new AtomicBoolean();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(resources.group())
@@ -133,10 +154,15 @@ public final class RpcServer {
         ChannelFuture bind = bootstrap.bind(address);
         bind.addListener(f -> {
             if (f.isSuccess()) {
-                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown);
-                log.info("Skein server listening on {}", server.localAddress);
+                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown, tls);
+                log.info("Skein server listening on {}{}", server.localAddress,
+                        tls == null ? "" : " (TLS " + tlsSettings.mode().name().toLowerCase(java.util.Locale.ROOT)
+                                + ", client certificates " + tlsSettings.clientAuth().name().toLowerCase(java.util.Locale.ROOT) + ")");
                 result.complete(server);
             } else {
+                if (tls != null) {
+                    tls.stop();
+                }
                 actor.tell(new ServerActor.Stop());
                 if (ownOwner != null) {
                     ownOwner.closeAsync();
@@ -158,6 +184,14 @@ public final class RpcServer {
         return actor;
     }
 
+    /**
+     * Re-reads the TLS key material now if its files changed (as the periodic check does); true when new
+     * material was loaded for new connections. False without TLS.
+     */
+    public boolean reloadTls() {
+        return tls != null && tls.reloadIfChanged();
+    }
+
     /** Connections and calls in flight. */
     public CompletionStage<ServerActor.Load> load() {
         return actor.ask(ServerActor.GetLoad::new, Duration.ofSeconds(5));
@@ -174,6 +208,9 @@ public final class RpcServer {
         // unknown to the server actor, so they were neither drained nor closed and served calls after
         // shutdown. They carry no calls: close them now; any detected from here on is drained at once.
         shuttingDown.set(true);
+        if (tls != null) {
+            tls.stop();
+        }
         serverChannel.close().addListener(f -> {
             accepted.forEach(ServerChannels::closeIfUndetected);
             CompletionStage<Done> drained = actor.ask(r -> new ServerActor.DrainAll(exitWait, r),

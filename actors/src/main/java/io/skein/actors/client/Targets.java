@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.skein.transport.ClientChannel;
 import io.skein.transport.EndpointChannel;
+import io.skein.transport.tls.TlsSettings;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,8 +13,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Opens a {@link ClientChannel} for a target URI. Built in: {@code skein://host:port} (a Skein server)
- * {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only) and
- * {@code grpc://host:port} (gRPC over HTTP/2, cleartext);
+ * {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only),
+ * {@code grpc://host:port} (gRPC over HTTP/2, cleartext), and over TLS {@code skeins://host:port} and
+ * {@code grpcs://host:port} (verified as {@code skein.tls.client} of the actor system's configuration says);
  * higher modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
  */
 public final class Targets {
@@ -26,6 +28,10 @@ public final class Targets {
                 new java.net.InetSocketAddress(host(uri), port(uri))));
         SCHEMES.put("grpc", (system, uri) -> EndpointChannel.grpc(system,
                 new java.net.InetSocketAddress(host(uri), port(uri))));
+        SCHEMES.put("skeins", (system, uri) -> EndpointChannel.create(system,
+                new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
+        SCHEMES.put("grpcs", (system, uri) -> EndpointChannel.grpc(system,
+                new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
     }
 
     private Targets() {
@@ -45,6 +51,10 @@ public final class Targets {
             throw new IllegalArgumentException("unsupported target " + target + "; known schemes: " + SCHEMES.keySet());
         }
         return factory.apply(system, uri);
+    }
+
+    private static TlsSettings.Client clientTls(ActorSystem<?> system) {
+        return TlsSettings.Client.fromConfig(system.settings().config());
     }
 
     /** The host of a {@code scheme://host:port} URI. */

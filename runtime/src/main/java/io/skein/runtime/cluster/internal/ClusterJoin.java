@@ -49,7 +49,10 @@ public final class ClusterJoin {
     public static void join(ActorSystem<?> system, ClusterSettings settings) {
         org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
         if (settings.management() || settings.join() == ClusterSettings.Join.BOOTSTRAP) {
-            PekkoManagement.get(classic).start().whenComplete((uri, err) -> {
+            PekkoManagement management = PekkoManagement.get(classic);
+            (ClusterTls.enabled(system.settings().config())
+                    ? management.start(routes -> routes.withHttpsConnectionContext(ClusterTls.managementHttps(system)))
+                    : management.start()).whenComplete((uri, err) -> {
                 if (err != null) {
                     log.error("pekko-management did not start: {}", err.toString());
                 } else {

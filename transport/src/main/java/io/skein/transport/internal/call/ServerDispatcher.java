@@ -9,9 +9,11 @@ import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
 import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodRegistry;
+import io.skein.transport.ServerInterceptor;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.observe.CallObserver;
 import io.skein.transport.observe.CallProbe;
+import java.util.List;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.Materializer;
@@ -21,9 +23,12 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * The one server dispatch path, for every protocol: once a protocol handler has read a call's head it
  * calls {@link #dispatch}, which looks the method up, refuses what cannot start (unknown method,
- * wrong call kind, connection draining), asks the {@link CallAdmission} before any message is parsed,
- * creates the call's {@link CallContext} (which releases the admission when the call ends), and starts
- * either a {@link ServerUnaryCall} or a {@link CallStreamStage} on the protocol's {@link ServerStream}.
+ * wrong call kind, connection draining), creates the call's {@link CallContext} (with the connection's
+ * TLS session), runs the server's {@link ServerInterceptor}s (authentication and authorization among
+ * them) and then asks the {@link CallAdmission}, both before any message is parsed (the admission is
+ * released when the call ends), and starts either a {@link ServerUnaryCall} or a
+ * {@link CallStreamStage} on the protocol's {@link ServerStream}. A dispatcher made by
+ * {@link #refusingAll} refuses every call (plaintext on a port that requires TLS).
  * Protocol handlers only frame bytes: they feed the call's later {@link StreamEvent}s to the listener
  * the dispatcher {@linkplain ServerStream#attach attached}.
  *
@@ -37,23 +42,41 @@ public final class ServerDispatcher {
     private final CallAdmission admission;
     private final Materializer materializer;
     private final CallObserver observer;
+    private final ServerInterceptor[] interceptors;
+    private final Status refuseAll;
 
     public ServerDispatcher(MethodRegistry registry, CallAdmission admission, Materializer materializer) {
-        this(registry, admission, materializer, CallObserver.NONE);
+        this(registry, admission, List.of(), materializer, CallObserver.NONE);
     }
 
-    /** A dispatcher whose calls (started and refused) {@code observer} watches. */
-    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, Materializer materializer,
-                            CallObserver observer) {
+    /**
+     * A dispatcher running {@code interceptors} before admission on every call, whose calls (started and
+     * refused) {@code observer} watches.
+     */
+    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, List<ServerInterceptor> interceptors,
+                            Materializer materializer, CallObserver observer) {
+        this(registry, admission, interceptors.toArray(ServerInterceptor[]::new), materializer, observer, null);
+    }
+
+    private ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerInterceptor[] interceptors,
+                             Materializer materializer, CallObserver observer, Status refuseAll) {
         this.registry = requireNonNull(registry, "registry");
         this.admission = requireNonNull(admission, "admission");
+        this.interceptors = interceptors;
         this.materializer = requireNonNull(materializer, "materializer");
         this.observer = requireNonNull(observer, "observer");
+        this.refuseAll = refuseAll;
     }
 
     /** Who watches this dispatcher's calls. */
     public CallObserver observer() {
         return observer;
+    }
+
+    /** A dispatcher that answers every call with {@code status} and starts none. */
+    public ServerDispatcher refusingAll(Status status) {
+        return new ServerDispatcher(registry, admission, interceptors, materializer, observer,
+                requireNonNull(status, "status"));
     }
 
     /**
@@ -62,6 +85,10 @@ public final class ServerDispatcher {
      * called before this returns. On the connection's I/O thread.
      */
     public void dispatch(Connection connection, ServerCallHead head, ServerStream stream) {
+        if (refuseAll != null) {
+            stream.refuse(refuseAll);
+            return;
+        }
         ServerMethod<?, ?> method = registry.lookup(head.method());
         Status refusal = refusal(method, head, connection);
         if (refusal != null) {
@@ -70,14 +97,22 @@ public final class ServerDispatcher {
             return;
         }
         String name = method.descriptor().fullName();
-        // Admission before any message is parsed: a refused call costs no decoding.
+        CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer(),
+                connection.channel().attr(ConnectionTls.PEER).get());
+        // Interceptors (authentication, authorization) and then admission (limits), before any message is
+        // parsed: a refused call costs no decoding, and a call refused by an interceptor takes no permit.
+        Status denied = Interceptors.intercept(interceptors, context);
+        if (denied != null) {
+            observer.serverRefused(name, connection.protocol(), denied, head.peer());
+            stream.refuse(denied);
+            return;
+        }
         CallAdmission.Decision admitted = Admissions.admit(admission, name, head.peer());
         if (!admitted.isAdmitted()) {
             observer.serverRefused(name, connection.protocol(), admitted.refusal(), head.peer());
             stream.refuse(admitted.refusal());
             return;
         }
-        CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer());
         CallProbe probe = observer.serverCall(context, connection.protocol());
         if (probe != CallProbe.NONE) {
             context.observe(probe); // before anything can terminate the call

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
 import io.skein.protocols.CallKind;
 import io.skein.protocols.Status;
 import io.skein.transport.TransportSettings;
@@ -42,9 +43,9 @@ public interface ClientProtocol {
      * Opens one connection to {@code address} and completes with the transport that opens calls on it,
      * once it can carry calls (or fails with why it cannot). {@code onChanged} runs whenever the
      * connection may have stopped being usable (the peer's GOAWAY); the pool also watches the channel's
-     * close. The default connects over TCP with the transport's socket options and {@link #install}s
-     * this protocol's handlers; a transport with its own way of connecting (a Unix socket and a
-     * handshake: shared memory) overrides it.
+     * close. The default connects over TCP with the transport's socket options, {@link #install}s
+     * this protocol's handlers and completes once {@link #ready} does (a TLS handshake); a transport
+     * with its own way of connecting (a Unix socket and a handshake: shared memory) overrides it.
      */
     default CompletionStage<ClientTransport> connect(NettyResources resources, SocketAddress address,
                                                      Runnable onChanged) {
@@ -66,12 +67,32 @@ public interface ClientProtocol {
         ChannelFuture future = bootstrap.connect(address);
         future.addListener(f -> {
             if (f.isSuccess()) {
-                result.complete(future.channel().attr(TRANSPORT).get());
+                ready(future.channel()).addListener(r -> {
+                    if (r.isSuccess()) {
+                        result.complete(future.channel().attr(TRANSPORT).get());
+                    } else {
+                        future.channel().close();
+                        result.completeExceptionally(r.cause());
+                    }
+                });
             } else {
                 result.completeExceptionally(f.cause());
             }
         });
         return result;
+    }
+
+    /**
+     * Completes once a connected {@code channel} can carry calls: at once by default, after its
+     * handshake over TLS. A failure is a failed connect.
+     */
+    default Future<?> ready(Channel channel) {
+        return channel.newSucceededFuture();
+    }
+
+    /** How a failed connect (or {@link #ready}) is told to callers, in one line. */
+    default String describeConnectFailure(Throwable cause) {
+        return cause.getMessage();
     }
 
     /** The largest serialized message this protocol carries with {@code settings}. */

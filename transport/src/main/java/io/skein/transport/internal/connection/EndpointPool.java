@@ -245,7 +245,8 @@ public final class EndpointPool implements TransportSource {
         private Behavior<Command> onConnectFailed(ConnectFailed failed) {
             connecting--;
             if (connecting == 0 && live.length == 0) {
-                StatusException error = CallRefusals.cannotConnect(address, failed.cause().getMessage()).asException();
+                StatusException error = CallRefusals.cannotConnect(address,
+                        protocol.describeConnectFailure(failed.cause())).asException();
                 waiting.forEach(w -> w.completeExceptionally(error));
                 waiting.clear();
             }
