@@ -10,9 +10,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wraps a service behavior so that a failure while it handles a call fails that call with
- * {@code INTERNAL} before supervision restarts the actor: one bad call never hangs or takes down
- * the others.
+ * Wraps a service behavior so that a failure while it handles a call fails that call before the
+ * service's supervision (resume by default) applies: one bad call never hangs or takes down the others.
+ * The call is failed with a crash status (not raised, the exception as its local cause), which the
+ * transport answers generically and logs once with the call's id; a failure on any other message is
+ * logged here, since the supervisor's own logging is off. Runs in the service actor.
  */
 final class CallGuard<T> extends BehaviorInterceptor<T, T> {
 
@@ -32,9 +34,10 @@ final class CallGuard<T> extends BehaviorInterceptor<T, T> {
             return target.apply(ctx, msg);
         } catch (RuntimeException | LinkageError e) {
             if (msg instanceof CallMessage carrier && carrier.call() != null) {
-                log.warn("service {} failed on {}; failing that call and restarting", service, carrier.call().method(), e);
-                carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " failed: " + e)
-                        .withCause(e));
+                carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " crashed").withCause(e));
+            } else {
+                log.error("service {} failed on a {}; applying its supervision", service,
+                        msg == null ? "null message" : msg.getClass().getSimpleName(), e);
             }
             throw e;
         }
