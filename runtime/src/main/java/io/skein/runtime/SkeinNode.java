@@ -71,6 +71,7 @@ public final class SkeinNode implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final RpcServer server;
     private final String nodeId;
+    private final String host;
     private final List<String> services;
     private final ClusterRegistry registry;
     private final CompletableFuture<Done> published;
@@ -78,13 +79,14 @@ public final class SkeinNode implements AutoCloseable {
     private final ActorOwner owner;
 
     private SkeinNode(ActorSystem<Void> system, RpcServer server, ActorOwner owner, ServerLimiter limits,
-                      String nodeId, List<String> services, ClusterRegistry registry,
+                      String nodeId, String host, List<String> services, ClusterRegistry registry,
                       CompletableFuture<Done> published) {
         this.system = system;
         this.server = server;
         this.owner = owner;
         this.limits = limits;
         this.nodeId = nodeId;
+        this.host = host;
         this.services = services;
         this.registry = registry;
         this.published = published;
@@ -167,9 +169,21 @@ public final class SkeinNode implements AutoCloseable {
         return services;
     }
 
-    /** The {@code skein://} target of this node, for clients in the same process. */
+    /**
+     * The {@code skein://} target of this node, with a host callers can dial: for a node bound to a
+     * wildcard address (the default {@code 0.0.0.0}), the advertised host in a cluster, else loopback.
+     */
     public String target() {
-        return "skein://" + address().getHostString() + ":" + address().getPort();
+        return Targets.format("skein", host, address().getPort());
+    }
+
+    /**
+     * The host this node is reached at: {@code skein.server.host} when it names one interface; for a
+     * wildcard bind, {@code skein.cluster.advertise-host} or the cluster address's host when clustered,
+     * loopback otherwise. Node ids are built from it.
+     */
+    public String host() {
+        return host;
     }
 
     /** A channel from this node's actor system to {@code target}. */
@@ -282,9 +296,12 @@ public final class SkeinNode implements AutoCloseable {
             });
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
                     () -> registry.withdraw().thenApply(had -> Done.getInstance()));
-            String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
+            org.apache.pekko.actor.Address self = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+                    .selfAddress();
+            String id = self.toString();
             log.info("client member {} started", id);
-            return new SkeinNode(system, null, null, null, id, List.of(), registry, ready);
+            return new SkeinNode(system, null, null, null, id, self.getHost().orElse("127.0.0.1"), List.of(),
+                    registry, ready);
         }
 
         private SkeinNode start(ActorSystem<Void> system, Config cfg) {
@@ -329,7 +346,9 @@ public final class SkeinNode implements AutoCloseable {
             }
             String configuredId = server.getString("node-id");
             InetSocketAddress bound = skeinServer.localAddress();
-            String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
+            // A wildcard bind is reached through loopback locally; in a cluster through the advertised host.
+            String host = !clusterSettings.advertiseHost().isEmpty() ? clusterSettings.advertiseHost()
+                    : bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
             Instance self = null;
             if (clusterSettings.enabled()) {
                 // In a cluster the id must be unique and the address reachable from other nodes: the
@@ -339,6 +358,7 @@ public final class SkeinNode implements AutoCloseable {
                         : org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().getHost()
                                 .orElse(host);
                 int advertisedPort = clusterSettings.advertisePort() > 0 ? clusterSettings.advertisePort() : bound.getPort();
+                host = advertisedHost;
                 info.nodeId = configuredId.isEmpty() ? advertisedHost + ":" + advertisedPort : configuredId;
                 self = new Instance(info.nodeId, advertisedHost, advertisedPort, clusterSettings.protocols(),
                         clusterSettings.weight(), clusterSettings.tags());
@@ -390,8 +410,8 @@ public final class SkeinNode implements AutoCloseable {
                             }
                         }));
             }
-            return new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names), registry,
-                    ready);
+            return new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, host, List.copyOf(names),
+                    registry, ready);
         }
     }
 
