@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * service's supervision (resume by default) applies: one bad call never hangs or takes down the others.
  * The call is failed with a crash status (not raised, the exception as its local cause), which the
  * transport answers generically and logs once with the call's id; a failure on any other message is
- * logged here, since the supervisor's own logging is off. Runs in the service actor.
+ * logged here, since the supervisor's own logging is off. A call message the behavior leaves unhandled
+ * (a method it has no case for) fails with {@code UNIMPLEMENTED}. Runs in the service actor.
  */
 final class CallGuard<T> extends BehaviorInterceptor<T, T> {
 
@@ -31,7 +32,13 @@ final class CallGuard<T> extends BehaviorInterceptor<T, T> {
     @Override
     public Behavior<T> aroundReceive(TypedActorContext<T> ctx, T msg, ReceiveTarget<T> target) {
         try {
-            return target.apply(ctx, msg);
+            Behavior<T> next = target.apply(ctx, msg);
+            if (Behavior.isUnhandled(next) && msg instanceof CallMessage carrier && carrier.call() != null) {
+                // The actor has no case for this method: the caller hears so instead of waiting forever.
+                carrier.call().fail(Status.of(StatusCode.UNIMPLEMENTED, carrier.call().method()
+                        + " is not implemented by the service"));
+            }
+            return next;
         } catch (RuntimeException | LinkageError e) {
             if (msg instanceof CallMessage carrier && carrier.call() != null) {
                 carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " crashed").withCause(e));
