@@ -17,6 +17,7 @@ import io.skein.transport.internal.connection.ServerActor;
 import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
 import io.skein.transport.internal.grpc.GrpcServerProtocol;
+import io.skein.transport.internal.http1.Http1RefusalProtocol;
 import io.skein.transport.internal.nativeproto.NativeServerProtocol;
 import java.util.List;
 import java.net.InetSocketAddress;
@@ -102,7 +103,9 @@ public final class RpcServer {
         OwnedActor<ServerActor.Command> actor = owner.spawn("server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
         ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer());
-        List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        List<ServerProtocol> spoken = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        // Plain HTTP/1.x gets a short answer naming what the port speaks instead of a silent close.
+        List<ServerProtocol> protocols = List.of(spoken.get(0), spoken.get(1), new Http1RefusalProtocol(spoken));
         AtomicBoolean shuttingDown = new AtomicBoolean();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(resources.group())

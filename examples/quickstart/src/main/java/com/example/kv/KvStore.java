@@ -61,7 +61,8 @@ public final class KvStore {
 
     /** The service a node serves. */
     public static ServiceDefinition<Message> definition() {
-        return KeyValueSkein.definition(Behaviors.setup(ctx -> new KvStore(ctx).behavior()), Rpc::new).build();
+        Behavior<Message> store = Behaviors.setup(ctx -> new KvStore(ctx).behavior());
+        return KeyValueSkein.definition(store, Rpc::new).build();
     }
 
     private Behavior<Message> behavior() {

@@ -3,6 +3,7 @@ package io.skein.examples.quickstart;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -77,10 +78,10 @@ class QuickstartProjectTest {
         assertTrue(Files.isRegularFile(project.resolve(
                 "target/generated-sources/protobuf/java/com/example/kv/KeyValueSkein.java")), "bindings generated");
 
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        String classPath = project.resolve("target/classes") + java.io.File.pathSeparator
-                + project.resolve("target/lib") + java.io.File.separator + "*";
-        Result app = run(project, RUN, java, "-cp", classPath, "com.example.kv.Main");
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classPath = project.resolve("target/classes") + File.pathSeparator
+                + project.resolve("target/lib") + File.separator + "*";
+        Result app = run(project, RUN, javaBin, "-cp", classPath, "com.example.kv.Main");
         assertEquals(0, app.exit(), app::output);
         List<String> lines = app.output().lines().filter(l -> !l.matches("^\\d\\d:\\d\\d:\\d\\d\\.\\d+ .*")).toList();
         for (String expected : List.of("put greeting -> version 1", "putAll a, b -> stored 2, version 3",
@@ -151,7 +152,7 @@ class QuickstartProjectTest {
         if (path == null) {
             return null;
         }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
+        for (String dir : path.split(File.pathSeparator)) {
             Path mvn = Path.of(dir, "mvn");
             if (Files.isExecutable(mvn)) {
                 return mvn.toString();
