@@ -8,6 +8,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import io.skein.examples.echo.EchoReply;
 import io.skein.examples.testing.ChildJvm;
+import io.skein.runtime.cli.ExitCodes;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -133,12 +134,12 @@ class MainCliTest {
 
     @Test
     @Order(6)
-    void usageErrorsExitWithTwoInProcess() {
+    void usageErrorsExitWithTheUsageCodeInProcess() {
         // Only argument errors run in this JVM: they fail before anything starts.
-        assertEquals(2, Main.run(new String[0]));
-        assertEquals(2, Main.run(new String[] {"no-such-command"}));
-        assertEquals(2, Main.run(new String[] {"serve", "--no-such-option", "1"}));
-        assertEquals(2, Main.run(new String[] {"serve", "--port"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[0]));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"no-such-command"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"serve", "--no-such-option", "1"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"serve", "--port"}));
     }
 
     @Test
