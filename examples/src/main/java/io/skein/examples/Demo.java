@@ -1,15 +1,10 @@
 package io.skein.examples;
 
 import com.typesafe.config.ConfigFactory;
-import io.skein.actors.client.BidiStreamingMethod;
-import io.skein.actors.client.ClientStreamingMethod;
-import io.skein.actors.client.ServerStreamingMethod;
-import io.skein.actors.client.ServiceClient;
-import io.skein.actors.client.UnaryMethod;
-import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoReply;
 import io.skein.examples.echo.EchoRequest;
 import io.skein.examples.echo.EchoService;
+import io.skein.examples.echo.EchoSkein;
 import io.skein.examples.echo.RepeatRequest;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.StatusException;
@@ -67,48 +62,41 @@ public final class Demo {
             out.println("cluster formed by ClusterBootstrap (config discovery): " + node.registry().members().size()
                     + " members Up; cluster://" + ECHO + " -> " + node.registry().instances(ECHO).snapshot().stream()
                     .map(i -> i.nodeId()).toList());
-            ServiceClient echo = node.client("cluster://" + ECHO, EchoProto.getDescriptor().findServiceByName("Echo"));
+            EchoSkein.Client echo = EchoSkein.client(node.system(), "cluster://" + ECHO);
             Materializer mat = Materializer.matFromSystem(node.system());
             CallOptions options = CallOptions.timeout(Duration.ofSeconds(10))
                     .withMetadata(Metadata.builder().put("demo", "yes").build());
 
-            UnaryMethod<EchoRequest, EchoReply> say = echo.unary("Say", EchoRequest.class, EchoReply.class);
             EchoRequest hello = EchoRequest.newBuilder().setMessage("hello, skein").build();
             out.println("unary Say           -> " + brief(hello));
-            out.println("                    <- " + brief(say.call(hello, options).toCompletableFuture().join()));
+            out.println("                    <- " + brief(echo.say(hello, options).toCompletableFuture().join()));
 
             out.println("unary Say x6, round robin over the cluster's endpoints");
             for (int i = 1; i <= 6; i++) {
                 EchoRequest r = EchoRequest.newBuilder().setMessage("call " + i).build();
-                out.println("                    <- " + brief(say.call(r, options).toCompletableFuture().join()));
+                out.println("                    <- " + brief(echo.say(r, options).toCompletableFuture().join()));
             }
 
-            ServerStreamingMethod<RepeatRequest, EchoReply> repeat =
-                    echo.serverStreaming("Repeat", RepeatRequest.class, EchoReply.class);
             RepeatRequest three = RepeatRequest.newBuilder().setMessage("tick").setCount(3).build();
             out.println("server stream Repeat -> {message: tick, count: 3}");
-            List<EchoReply> ticks = repeat.call(three, options).runWith(Sink.seq(), mat).toCompletableFuture().join();
+            List<EchoReply> ticks = echo.repeat(three, options).runWith(Sink.seq(), mat).toCompletableFuture().join();
             ticks.forEach(r -> out.println("                    <- " + brief(r)));
 
-            ClientStreamingMethod<EchoRequest, EchoReply> collect =
-                    echo.clientStreaming("Collect", EchoRequest.class, EchoReply.class);
             List<EchoRequest> words = List.of("a", "b", "c").stream()
                     .map(w -> EchoRequest.newBuilder().setMessage(w).build()).toList();
             out.println("client stream Collect -> a, b, c");
-            out.println("                    <- " + brief(collect.call(Source.from(words), options)
+            out.println("                    <- " + brief(echo.collect(Source.from(words), options)
                     .toCompletableFuture().join()));
 
-            BidiStreamingMethod<EchoRequest, EchoReply> chat = echo.bidiStreaming("Chat", EchoRequest.class, EchoReply.class);
             out.println("bidi stream Chat    -> x, y, z");
-            List<EchoReply> answers = Source.from(List.of("x", "y", "z"))
-                    .map(w -> EchoRequest.newBuilder().setMessage(w).build())
-                    .via(chat.call(options))
+            List<EchoReply> answers = echo.chat(Source.from(List.of("x", "y", "z"))
+                            .map(w -> EchoRequest.newBuilder().setMessage(w).build()), options)
                     .runWith(Sink.seq(), mat).toCompletableFuture().join();
             answers.forEach(r -> out.println("                    <- " + brief(r)));
 
             out.println("unary Say with fail_with=5 -> expect NOT_FOUND");
             try {
-                say.call(EchoRequest.newBuilder().setMessage("no such thing").setFailWith(5).build(), options)
+                echo.say(EchoRequest.newBuilder().setMessage("no such thing").setFailWith(5).build(), options)
                         .toCompletableFuture().join();
                 out.println("unexpected success");
                 return 1;

@@ -12,13 +12,20 @@ import io.skein.examples.interop.TestServiceActor;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cli.Args;
 import io.skein.runtime.cli.CallCommand;
+import io.skein.runtime.cli.CliErrors;
+import io.skein.runtime.cli.CliException;
 import io.skein.runtime.cli.ClusterClient;
+import io.skein.runtime.cli.ExitCodes;
 import io.skein.runtime.cluster.ClusterTargets;
-import io.skein.protocols.StatusException;
 import java.net.URI;
 import java.time.Duration;
 import java.io.File;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -31,27 +38,52 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  */
 public final class Main {
 
-    private static final String USAGE = String.join("\n",
-            "usage: java -jar skein.jar COMMAND",
-            "  serve [--port N] [--host H] [--shm PATH] [--config FILE]   serve Echo; prints 'listening on HOST:PORT'",
-            "                                               and, with --shm, 'listening on shm://PATH' (shared memory); in a",
-            "                                               cluster, 'registered as NODE' once its entries are published)",
-            "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N] [--config FILE]",
-            "                                               TARGET is skein://host:port, grpc://host:port or",
-            "                                               cluster://package.Service (joins the cluster of --config",
-            "                                               as a client member, waits up to --timeout for endpoints);",
-            "                                               streaming requests are read from stdin, one JSON per line",
-            "                                               (services not compiled in are resolved through the",
-            "                                               server's gRPC reflection)",
-            "  members [--config FILE] [--timeout MS]       join as a client member and print every member with its",
-            "                                               status and the services it serves",
-            "  demo                                          start three clustered nodes and walk through all four call",
-            "                                               kinds through cluster://",
-            BenchCommand.USAGE,
-            "  interop-server --port N [--host H]            serve grpc.testing.TestService and Echo (gRPC interop)",
-            "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
-            "                 [--transport grpc|skein]      run gRPC interop test cases; exit 0 only if all passed",
-            "                                               (default transport grpc: target grpc://H:N)");
+    /** Each command's help: its synopsis and what it does ({@code COMMAND --help}). */
+    private static final Map<String, String> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("serve", String.join("\n",
+                "  serve [--port N] [--host H] [--shm PATH] [--config FILE]",
+                "        serve Echo (default port 8080); prints 'listening on HOST:PORT' (with --shm also",
+                "        'listening on shm://PATH': shared memory on that socket path; and, in a cluster,",
+                "        'registered as NODE' once its entries are published); drains on SIGTERM/SIGINT"));
+        COMMANDS.put("call", String.join("\n",
+                "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N] [--config FILE]",
+                "        TARGET is skein://host:port, grpc://host:port, kitex://host:port, shm://PATH (shared memory)",
+                "        or cluster://package.Service",
+                "        (joins the cluster of --config as a client member, waits up to --timeout for endpoints).",
+                "        Unary and server-streaming calls take their request as the JSON argument ('{}' for an",
+                "        empty one); client and bidi streaming read one JSON request per line from stdin.",
+                "        --repeat N makes the call N times and stops at the first failure, exiting with its status.",
+                "        Services not compiled in are resolved through the server's gRPC reflection."));
+        COMMANDS.put("members", String.join("\n",
+                "  members --config FILE [--timeout MS]",
+                "        join the cluster of FILE as a client member and print every member with its status",
+                "        and the services it serves (e.g. --config examples/cluster/local.conf)"));
+        COMMANDS.put("demo", String.join("\n",
+                "  demo",
+                "        start three clustered nodes in this process and walk through all four call kinds",
+                "        through cluster://"));
+        COMMANDS.put("bench", BenchCommand.USAGE);
+        COMMANDS.put("interop-server", String.join("\n",
+                "  interop-server --port N [--host H]",
+                "        serve grpc.testing.TestService and Echo (gRPC interop)"));
+        COMMANDS.put("interop-client", String.join("\n",
+                "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
+                "                 [--transport grpc|skein]",
+                "        run gRPC interop test cases; exit 0 only if all passed (default transport grpc:",
+                "        target grpc://H:N)"));
+    }
+
+    private static final String EXIT_CODES = String.join("\n",
+            "options for every command: --help (this text for the command), --verbose (stack traces of errors)",
+            "exit codes: 0 success; 1-16 a call failed with that gRPC status (4 DEADLINE_EXCEEDED, 14 UNAVAILABLE, ...);",
+            "            " + ExitCodes.USAGE + " usage error; " + ExitCodes.UNAVAILABLE + " port in use or host not"
+                    + " resolvable; " + ExitCodes.INTERNAL + " internal error; " + ExitCodes.CONFIG
+                    + " configuration error");
+
+    private static final String USAGE = "usage: java -jar skein.jar COMMAND [OPTIONS]\n"
+            + String.join("\n", COMMANDS.values()) + "\n" + EXIT_CODES;
 
     private Main() {
     }
@@ -62,15 +94,31 @@ public final class Main {
         System.exit(run(argv));
     }
 
-    /** Runs a command and returns its exit code. */
+    /** Runs a command and returns its exit code ({@link ExitCodes}, or a call's status code). */
     public static int run(String[] argv) {
-        if (argv.length == 0) {
+        List<String> words = new ArrayList<>(List.of(argv));
+        boolean verbose = words.remove("--verbose");
+        if (words.isEmpty()) {
             System.err.println(USAGE);
-            return 2;
+            return ExitCodes.USAGE;
         }
-        String[] rest = java.util.Arrays.copyOfRange(argv, 1, argv.length);
+        String command = words.get(0);
+        String[] rest = words.subList(1, words.size()).toArray(String[]::new);
+        if (List.of("help", "--help", "-h").contains(command)) {
+            System.out.println(USAGE);
+            return ExitCodes.OK;
+        }
+        if (!COMMANDS.containsKey(command)) {
+            System.err.println("ERROR: unknown command " + command + "; commands: " + String.join(", ", COMMANDS.keySet())
+                    + " (--help for each)");
+            return ExitCodes.USAGE;
+        }
+        if (words.contains("--help") || words.contains("-h")) {
+            System.out.println("usage: java -jar skein.jar\n" + COMMANDS.get(command) + "\n" + EXIT_CODES);
+            return ExitCodes.OK;
+        }
         try {
-            return switch (argv[0]) {
+            return switch (command) {
                 case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config", "shm"), Set.of()), false);
                 case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls"), Set.of()),
                         true);
@@ -78,20 +126,15 @@ public final class Main {
                         System.out, System.err);
                 case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
                 case "members" -> members(Args.parse(rest, ClusterClient.MEMBERS_OPTIONS, Set.of()));
-                case "demo" -> Demo.run(System.out);
+                case "demo" -> {
+                    Args.parse(rest, Set.of(), Set.of()).requireNoPositionals("demo");
+                    yield Demo.run(System.out);
+                }
                 case "bench" -> bench(Args.parse(rest, BenchCommand.OPTIONS, BenchCommand.FLAGS));
-                case "help", "--help", "-h" -> {
-                    System.out.println(USAGE);
-                    yield 0;
-                }
-                default -> {
-                    System.err.println("unknown command " + argv[0] + "\n" + USAGE);
-                    yield 2;
-                }
+                default -> throw new IllegalStateException("no handler for " + command);
             };
-        } catch (IllegalArgumentException e) {
-            System.err.println("ERROR: " + e.getMessage());
-            return 2;
+        } catch (RuntimeException | LinkageError e) {
+            return CliErrors.report(e, verbose, System.err);
         }
     }
 
@@ -101,7 +144,7 @@ public final class Main {
         if (file != null) {
             File f = new File(file);
             if (!f.isFile()) {
-                throw new IllegalArgumentException("no config file " + file);
+                throw new CliException(ExitCodes.CONFIG, "no config file " + file);
             }
             config = ConfigFactory.defaultOverrides().withFallback(ConfigFactory.parseFile(f))
                     .withFallback(ConfigFactory.load()).resolve();
@@ -111,8 +154,7 @@ public final class Main {
 
     private static int serve(Args args, boolean interop) {
         if (interop && !InteropCommand.plaintext(args)) {
-            System.err.println("ERROR: --use_tls=true is not supported: Skein serves plaintext only");
-            return 2;
+            throw new IllegalArgumentException("--use_tls=true is not supported: Skein serves plaintext only");
         }
         Config config = config(args);
         if (args.has("port")) {
@@ -126,6 +168,12 @@ public final class Main {
             config = ConfigFactory.parseMap(java.util.Map.of("skein.server.shm.enabled", true,
                     "skein.server.shm.path", args.get("shm", ""))).withFallback(config);
         }
+        String host = config.getString("skein.server.host");
+        try {
+            InetAddress.getByName(host);
+        } catch (UnknownHostException e) {
+            throw new CliException(ExitCodes.UNAVAILABLE, "cannot resolve host " + host + " (--host or skein.server.host)");
+        }
         SkeinNode.Builder builder = SkeinNode.builder()
                 .config(config)
                 .service(info -> EchoService.definition(info::nodeId));
@@ -135,9 +183,8 @@ public final class Main {
         SkeinNode node = builder.start();
         CountDownLatch terminated = new CountDownLatch(1);
         node.system().getWhenTerminated().thenRun(terminated::countDown);
-        String host = node.address().getAddress().isAnyLocalAddress()
-                ? config.getString("skein.server.host") : node.address().getHostString();
-        System.out.println("listening on " + host + ":" + node.address().getPort());
+        String shown = node.address().getAddress().isAnyLocalAddress() ? host : node.address().getHostString();
+        System.out.println("listening on " + shown + ":" + node.address().getPort());
         node.shmTarget().ifPresent(t -> System.out.println("listening on " + t));
         System.out.flush();
         if (node.clustered()) {
@@ -161,7 +208,9 @@ public final class Main {
     }
 
     private static int call(Args args) {
-        if (!args.positionals().isEmpty() && args.positionals().get(0).startsWith(ClusterTargets.SCHEME + "://")) {
+        CallCommand.validate(args); // usage errors before any actor system starts
+        if (args.positionals().get(0).startsWith(ClusterTargets.SCHEME + "://")) {
+            requireConfig(args, "call cluster://...");
             return clusterCall(args);
         }
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
@@ -178,7 +227,7 @@ public final class Main {
 
     /** The bound of waiting for the cluster and its endpoints: --timeout, else 30 s. */
     private static Duration clusterWait(Args args) {
-        return args.has("timeout") ? Duration.ofMillis(args.getInt("timeout", 0)) : ClusterClient.DEFAULT_WAIT;
+        return args.has("timeout") ? Duration.ofMillis(args.getPositiveMillis("timeout", 0)) : ClusterClient.DEFAULT_WAIT;
     }
 
     private static int clusterCall(Args args) {
@@ -191,7 +240,17 @@ public final class Main {
     }
 
     private static int members(Args args) {
+        args.requireNoPositionals("members");
+        requireConfig(args, "members");
+        clusterWait(args);
         return asClusterClient(args, node -> ClusterClient.members(node, clusterWait(args), System.out));
+    }
+
+    private static void requireConfig(Args args, String what) {
+        if (!args.has("config")) {
+            throw new IllegalArgumentException(what + " needs --config FILE: the cluster to join"
+                    + " (e.g. examples/cluster/local.conf)");
+        }
     }
 
     /** Joins the cluster of --config as a client member, runs {@code work}, leaves; a status failure is the exit code. */
@@ -200,9 +259,6 @@ public final class Main {
         try {
             node = ClusterClient.join(config(args), clusterWait(args));
             return work.applyAsInt(node);
-        } catch (StatusException e) {
-            System.err.println("ERROR " + e.code() + ": " + e.status().message());
-            return e.code().value();
         } finally {
             if (node != null) {
                 node.close();

@@ -77,6 +77,7 @@ public final class SkeinNode implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final RpcServer server;
     private final String nodeId;
+    private final String host;
     private final List<String> services;
     private final ClusterRegistry registry;
     private final CompletableFuture<Done> published;
@@ -87,7 +88,7 @@ public final class SkeinNode implements AutoCloseable {
     private final HealthService health;
 
     private SkeinNode(ActorSystem<Void> system, RpcServer server, ActorOwner owner, ServerLimiter limits,
-                      String nodeId, List<String> services, ClusterRegistry registry,
+                      String nodeId, String host, List<String> services, ClusterRegistry registry,
                       CompletableFuture<Done> published, NodeObservability observability, HealthService health) {
         this.system = system;
         this.observability = observability;
@@ -96,6 +97,7 @@ public final class SkeinNode implements AutoCloseable {
         this.owner = owner;
         this.limits = limits;
         this.nodeId = nodeId;
+        this.host = host;
         this.services = services;
         this.registry = registry;
         this.published = published;
@@ -202,9 +204,21 @@ public final class SkeinNode implements AutoCloseable {
         return services;
     }
 
-    /** The {@code skein://} target of this node, for clients in the same process. */
+    /**
+     * The {@code skein://} target of this node, with a host callers can dial: for a node bound to a
+     * wildcard address (the default {@code 0.0.0.0}), the advertised host in a cluster, else loopback.
+     */
     public String target() {
-        return "skein://" + address().getHostString() + ":" + address().getPort();
+        return Targets.format("skein", host, address().getPort());
+    }
+
+    /**
+     * The host this node is reached at: {@code skein.server.host} when it names one interface; for a
+     * wildcard bind, {@code skein.cluster.advertise-host} or the cluster address's host when clustered,
+     * loopback otherwise. Node ids are built from it.
+     */
+    public String host() {
+        return host;
     }
 
     /**
@@ -368,10 +382,13 @@ public final class SkeinNode implements AutoCloseable {
             });
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
                     () -> registry.withdraw().thenApply(had -> Done.getInstance()));
-            String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
+            org.apache.pekko.actor.Address self = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+                    .selfAddress();
+            String id = self.toString();
             observability.watch(null, registry);
             log.info("client member {} started{}", id, endpoint(observability));
-            return new SkeinNode(system, null, null, null, id, List.of(), registry, ready, observability, null);
+            return new SkeinNode(system, null, null, null, id, self.getHost().orElse("127.0.0.1"), List.of(),
+                    registry, ready, observability, null);
         }
 
         private static String endpoint(NodeObservability observability) {
@@ -458,7 +475,9 @@ public final class SkeinNode implements AutoCloseable {
                 }
             }
             String configuredId = server.getString("node-id");
-            String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
+            // A wildcard bind is reached through loopback locally; in a cluster through the advertised host.
+            String host = !clusterSettings.advertiseHost().isEmpty() ? clusterSettings.advertiseHost()
+                    : bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
             Instance self = null;
             if (clusterSettings.enabled()) {
                 // In a cluster the id must be unique and the address reachable from other nodes: the
@@ -468,6 +487,7 @@ public final class SkeinNode implements AutoCloseable {
                         : org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().getHost()
                                 .orElse(host);
                 int advertisedPort = clusterSettings.advertisePort() > 0 ? clusterSettings.advertisePort() : bound.getPort();
+                host = advertisedHost;
                 info.nodeId = configuredId.isEmpty() ? advertisedHost + ":" + advertisedPort : configuredId;
                 java.util.Map<String, String> tags = new java.util.HashMap<>(clusterSettings.tags());
                 if (shmServer != null) {
@@ -545,8 +565,8 @@ public final class SkeinNode implements AutoCloseable {
                             }
                         }));
             }
-            SkeinNode node = new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names),
-                    registry, ready, observability, health);
+            SkeinNode node = new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, host,
+                    List.copyOf(names), registry, ready, observability, health);
             node.shmServer = shmServer;
             return node;
         }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What a service knows of the call it is serving: method, request metadata, deadline, peer, the TLS
@@ -25,6 +26,9 @@ import java.util.concurrent.CompletionStage;
 public final class CallContext {
 
     private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long callId = IDS.incrementAndGet();
 
     private final String method;
     private final Metadata metadata;
@@ -69,6 +73,14 @@ public final class CallContext {
 
     public String method() {
         return method;
+    }
+
+    /**
+     * A number that names this call in this process's logs (unique per process, never sent): the
+     * server logs a crashed call with it.
+     */
+    public long callId() {
+        return callId;
     }
 
     /** The caller's metadata (transient and persistent). */
@@ -240,7 +252,7 @@ public final class CallContext {
 
     @Override
     public String toString() {
-        return "CallContext{" + method + ", peer=" + peer + (principal == null ? "" : ", principal=" + principal.name())
-                + ", metadata=" + metadata + '}';
+        return "CallContext{#" + callId + " " + method + ", peer=" + peer
+                + (principal == null ? "" : ", principal=" + principal.name()) + ", metadata=" + metadata + '}';
     }
 }

@@ -17,6 +17,7 @@ import io.skein.transport.internal.connection.ServerActor;
 import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
 import io.skein.transport.internal.grpc.GrpcServerProtocol;
+import io.skein.transport.internal.http1.Http1RefusalProtocol;
 import io.skein.transport.internal.nativeproto.NativeServerProtocol;
 import io.skein.transport.internal.tls.ReloadingSslContext;
 import io.skein.transport.internal.tls.TlsServerProtocol;
@@ -123,8 +124,10 @@ public final class RpcServer {
         }
         ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(),
                 resources.materializer(), options.observer());
+        List<ServerProtocol> spoken = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        // Plain HTTP/1.x gets a short answer naming what the port speaks instead of a silent close.
         List<ServerProtocol> protocols = TlsServerProtocol.protocols(tlsSettings, tls,
-                List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings)));
+                List.of(spoken.get(0), spoken.get(1), new Http1RefusalProtocol(spoken)));
         AtomicBoolean shuttingDown = new AtomicBoolean();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(resources.group())

@@ -12,11 +12,14 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
 
 /**
- * Wraps a service behavior so that a failure while it handles a call fails that call with
- * {@code INTERNAL} before supervision restarts the actor: one bad call never hangs or takes down
- * the others. While the actor handles a call that is traced, the call's trace and span ids are in the
- * SLF4J MDC ({@value #TRACE_ID}, {@value #SPAN_ID}), so whatever the service logs carries them; an
- * untraced call costs one null check.
+ * Wraps a service behavior so that a failure while it handles a call fails that call before the
+ * service's supervision (resume by default) applies: one bad call never hangs or takes down the others.
+ * The call is failed with a crash status (not raised, the exception as its local cause), which the
+ * transport answers generically and logs once with the call's id; a failure on any other message is
+ * logged here, since the supervisor's own logging is off. A call message the behavior leaves unhandled
+ * (a method it has no case for) fails with {@code UNIMPLEMENTED}. While the actor handles a call that is traced, the call's
+ * trace and span ids are in the SLF4J MDC ({@value #TRACE_ID}, {@value #SPAN_ID}), so whatever the
+ * service logs carries them; an untraced call costs one null check. Runs in the service actor.
  */
 final class CallGuard<T> extends BehaviorInterceptor<T, T> {
 
@@ -44,12 +47,19 @@ final class CallGuard<T> extends BehaviorInterceptor<T, T> {
             MDC.put(SPAN_ID, trace.spanId());
         }
         try {
-            return target.apply(ctx, msg);
+            Behavior<T> next = target.apply(ctx, msg);
+            if (Behavior.isUnhandled(next) && msg instanceof CallMessage carrier && carrier.call() != null) {
+                // The actor has no case for this method: the caller hears so instead of waiting forever.
+                carrier.call().fail(Status.of(StatusCode.UNIMPLEMENTED, carrier.call().method()
+                        + " is not implemented by the service"));
+            }
+            return next;
         } catch (RuntimeException | LinkageError e) {
             if (msg instanceof CallMessage carrier && carrier.call() != null) {
-                log.warn("service {} failed on {}; failing that call and restarting", service, carrier.call().method(), e);
-                carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " failed: " + e)
-                        .withCause(e));
+                carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " crashed").withCause(e));
+            } else {
+                log.error("service {} failed on a {}; applying its supervision", service,
+                        msg == null ? "null message" : msg.getClass().getSimpleName(), e);
             }
             throw e;
         } finally {

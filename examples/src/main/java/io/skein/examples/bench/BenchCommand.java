@@ -17,7 +17,7 @@ import java.util.StringJoiner;
  * runs the {@link LoadGenerator} (through the client governance chain with {@code --governance}, its
  * policies from {@code --config}) and prints what it measured, as aligned lines or (with {@code --json}) as one
  * JSON object on stdout. Exit code 0 when the run completed (call errors are reported, not fatal),
- * 1 when the target could not be reached at all, 2 for usage errors.
+ * 1 when the target could not be reached at all, 64 (ExitCodes.USAGE) for usage errors.
  */
 public final class BenchCommand {
 

@@ -44,8 +44,7 @@ public final class InteropCommand {
             throw new IllegalArgumentException("interop-client takes no positional arguments: " + args.positionals());
         }
         if (!plaintext(args)) {
-            err.println("ERROR: --use_tls=true is not supported: Skein speaks plaintext (HTTP/2 prior knowledge)");
-            return 2;
+            throw new IllegalArgumentException("--use_tls=true is not supported: Skein speaks plaintext (HTTP/2 prior knowledge)");
         }
         String host = args.get("server_host", "localhost");
         int port = args.getInt("server_port", 8080);

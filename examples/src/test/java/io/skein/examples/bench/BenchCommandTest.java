@@ -12,6 +12,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.skein.examples.Main;
+import io.skein.runtime.cli.ExitCodes;
 import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cli.Args;
@@ -118,7 +119,7 @@ class BenchCommandTest {
                 List.of("bench", "--target", "127.0.0.1:1"),
                 List.of("bench", "--target", "skein://127.0.0.1"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--config", "/no/such/file.conf"))) {
-            assertEquals(2, Main.run(argv.toArray(String[]::new)), String.join(" ", argv));
+            assertEquals(ExitCodes.USAGE, Main.run(argv.toArray(String[]::new)), String.join(" ", argv));
         }
         assertThrows(IllegalArgumentException.class, () -> parse("--target", "skein://h:1", "--method", "Chat"));
     }

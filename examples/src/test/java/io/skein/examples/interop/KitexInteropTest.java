@@ -350,7 +350,8 @@ class KitexInteropTest {
                     EchoRequest.newBuilder().setMessage("slow").setDelayMs(1500).build(),
                     CallOptions.timeout(Duration.ofMillis(300))), Duration.ofSeconds(10));
             long tookMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            assertTrue(tookMillis >= 300 && tookMillis < 1500, () -> "deadline fired after " + tookMillis + " ms");
+            // Never early; how late on a busy machine is not an invariant (the status shows it fired before the reply).
+            assertTrue(tookMillis >= 300, () -> "deadline fired after " + tookMillis + " ms");
         } finally {
             await(channel.closeAsync());
         }

@@ -475,13 +475,13 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
         /** This side's message source failed. */
         private void localFailed(Throwable ex) {
-            Status status = Status.fromThrowable(ex);
             if (server) {
-                end(status, true);
-            } else {
-                writeReset(StatusCode.CANCELLED, "client request stream failed: " + status.message());
-                end(Status.of(StatusCode.CANCELLED, "request stream failed: " + status.message()).withCause(ex), false);
+                end(ServiceFailures.answer(context, ex), true);
+                return;
             }
+            Status status = Status.fromThrowable(ex);
+            writeReset(StatusCode.CANCELLED, "client request stream failed: " + status.message());
+            end(Status.of(StatusCode.CANCELLED, "request stream failed: " + status.message()).withCause(ex), false);
         }
 
         /** This side no longer wants the peer's messages. */

@@ -26,6 +26,11 @@ public final class NativeServerProtocol implements ServerProtocol {
     }
 
     @Override
+    public String description() {
+        return "Skein's native protocol (TTHeader, Kitex-compatible)";
+    }
+
+    @Override
     public int prefixLength() {
         return 6;
     }
