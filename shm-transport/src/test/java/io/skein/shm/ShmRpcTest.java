@@ -25,6 +25,9 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.pekko.stream.testkit.TestSubscriber;
+import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -39,6 +42,21 @@ class ShmRpcTest {
     private static final String META = "test.Meta/Reflect";
     private static final String FAIL = "test.Echo/Fail";
     private static final String NEVER = "test.Echo/Never";
+    private static final String ENDLESS = "test.Flow/Endless";
+    private static final String FAIL_MID = "test.Flow/FailMidStream";
+    private static final String GATED = "test.Flow/Gated";
+    private static final String HOLD = "test.Flow/Hold";
+    /** Credits per call (skein.transport.stream-window below). */
+    private static final int WINDOW = 4;
+    /**
+     * Messages a stalled stream may hold beyond what its consumer asked for: the window, plus the small
+     * fixed buffers of the Pekko stages on either side. The producers below are endless: without
+     * backpressure they would run far past it.
+     */
+    private static final int BUFFERED = WINDOW + 64;
+    private static final AtomicInteger produced = new AtomicInteger();
+    private static final AtomicInteger gatedArrived = new AtomicInteger();
+    private static volatile CompletableFuture<String> gate = new CompletableFuture<>();
     private static final String PREFIX = "skein-rpc-" + UUID.randomUUID().toString().substring(0, 8);
     private static ActorTestKit testKit;
     private static ShmServer server;
@@ -49,7 +67,7 @@ class ShmRpcTest {
     @BeforeAll
     static void start() throws Exception {
         dir = Files.createTempDirectory("shm-rpc");
-        testKit = ActorTestKit.create("ShmRpcTest", Servers.config("skein.transport.stream-window = 4\n"
+        testKit = ActorTestKit.create("ShmRpcTest", Servers.config("skein.transport.stream-window = " + WINDOW + "\n"
                 + "skein.shm { path-prefix = \"/dev/shm/" + PREFIX + "\", buffer-capacity = 8 MiB, queue-capacity = 1024 }"));
         server = Await.result(ShmServer.start(testKit.system(), dir.resolve("rpc.sock"), TestServices.echo()
                 .unary(META, (req, ctx) -> {
@@ -67,6 +85,17 @@ class ShmRpcTest {
                     });
                     return never;
                 })
+                .serverStream(ENDLESS, (req, ctx) -> Source.fromIterator(() -> Stream.generate(() -> {
+                    produced.incrementAndGet();
+                    return req + "e".repeat(1000);
+                }).iterator()))
+                .serverStream(FAIL_MID, (req, ctx) -> Source.from(List.of("a", "b")).concat(Source.failed(
+                        new StatusException(Status.of(StatusCode.DATA_LOSS, "gave up mid-stream")))))
+                .clientStream(GATED, (requests, ctx) -> requests.mapAsync(1, r -> {
+                    gatedArrived.incrementAndGet();
+                    return gate;
+                }).fold(0, (n, r) -> n + 1).map(String::valueOf))
+                .clientStream(HOLD, (requests, ctx) -> requests.mapAsync(1, r -> new CompletableFuture<String>()))
                 .build(), ServerOptions.DEFAULT), LIMIT);
         channel = ShmChannels.create(testKit.system(), server.path());
     }
@@ -141,21 +170,34 @@ class ShmRpcTest {
     }
 
     @Test
-    void tenThousandCallsOfEveryKindAndOutcomeGiveBackEverySlice() {
+    void tenThousandCallsOfEveryKindAndOutcomeIncludingCancelledAndFailedStreamsGiveBackEverySlice() {
         List<CompletableFuture<?>> inFlight = new ArrayList<>();
         for (int i = 0; i < 10_000; i++) {
-            CompletionStage<?> call = switch (i % 8) {
+            CompletionStage<?> call = switch (i % 12) {
                 case 0, 1 -> unary(TestServices.ECHO, "u" + i + "x".repeat(i % 3000), CallOptions.DEFAULT);
                 case 2 -> unary(FAIL, "f" + i, CallOptions.DEFAULT);
                 case 3 -> unary(NEVER, "d" + i, CallOptions.timeout(Duration.ofMillis(20)));
                 case 4 -> stream(TestServices.EXPAND, CallKind.SERVER_STREAMING, List.of("s" + i));
                 case 5 -> stream(TestServices.COLLECT, CallKind.CLIENT_STREAMING, List.of("a", "b" + i));
                 case 6 -> stream(TestServices.CHAT, CallKind.BIDI_STREAMING, List.of("c", "x".repeat(i % 10_000)));
-                default -> {
+                case 7 -> {
                     CallFuture<String> f = (CallFuture<String>) unary(NEVER, "c" + i, CallOptions.DEFAULT);
                     f.cancel(true);
                     yield f;
                 }
+                // the consumer cancels a stream mid-way
+                case 8 -> Source.single("e" + i).via(channel.stream(TestServices.method(ENDLESS, CallKind.SERVER_STREAMING),
+                        CallOptions.DEFAULT)).take(2 + i % 7).runWith(Sink.seq(), testKit.system());
+                // the service fails a stream mid-way
+                case 9 -> stream(FAIL_MID, CallKind.SERVER_STREAMING, List.of("f" + i));
+                // the caller's request stream fails mid-way
+                case 10 -> Source.from(List.of("a", "b".repeat(i % 9000))).concat(Source.failed(
+                        new IllegalStateException("caller gave up"))).via(channel.stream(TestServices.method(
+                        TestServices.CHAT, CallKind.BIDI_STREAMING), CallOptions.DEFAULT)).runWith(Sink.seq(), testKit.system());
+                // a client stream the service never finishes, ended by its deadline
+                default -> Source.from(List.of("h", "x".repeat(i % 5000))).via(channel.stream(TestServices.method(HOLD,
+                        CallKind.CLIENT_STREAMING), CallOptions.timeout(Duration.ofMillis(20)))).runWith(Sink.seq(),
+                        testKit.system());
             };
             inFlight.add(call.toCompletableFuture().handle((r, e) -> null));
             if (inFlight.size() == 64) {
@@ -168,5 +210,42 @@ class ShmRpcTest {
         Await.until(LIMIT, () -> server.slices()[0] == server.slices()[1],
                 () -> "free slices " + server.slices()[0] + " of " + server.slices()[1]);
         assertTrue(server.slices()[1] > 0);
+    }
+
+    @Test
+    void aSlowConsumerStopsTheServersProducerAndHoldsNoSharedMemory() {
+        TestSubscriber.Probe<String> consumer = Source.single("s").via(channel.stream(TestServices.method(ENDLESS,
+                CallKind.SERVER_STREAMING), CallOptions.DEFAULT)).runWith(TestSink.create(testKit.system()), testKit.system());
+        int start = produced.get();
+        consumer.request(10);
+        consumer.expectNextN(10);
+        consumer.expectNoMessage(Duration.ofMillis(500)); // no demand, nothing delivered; time for an unchecked producer to run away
+        int stalled = produced.get() - start;
+        assertTrue(stalled <= 10 + BUFFERED, "the producer ran " + stalled + " messages ahead of a consumer that took 10");
+        int[] slices = server.slices();
+        assertTrue(slices[1] - slices[0] <= WINDOW, "a stalled stream holds " + (slices[1] - slices[0]) + " slices");
+        consumer.request(2000);
+        assertEquals(2000, consumer.expectNextN(2000).size(), "demand resumes the stream");
+        assertTrue(produced.get() - start >= 2010);
+        consumer.cancel();
+    }
+
+    @Test
+    void aSlowServiceStopsTheCallersProducer() {
+        gate = new CompletableFuture<>();
+        gatedArrived.set(0);
+        AtomicInteger sent = new AtomicInteger();
+        CompletionStage<List<String>> call = Source.fromIterator(() -> Stream.generate(() -> {
+            sent.incrementAndGet();
+            return "r".repeat(1000);
+        }).limit(5000).iterator()).via(channel.stream(TestServices.method(GATED, CallKind.CLIENT_STREAMING),
+                CallOptions.DEFAULT)).runWith(Sink.seq(), testKit.system());
+        Await.until(LIMIT, () -> gatedArrived.get() == 1, () -> "the first request reached the service");
+        testKit.createTestProbe().expectNoMessage(Duration.ofMillis(500)); // time for an unchecked producer to run away
+        assertTrue(sent.get() <= BUFFERED, "the caller sent " + sent.get() + " messages to a service that took 1");
+        assertEquals(1, gatedArrived.get());
+        gate.complete("go");
+        assertEquals(List.of("5000"), Await.result(call, LIMIT));
+        assertEquals(5000, sent.get());
     }
 }

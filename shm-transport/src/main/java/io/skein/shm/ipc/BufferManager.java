@@ -314,6 +314,7 @@ public final class BufferManager implements AutoCloseable {
     public void recycleChain(int first) {
         int slice = first;
         for (int n = 0; n <= totalSlices; n++) {
+            listOf(slice); // a slice of this region before its header is read
             boolean more = hasNext(slice);
             int next = more ? next(slice) : -1;
             recycle(slice);

@@ -54,7 +54,7 @@ public final class IoQueue {
     /** Maps the queue the peer created at {@code base}, whose region ends at {@code end}. */
     static IoQueue map(MappedRegion memory, int base, int end) {
         int cap = memory.getInt(base);
-        if (cap <= 0 || (long) base + memorySize(cap) > end) {
+        if (cap <= 0 || (long) base + HEADER + (long) ELEMENT * cap > end) {
             throw new ShmipcException("corrupt queue header: capacity " + Integer.toUnsignedString(cap)
                     + " does not fit " + (end - base) + " bytes");
         }
