@@ -31,8 +31,9 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.MDC;
 
 /**
- * A retried call is one logical client span with one child span per attempt, each the parent of the
- * server span it caused; the service saw its server span's ids in the SLF4J MDC. Spans are read from
+ * A retried call, and a call with a backup request, is one logical client span with one child span per
+ * attempt, each the parent of the server span it caused; the service saw its server span's ids in the
+ * SLF4J MDC. Spans are read from
  * Kamon itself through a span reporter, as an exporter would get them.
  */
 class RetrySpansTest {
@@ -53,9 +54,9 @@ class RetrySpansTest {
         Greeters.close(node);
     }
 
-    @Test
-    void aRetriedCallIsOneClientSpanWithAChildSpanPerAttempt() {
-        AtomicInteger calls = new AtomicInteger();
+    /** Starts a node whose Greet runs {@code greet}, with a reporter collecting Kamon's finished spans. */
+    private void start(java.util.function.BiFunction<GreetRequest, io.skein.transport.CallContext,
+            java.util.concurrent.CompletionStage<GreetReply>> greet) {
         node = SkeinNode.builder()
                 .config(ConfigFactory.parseString("skein.server { host = \"127.0.0.1\", port = 0 }\n"
                         + "skein.observability { http.enabled = off, tracing { sampler = always,"
@@ -63,9 +64,7 @@ class RetrySpansTest {
                 .service(FunctionalService.builder(Greeters.GREETER)
                         .<GreetRequest, GreetReply>unary("Greet", (req, ctx) -> {
                             mdcTraceIds.add(String.valueOf(MDC.get("traceId")) + "/" + MDC.get("spanId"));
-                            return calls.incrementAndGet() == 1
-                                    ? CompletableFuture.failedFuture(new StatusException(StatusCode.UNAVAILABLE, "once"))
-                                    : CompletableFuture.completedFuture(GreetReply.newBuilder().setText("ok").build());
+                            return greet.apply(req, ctx);
                         })
                         .build())
                 .start();
@@ -83,33 +82,85 @@ class RetrySpansTest {
             public void reconfigure(com.typesafe.config.Config config) {
             }
         });
+    }
+
+    /** Calls Greet once through a governed channel with {@code methodPolicy} for Greet. */
+    private GreetReply greet(String methodPolicy) {
         channel = ClientGovernance.builder(node.system(), SERVICE)
                 .config(ConfigFactory.parseString("skein.client.services.\"" + SERVICE + "\".methods.Greet {"
-                        + " idempotent = true, retry.max-retries = 2 }").withFallback(ConfigFactory.load()))
+                        + methodPolicy + " }").withFallback(ConfigFactory.load()))
                 .instances(StaticInstanceSource.of(SERVICE, List.of(Instance.of("n1", "127.0.0.1",
                         node.address().getPort()))))
                 .build();
-        GreetReply reply = Await.result(ServiceClient.create(node.system(), channel, Greeters.GREETER)
+        return Await.result(ServiceClient.create(node.system(), channel, Greeters.GREETER)
                 .unary("Greet", GreetRequest.class, GreetReply.class)
                 .call(GreetRequest.newBuilder().setName("r").build()), WAIT);
-        assertEquals("ok", reply.getText());
+    }
 
-        Await.until(WAIT, () -> finished.size() >= 5, () -> "spans: " + finished);
-        Span.Finished call = one(s -> s.kind().toString().equalsIgnoreCase("client") && s.parentId().isEmpty());
-        List<Span.Finished> attempts = finished.stream()
-                .filter(s -> s.kind().toString().equalsIgnoreCase("client") && s.parentId().equals(call.id())).toList();
-        assertEquals(2, attempts.size(), () -> "attempts of " + call + ": " + finished);
+    @Test
+    void aRetriedCallIsOneClientSpanWithAChildSpanPerAttempt() {
+        AtomicInteger calls = new AtomicInteger();
+        start((req, ctx) -> calls.incrementAndGet() == 1
+                ? CompletableFuture.failedFuture(new StatusException(StatusCode.UNAVAILABLE, "once"))
+                : CompletableFuture.completedFuture(GreetReply.newBuilder().setText("ok").build()));
+        assertEquals("ok", greet("idempotent = true, retry.max-retries = 2").getText());
+
+        List<Span.Finished> attempts = assertAttemptsUnderOneOkCall(2);
+        assertTrue(attempts.stream().anyMatch(Span.Finished::hasError), "the failed attempt is an error span");
         for (Span.Finished attempt : attempts) {
-            assertEquals(call.trace().id(), attempt.trace().id());
-            Span.Finished server = one(s -> s.kind().toString().equalsIgnoreCase("server") && s.parentId().equals(attempt.id()));
+            Span.Finished server = one(s -> isServer(s) && s.parentId().equals(attempt.id()));
             assertEquals(attempt.tags().get(kamon.tag.Lookups.plain("rpc.status_code")),
                     server.tags().get(kamon.tag.Lookups.plain("rpc.status_code")));
+        }
+    }
+
+    @Test
+    void aBackupRequestIsAnAttemptSpanBesideTheFirstUnderTheSameCall() {
+        // The first attempt answers only once the backup has arrived, so a backup is always sent.
+        CompletableFuture<GreetReply> backupArrived = new CompletableFuture<>();
+        AtomicInteger calls = new AtomicInteger();
+        start((req, ctx) -> {
+            if (calls.incrementAndGet() == 1) {
+                return backupArrived;
+            }
+            backupArrived.complete(GreetReply.newBuilder().setText("first").build());
+            return CompletableFuture.completedFuture(GreetReply.newBuilder().setText("backup").build());
+        });
+        String winner = greet("idempotent = true, retry.enabled = false, backup { enabled = true, delay = 20ms }")
+                .getText();
+        assertTrue(winner.equals("first") || winner.equals("backup"), winner);
+        List<Span.Finished> attempts = assertAttemptsUnderOneOkCall(2);
+        assertTrue(attempts.stream().anyMatch(a -> !a.hasError()), "the winning attempt succeeded");
+    }
+
+    /**
+     * Waits for a logical client span with {@code n} attempt spans under it, each the parent of one server
+     * span in whose ids the service logged; the call ended OK. Returns the attempt spans.
+     */
+    private List<Span.Finished> assertAttemptsUnderOneOkCall(int n) {
+        Await.until(WAIT, () -> finished.stream().filter(RetrySpansTest::isServer).count() >= n
+                && finished.stream().filter(s -> isClient(s)).count() >= n + 1, () -> "spans: " + finished);
+        Span.Finished call = one(s -> isClient(s) && s.parentId().isEmpty());
+        List<Span.Finished> attempts = finished.stream()
+                .filter(s -> isClient(s) && s.parentId().equals(call.id())).toList();
+        assertEquals(n, attempts.size(), () -> "attempts of " + call + ": " + finished);
+        for (Span.Finished attempt : attempts) {
+            assertEquals(call.trace().id(), attempt.trace().id());
+            Span.Finished server = one(s -> isServer(s) && s.parentId().equals(attempt.id()));
             assertTrue(mdcTraceIds.contains(server.trace().id().string() + "/" + server.id().string()),
                     () -> "the service logged with " + mdcTraceIds + ", server span " + server.id().string());
         }
-        assertTrue(attempts.stream().anyMatch(Span.Finished::hasError), "the failed attempt is an error span");
         assertFalse(call.hasError(), "the call succeeded");
         assertEquals("OK", call.tags().get(kamon.tag.Lookups.plain("rpc.status_code")));
+        return attempts;
+    }
+
+    private static boolean isClient(Span.Finished s) {
+        return s.kind().toString().equalsIgnoreCase("client");
+    }
+
+    private static boolean isServer(Span.Finished s) {
+        return s.kind().toString().equalsIgnoreCase("server");
     }
 
     private Span.Finished one(java.util.function.Predicate<Span.Finished> match) {
