@@ -12,6 +12,7 @@ import io.skein.examples.interop.TestServiceActor;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cli.Args;
 import io.skein.runtime.cli.CallCommand;
+import io.skein.runtime.cli.StatsCommand;
 import io.skein.runtime.cli.ClusterClient;
 import io.skein.runtime.cluster.ClusterTargets;
 import io.skein.protocols.StatusException;
@@ -33,7 +34,8 @@ public final class Main {
 
     private static final String USAGE = String.join("\n",
             "usage: java -jar skein.jar COMMAND",
-            "  serve [--port N] [--host H] [--config FILE]   serve Echo; prints 'listening on HOST:PORT' (and, in a",
+            "  serve [--port N] [--host H] [--config FILE]   serve Echo; prints 'listening on HOST:PORT', 'metrics on URL'",
+            "                                               (skein.observability.http) (and, in a",
             "                                               cluster, 'registered as NODE' once its entries are published)",
             "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N] [--config FILE]",
             "                                               TARGET is skein://host:port, grpc://host:port or",
@@ -47,6 +49,7 @@ public final class Main {
             "  demo                                          start three clustered nodes and walk through all four call",
             "                                               kinds through cluster://",
             BenchCommand.USAGE,
+            StatsCommand.USAGE,
             "  interop-server --port N [--host H]            serve grpc.testing.TestService and Echo (gRPC interop)",
             "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
             "                 [--transport grpc|skein]      run gRPC interop test cases; exit 0 only if all passed",
@@ -78,6 +81,8 @@ public final class Main {
                 case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
                 case "members" -> members(Args.parse(rest, ClusterClient.MEMBERS_OPTIONS, Set.of()));
                 case "demo" -> Demo.run(System.out);
+                case "stats" -> new StatsCommand(System.out, System.err)
+                        .run(Args.parse(rest, StatsCommand.OPTIONS, Set.of()));
                 case "bench" -> bench(Args.parse(rest, BenchCommand.OPTIONS, BenchCommand.FLAGS));
                 case "help", "--help", "-h" -> {
                     System.out.println(USAGE);
@@ -133,6 +138,8 @@ public final class Main {
         String host = node.address().getAddress().isAnyLocalAddress()
                 ? config.getString("skein.server.host") : node.address().getHostString();
         System.out.println("listening on " + host + ":" + node.address().getPort());
+        node.metricsAddress().ifPresent(a -> System.out.println("metrics on http://"
+                + (a.getAddress().isAnyLocalAddress() ? host : a.getHostString()) + ":" + a.getPort() + "/metrics"));
         System.out.flush();
         if (node.clustered()) {
             node.whenReady().thenRun(() -> {
