@@ -46,6 +46,10 @@ const FailAsKey = "fail-as"
 // under the key without the prefix.
 const ExtraPrefix = "extra-"
 
+// TraceparentKey is the W3C Trace Context key that kitex-contrib/obs-opentelemetry's propagator writes
+// into (and reads from) transient metainfo, i.e. TTHeader string key RPC_TRANSIT_traceparent.
+const TraceparentKey = "traceparent"
+
 type kvFlag []string
 
 func (f *kvFlag) String() string { return strings.Join(*f, ",") }
@@ -83,7 +87,9 @@ type echoImpl struct{}
 // request message: by default with kerrors.NewBizStatusErrorWithExtra(fail_with, message, extra), extra
 // being the transient metainfo values whose keys start with "extra-" (prefix removed), which Kitex
 // sends as a Reply with biz-status/biz-message/biz-extra; with transient metainfo "fail-as" = "error"
-// with a plain Go error (a Kitex handler error: Exception, ErrorProto TypeID 6).
+// with a plain Go error (a Kitex handler error: Exception, ErrorProto TypeID 6). A W3C traceparent
+// among the transient metainfo values (where kitex-contrib/obs-opentelemetry's server middleware reads
+// it: metainfo.GetAllValues) is appended as "|traceparent:<v>".
 func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) {
 	if req.DelayMs > 0 {
 		select {
@@ -110,6 +116,9 @@ func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) 
 	}
 	if v, ok := metainfo.GetPersistentValue(ctx, EchoKey); ok {
 		msg += "|persistent:" + v
+	}
+	if v, ok := metainfo.GetAllValues(ctx)[TraceparentKey]; ok {
+		msg += "|traceparent:" + v
 	}
 	// A backward value, which a Skein client reads as transient response metadata.
 	metainfo.SendBackwardValue(ctx, "kitex-backward", "b1")

@@ -52,7 +52,9 @@ public final class Demo {
                         .start());
             }
             for (SkeinNode n : nodes) {
-                out.println("node " + n.nodeId() + " serving " + n.services() + " at " + n.target());
+                out.println("node " + n.nodeId() + " serving " + n.services() + " at " + n.target()
+                        + n.metricsAddress().map(a -> "; metrics on http://127.0.0.1:" + a.getPort() + "/metrics")
+                                .orElse(""));
             }
             SkeinNode node = nodes.get(0);
             for (SkeinNode n : nodes) {
@@ -131,6 +133,8 @@ public final class Demo {
         }
         return String.join("\n",
                 "skein.server { host = \"127.0.0.1\", port = 0 }",
+                // One Kamon per JVM: the three endpoints show the same (whole demo's) metrics.
+                "skein.observability.http { host = \"127.0.0.1\", port = 0 }",
                 "skein.cluster { enabled = on, join = bootstrap, shutdown.propagation-delay = 500ms }",
                 "pekko.loglevel = WARNING",
                 "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",

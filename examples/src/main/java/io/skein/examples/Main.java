@@ -14,6 +14,7 @@ import io.skein.runtime.cli.Args;
 import io.skein.runtime.cli.CallCommand;
 import io.skein.runtime.cli.CliErrors;
 import io.skein.runtime.cli.CliException;
+import io.skein.runtime.cli.StatsCommand;
 import io.skein.runtime.cli.ClusterClient;
 import io.skein.runtime.cli.ExitCodes;
 import io.skein.runtime.cluster.ClusterTargets;
@@ -46,7 +47,8 @@ public final class Main {
                 "  serve [--port N] [--host H] [--shm PATH] [--config FILE]",
                 "        serve Echo (default port 8080); prints 'listening on HOST:PORT' (with --shm also",
                 "        'listening on shm://PATH': shared memory on that socket path; and, in a cluster,",
-                "        'registered as NODE' once its entries are published); drains on SIGTERM/SIGINT"));
+                "        'registered as NODE' once its entries are published; 'metrics on URL' when",
+                "        skein.observability.http is on); drains on SIGTERM/SIGINT"));
         COMMANDS.put("call", String.join("\n",
                 "  call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N] [--config FILE]",
                 "        TARGET is skein://host:port, grpc://host:port, kitex://host:port, shm://PATH (shared memory)",
@@ -65,6 +67,7 @@ public final class Main {
                 "        start three clustered nodes in this process and walk through all four call kinds",
                 "        through cluster://"));
         COMMANDS.put("bench", BenchCommand.USAGE);
+        COMMANDS.put("stats", StatsCommand.USAGE);
         COMMANDS.put("interop-server", String.join("\n",
                 "  interop-server --port N [--host H]",
                 "        serve grpc.testing.TestService and Echo (gRPC interop)"));
@@ -130,6 +133,8 @@ public final class Main {
                     Args.parse(rest, Set.of(), Set.of()).requireNoPositionals("demo");
                     yield Demo.run(System.out);
                 }
+                case "stats" -> new StatsCommand(System.out, System.err)
+                        .run(Args.parse(rest, StatsCommand.OPTIONS, Set.of()));
                 case "bench" -> bench(Args.parse(rest, BenchCommand.OPTIONS, BenchCommand.FLAGS));
                 default -> throw new IllegalStateException("no handler for " + command);
             };
@@ -186,6 +191,8 @@ public final class Main {
         String shown = node.address().getAddress().isAnyLocalAddress() ? host : node.address().getHostString();
         System.out.println("listening on " + shown + ":" + node.address().getPort());
         node.shmTarget().ifPresent(t -> System.out.println("listening on " + t));
+        node.metricsAddress().ifPresent(a -> System.out.println("metrics on http://"
+                + (a.getAddress().isAnyLocalAddress() ? host : a.getHostString()) + ":" + a.getPort() + "/metrics"));
         System.out.flush();
         if (node.clustered()) {
             node.whenReady().thenRun(() -> {

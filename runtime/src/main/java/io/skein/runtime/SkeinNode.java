@@ -412,8 +412,12 @@ public final class SkeinNode implements AutoCloseable {
             }
             List<ServiceDefinition<?>> toBind = new ArrayList<>(definitions);
             if (reflection) {
-                ReflectionService reflectionService = ReflectionService.of(
+                List<com.google.protobuf.Descriptors.ServiceDescriptor> described = new ArrayList<>(
                         definitions.stream().map(ServiceDefinition::descriptor).toList());
+                if (definitions.stream().noneMatch(d -> d.name().equals(HealthService.NAME))) {
+                    described.add(HealthService.DESCRIPTOR); // served by every node, so described too
+                }
+                ReflectionService reflectionService = ReflectionService.of(described);
                 for (ServiceDefinition<?> r : reflectionService.definitions()) {
                     // A node given its own reflection implementation keeps it.
                     if (definitions.stream().noneMatch(d -> d.name().equals(r.name()))) {

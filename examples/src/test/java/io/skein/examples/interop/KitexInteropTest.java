@@ -4,6 +4,7 @@ import static io.skein.examples.testing.Calls.assertFails;
 import static io.skein.examples.testing.Calls.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -29,6 +30,7 @@ import io.skein.transport.CallContext;
 import io.skein.transport.CallOptions;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.ResponseMetadata;
+import io.skein.transport.observe.TraceContext;
 import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
@@ -153,7 +155,11 @@ class KitexInteropTest {
             return CompletableFuture.failedFuture(
                     Status.of(StatusCode.fromValue(req.getFailWith()), req.getMessage()).asException());
         }
-        return CompletableFuture.completedFuture(EchoReply.newBuilder().setMessage(req.getMessage())
+        // "trace": answer with the server span the service sees and the traceparent that arrived.
+        String message = !req.getMessage().equals("trace") ? req.getMessage()
+                : ctx.trace().map(TraceContext::traceparent).orElse("none") + " from "
+                        + ctx.metadata().get(TraceContext.TRACEPARENT);
+        return CompletableFuture.completedFuture(EchoReply.newBuilder().setMessage(message)
                 .setServedBy("skein-with-trailers").build());
     }
 
@@ -241,6 +247,22 @@ class KitexInteropTest {
     }
 
     @Test
+    void kitexClientTraceparentInTransientMetainfoIsContinuedByTheSkeinServerSpan() {
+        // What kitex-contrib/obs-opentelemetry's client middleware does: the propagator's keys go into
+        // transient metainfo (metainfo.WithValue), which Kitex writes as TTHeader key RPC_TRANSIT_traceparent.
+        String sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        Result r = kitexClient(skeinWithTrailers, "--message", "trace", "--metadata", "traceparent=" + sent);
+        assertEquals(0, r.exit(), r::describe);
+        String line = r.firstLine();
+        assertTrue(line.startsWith("message=") && line.contains(" from " + sent + " served_by="), r::describe);
+        TraceContext server = TraceContext.parse(line.substring("message=".length(), line.indexOf(" from ")), null);
+        TraceContext caller = TraceContext.parse(sent, null);
+        assertEquals(caller.traceId(), server.traceId(), r::describe);
+        assertNotEquals(caller.spanId(), server.spanId(), "the service runs in a server span of its own");
+        assertTrue(server.sampled(), "the caller's sampling decision is kept");
+    }
+
+    @Test
     void kitexClientTimesOutOnSlowSkeinServer() {
         // Kitex sends RPCTimeout (INTKV 12) and gives up on its own after 300 ms.
         Result r = kitexClient("--message", "slow", "--delay-ms", "5000", "--timeout-ms", "300");
@@ -280,6 +302,21 @@ class KitexInteropTest {
         Metadata trailers = await(capture.trailers());
         assertEquals("b1", trailers.get("kitex-backward") != null ? trailers.get("kitex-backward")
                 : headers.get("kitex-backward"), () -> "headers " + headers + ", trailers " + trailers);
+    }
+
+    @Test
+    void skeinClientSendsItsClientSpanAsTraceparentWhereKitexOpenTelemetryReadsIt() {
+        // The node's own channels are observed (a plain client system's are not).
+        TraceContext caller = new TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true, "");
+        EchoReply reply = await(skein.client("kitex://" + kitexAddress, EchoProto.getDescriptor()
+                        .findServiceByName("Echo")).unary("Say", EchoRequest.class, EchoReply.class)
+                .call(EchoRequest.newBuilder().setMessage("tp").build(), CallOptions.DEFAULT.withParentTrace(caller)));
+        String prefix = "tp|traceparent:";
+        assertTrue(reply.getMessage().startsWith(prefix), reply::getMessage);
+        TraceContext received = TraceContext.parse(reply.getMessage().substring(prefix.length()), null);
+        assertEquals(caller.traceId(), received.traceId(), reply::getMessage);
+        assertNotEquals(caller.spanId(), received.spanId(), "the parent Kitex sees is Skein's client span");
+        assertTrue(received.sampled(), reply::getMessage);
     }
 
     @Test

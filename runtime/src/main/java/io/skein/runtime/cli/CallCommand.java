@@ -24,7 +24,9 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -66,7 +68,10 @@ public final class CallCommand {
     public CallCommand(ActorSystem<?> system, Collection<Descriptors.FileDescriptor> files, InputStream in,
                        PrintStream out, PrintStream err) {
         this.system = system;
-        this.files = files;
+        // grpc.health.v1.Health is on every node: callable without reflection.
+        List<Descriptors.FileDescriptor> known = new ArrayList<>(files);
+        known.add(io.skein.runtime.health.v1.HealthProto.getDescriptor());
+        this.files = known;
         this.in = in;
         this.out = out;
         this.err = err;

@@ -39,6 +39,10 @@ public final class HealthService {
     /** {@code grpc.health.v1.Health}. */
     public static final String NAME = "grpc.health.v1.Health";
 
+    /** The service's descriptor. */
+    public static final com.google.protobuf.Descriptors.ServiceDescriptor DESCRIPTOR =
+            HealthProto.getDescriptor().findServiceByName("Health");
+
     private static final int WATCH_BUFFER = 16;
 
     private final Map<String, ServingStatus> statuses = new ConcurrentHashMap<>();
@@ -96,7 +100,7 @@ public final class HealthService {
 
     /** The service definition to serve. */
     public ServiceDefinition<FunctionalService.Invocation> definition() {
-        return FunctionalService.builder(HealthProto.getDescriptor().findServiceByName("Health"))
+        return FunctionalService.builder(DESCRIPTOR)
                 .<HealthCheckRequest, HealthCheckResponse>unary("Check", this::check)
                 .<HealthListRequest, HealthListResponse>unary("List", this::list)
                 .<HealthCheckRequest, HealthCheckResponse>serverStreaming("Watch", this::watch)

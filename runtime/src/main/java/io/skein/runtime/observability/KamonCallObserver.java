@@ -28,13 +28,13 @@ final class KamonCallObserver implements CallObserver {
     private final RpcMetrics metrics;   // null when metrics are off
     private final boolean tracing;
     private final AccessLog access;     // null when off
-    private final RefusalLog refusals;
+    private final RefusalLog refusals;  // null when off
 
     KamonCallObserver(ObservabilitySettings settings) {
         this.metrics = settings.metrics() ? new RpcMetrics() : null;
         this.tracing = settings.tracing();
         this.access = settings.accessLog() ? new AccessLog(settings.accessSampleRate(), settings.accessSlow()) : null;
-        this.refusals = new RefusalLog(settings.refusalInterval());
+        this.refusals = settings.refusalLog() ? new RefusalLog(settings.refusalInterval()) : null;
     }
 
     @Override
@@ -54,7 +54,9 @@ final class KamonCallObserver implements CallObserver {
 
     @Override
     public void serverRefused(String method, String protocol, Status status, SocketAddress peer) {
-        refusals.refused(method, protocol, status, peer);
+        if (refusals != null) {
+            refusals.refused(method, protocol, status, peer);
+        }
         if (metrics != null) {
             metrics.refused(protocol, status.code());
         }

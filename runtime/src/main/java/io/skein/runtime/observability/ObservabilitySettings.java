@@ -25,6 +25,7 @@ import java.time.Duration;
  * @param accessLog         one line per call on the {@code skein.access} logger
  * @param accessSampleRate  share of calls logged (0..1)
  * @param accessSlow        calls at least this slow are logged whatever the sampling; zero: off
+ * @param refusalLog        whether refused calls are logged (rate limited)
  * @param refusalInterval   at most one refusal line per status code per interval
  * @param gaugeInterval     how often governance and cluster gauges are read
  */
@@ -32,7 +33,8 @@ public record ObservabilitySettings(boolean enabled, String serviceName, boolean
                                     boolean httpEnabled, String httpHost, int httpPort, boolean tracing,
                                     String sampler, double probability, Duration traceTick, boolean otlp,
                                     String otlpEndpoint, String otlpProtocol, boolean accessLog,
-                                    double accessSampleRate, Duration accessSlow, Duration refusalInterval,
+                                    double accessSampleRate, Duration accessSlow, boolean refusalLog,
+                                    Duration refusalInterval,
                                     Duration gaugeInterval) {
 
     /** Reads {@code skein.observability} from {@code root}. */
@@ -61,11 +63,11 @@ public record ObservabilitySettings(boolean enabled, String serviceName, boolean
                 c.getBoolean("tracing.enabled"), sampler, probability, c.getDuration("tracing.tick-interval"),
                 c.getBoolean("otlp.enabled"), c.getString("otlp.endpoint"), protocol,
                 c.getBoolean("access-log.enabled"), rate, c.getDuration("access-log.slow-threshold"),
-                c.getDuration("refusal-log.interval"), c.getDuration("metrics.gauge-interval"));
+                c.getBoolean("refusal-log.enabled"), c.getDuration("refusal-log.interval"), c.getDuration("metrics.gauge-interval"));
     }
 
     /** Whether any per-call observation is on (otherwise the node installs no observer). */
     public boolean observesCalls() {
-        return enabled && (metrics || tracing || accessLog);
+        return enabled && (metrics || tracing || accessLog || refusalLog);
     }
 }

@@ -27,6 +27,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -102,6 +103,23 @@ class ObservedNodeTest {
                     && body.contains("rpc_server_request_size_bytes_count{")
                     && body.contains("rpc_connections_opened_total{");
         }, () -> "metrics never showed the calls:\n" + get(url).body());
+
+        // The CLI's `stats` prints the same figures from the endpoint.
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int exit = new io.skein.runtime.cli.StatsCommand(new java.io.PrintStream(out, true, StandardCharsets.UTF_8),
+                new java.io.PrintStream(err, true, StandardCharsets.UTF_8))
+                .run(io.skein.runtime.cli.Args.parse(new String[] {"127.0.0.1:" + node.metricsAddress().orElseThrow()
+                        .getPort()}, io.skein.runtime.cli.StatsCommand.OPTIONS, java.util.Set.of()));
+        String stats = out.toString(StandardCharsets.UTF_8);
+        assertEquals(0, exit, () -> stats + err);
+        List<String> lines = stats.lines().toList();
+        for (String system : List.of("skein", "grpc")) {
+            assertTrue(lines.stream().anyMatch(l -> l.matches("\\s+skein\\.reflect\\.test\\.Greeter/Greet\\s+" + system
+                    + "\\s+OK\\s+(?:[3-9]|\\d{2,})\\s+\\d+\\.\\d{3}")), () -> "no Greet/" + system + " row in\n" + stats);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.matches("refused before start: .*UNIMPLEMENTED [1-9].*")), stats);
+        assertTrue(stats.startsWith("metrics of http://127.0.0.1:"), stats);
     }
 
     @Test
