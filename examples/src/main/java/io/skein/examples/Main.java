@@ -49,6 +49,7 @@ public final class Main {
             BenchCommand.USAGE,
             "  interop-server --port N [--host H]            serve grpc.testing.TestService and Echo (gRPC interop)",
             "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
+            "                 [--ca_file PEM] [--server_host_override NAME] [--cert_file PEM --key_file PEM]",
             "                 [--transport grpc|skein]      run gRPC interop test cases; exit 0 only if all passed",
             "                                               (default transport grpc: target grpc://H:N)");
 
@@ -71,7 +72,8 @@ public final class Main {
         try {
             return switch (argv[0]) {
                 case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config"), Set.of()), false);
-                case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls"), Set.of()),
+                case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls", "cert_file",
+                                "key_file"), Set.of()),
                         true);
                 case "interop-client" -> InteropCommand.client(Args.parse(rest, InteropCommand.CLIENT_OPTIONS, Set.of()),
                         System.out, System.err);
@@ -109,11 +111,10 @@ public final class Main {
     }
 
     private static int serve(Args args, boolean interop) {
-        if (interop && !InteropCommand.plaintext(args)) {
-            System.err.println("ERROR: --use_tls=true is not supported: Skein serves plaintext only");
-            return 2;
-        }
         Config config = config(args);
+        if (interop) {
+            config = InteropCommand.serverTls(args, config);
+        }
         if (args.has("port")) {
             config = ConfigFactory.parseString("skein.server.port = " + args.getInt("port", 8080)).withFallback(config);
         }
