@@ -69,10 +69,11 @@ public final class Main {
         COMMANDS.put("bench", BenchCommand.USAGE);
         COMMANDS.put("stats", StatsCommand.USAGE);
         COMMANDS.put("interop-server", String.join("\n",
-                "  interop-server --port N [--host H]",
-                "        serve grpc.testing.TestService and Echo (gRPC interop)"));
+                "  interop-server --port N [--host H] [--use_tls=true --cert_file PEM --key_file PEM]",
+                "        serve grpc.testing.TestService and Echo (gRPC interop), over TLS with --use_tls=true"));
         COMMANDS.put("interop-client", String.join("\n",
                 "  interop-client --server_host H --server_port N --test_case NAME|all [--use_tls=false]",
+                "                 [--ca_file PEM] [--server_host_override NAME] [--cert_file PEM --key_file PEM]",
                 "                 [--transport grpc|skein]",
                 "        run gRPC interop test cases; exit 0 only if all passed (default transport grpc:",
                 "        target grpc://H:N)"));
@@ -123,7 +124,8 @@ public final class Main {
         try {
             return switch (command) {
                 case "serve" -> serve(Args.parse(rest, Set.of("port", "host", "config", "shm"), Set.of()), false);
-                case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls"), Set.of()),
+                case "interop-server" -> serve(Args.parse(rest, Set.of("port", "host", "config", "use_tls", "cert_file",
+                                "key_file"), Set.of()),
                         true);
                 case "interop-client" -> InteropCommand.client(Args.parse(rest, InteropCommand.CLIENT_OPTIONS, Set.of()),
                         System.out, System.err);
@@ -158,10 +160,10 @@ public final class Main {
     }
 
     private static int serve(Args args, boolean interop) {
-        if (interop && !InteropCommand.plaintext(args)) {
-            throw new IllegalArgumentException("--use_tls=true is not supported: Skein serves plaintext only");
-        }
         Config config = config(args);
+        if (interop) {
+            config = InteropCommand.serverTls(args, config);
+        }
         if (args.has("port")) {
             config = ConfigFactory.parseString("skein.server.port = " + args.getInt("port", 8080)).withFallback(config);
         }

@@ -101,6 +101,17 @@ public final class EndpointChannel implements ClientChannel {
         return of(system, address, overTls(system, address, new GrpcClientProtocol(), tls));
     }
 
+    /**
+     * A channel to a Kitex server over TLS ({@code kitexs://host:port}), as {@link #kitex} otherwise. Kitex
+     * itself has no TLS option for TTHeader; this reaches a Kitex server given a TLS listener (see
+     * docs/security.md).
+     *
+     * @throws IllegalArgumentException when {@code tls}'s key material cannot be loaded
+     */
+    public static EndpointChannel kitex(ActorSystem<?> system, InetSocketAddress address, TlsSettings.Client tls) {
+        return of(system, address, overTls(system, address, new KitexClientProtocol(), tls));
+    }
+
     private static ClientProtocol overTls(ActorSystem<?> system, InetSocketAddress address, ClientProtocol inner,
                                           TlsSettings.Client tls) {
         requireNonNull(system, "system");
@@ -131,7 +142,7 @@ public final class EndpointChannel implements ClientChannel {
         return pool.address();
     }
 
-    /** The wire protocol this channel speaks ("skein", "kitex", "grpc", or over TLS "skeins", "grpcs"). */
+    /** The wire protocol this channel speaks ("skein", "kitex", "grpc", or over TLS "skeins", "kitexs", "grpcs"). */
     public String protocol() {
         return protocol.name();
     }

@@ -14,8 +14,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
 /**
  * Opens a {@link ClientChannel} for a target URI. Built in: {@code skein://host:port} (a Skein server)
  * {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only),
- * {@code grpc://host:port} (gRPC over HTTP/2, cleartext), and over TLS {@code skeins://host:port} and
- * {@code grpcs://host:port} (verified as {@code skein.tls.client} of the actor system's configuration says);
+ * {@code grpc://host:port} (gRPC over HTTP/2, cleartext), and over TLS {@code skeins://host:port},
+ * {@code grpcs://host:port} and {@code kitexs://host:port} (verified as {@code skein.tls.client} of the
+ * actor system's configuration says);
  * higher modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
  */
 public final class Targets {
@@ -31,6 +32,8 @@ public final class Targets {
         SCHEMES.put("skeins", (system, uri) -> EndpointChannel.create(system,
                 new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
         SCHEMES.put("grpcs", (system, uri) -> EndpointChannel.grpc(system,
+                new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
+        SCHEMES.put("kitexs", (system, uri) -> EndpointChannel.kitex(system,
                 new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
     }
 

@@ -107,7 +107,6 @@ class InteropCliTest {
     @Order(5)
     void usageErrorsExitTwoInProcess() {
         assertEquals(2, Main.run(new String[] {"interop-client", "--test_case", "no_such_case", "--transport", "skein"}));
-        assertEquals(2, Main.run(new String[] {"interop-client", "--use_tls=true"}));
         assertEquals(2, Main.run(new String[] {"interop-client", "--use_tls=maybe"}));
         assertEquals(2, Main.run(new String[] {"interop-client", "--transport", "carrier-pigeon"}));
         assertEquals(2, Main.run(new String[] {"interop-client", "--no_such_flag", "1"}));
