@@ -232,7 +232,7 @@ class KitexInteropTest {
         // What kitex-contrib/obs-opentelemetry's client middleware does: the propagator's keys go into
         // transient metainfo (metainfo.WithValue), which Kitex writes as TTHeader key RPC_TRANSIT_traceparent.
         String sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
-        Result r = kitexClient(skeinWithTrailers, "--message", "trace", "--metadata", "traceparent=" + sent);
+        KitexEchoPeer.Result r = kitexClient(skeinWithTrailers, "--message", "trace", "--metadata", "traceparent=" + sent);
         assertEquals(0, r.exit(), r::describe);
         String line = r.firstLine();
         assertTrue(line.startsWith("message=") && line.contains(" from " + sent + " served_by="), r::describe);

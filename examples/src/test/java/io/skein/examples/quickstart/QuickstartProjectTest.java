@@ -38,6 +38,7 @@ class QuickstartProjectTest {
             new String[] {".", "skein-parent", "pom"},
             new String[] {"protocols", "skein-protocols", "jar"},
             new String[] {"transport", "skein-transport", "jar"},
+            new String[] {"shm-transport", "skein-shm-transport", "jar"},
             new String[] {"actors", "skein-actors", "jar"},
             new String[] {"governance", "skein-governance", "jar"},
             new String[] {"runtime", "skein-runtime", "jar"},
