@@ -32,6 +32,10 @@ import org.apache.pekko.stream.javadsl.Source;
  *
  * <p>Its protocol and wiring are generated from {@code echo.proto} ({@link EchoSkein}); the actor's own
  * protocol is wider (a timer message of its own), so each call arrives wrapped in {@link Rpc}.
+ *
+ * <p>{@code cpu_us} is business work: {@code Say} spends that much CPU ({@link CpuWork#burn}) in the
+ * actor as it takes the call, before any delay or answer, so one Echo actor serves at most about
+ * {@code 1 / cpu_us} calls per second; {@code Chat} spends it per message in the stream that answers it.
  */
 public final class EchoService {
 
@@ -93,6 +97,7 @@ public final class EchoService {
 
     private static void onSay(ActorContext<Command> ctx, UnaryCall<EchoRequest, EchoReply> call,
                               Supplier<String> servedBy) {
+        CpuWork.burn(call.request().getCpuUs());
         int delay = call.request().getDelayMs();
         if (delay > 0) {
             ctx.scheduleOnce(Duration.ofMillis(delay), ctx.getSelf(), new DelayedAnswer(call));
@@ -153,6 +158,7 @@ public final class EchoService {
     private static Source<EchoReply, NotUsed> chat(Source<EchoRequest, NotUsed> requests, Supplier<String> servedBy) {
         String node = servedBy.get();
         return requests.zipWithIndex().map((Pair<EchoRequest, Long> p) -> {
+            CpuWork.burn(p.first().getCpuUs());
             Status failure = failure(p.first());
             if (failure != null) {
                 throw failure.asException();

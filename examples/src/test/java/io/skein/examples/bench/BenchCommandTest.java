@@ -1,6 +1,7 @@
 package io.skein.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,6 +23,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -84,6 +86,18 @@ class BenchCommandTest {
         assertEquals(Duration.ofSeconds(10), s.duration());
         assertEquals(Duration.ofSeconds(5), s.warmup());
         assertNull(s.timeout());
+        assertEquals(0, s.cpuMicros());
+        assertFalse(s.openLoop());
+    }
+
+    @Test
+    void rateMakesTheRunOpenLoopWithABoundOnCallsInFlight() {
+        LoadGenerator.Settings s = parse("--target", "skein://h:1", "--rate", "2500.5", "--cpu-us", "50");
+        assertTrue(s.openLoop());
+        assertEquals(2500.5, s.rate());
+        assertEquals(50, s.cpuMicros());
+        assertEquals(LoadGenerator.Settings.DEFAULT_MAX_IN_FLIGHT, s.maxInFlight());
+        assertEquals(64, parse("--target", "skein://h:1", "--rate", "10", "--max-in-flight", "64").maxInFlight());
     }
 
     @Test
@@ -118,7 +132,14 @@ class BenchCommandTest {
                 List.of("bench", "--target", "skein://127.0.0.1:1", "extra"),
                 List.of("bench", "--target", "127.0.0.1:1"),
                 List.of("bench", "--target", "skein://127.0.0.1"),
-                List.of("bench", "--target", "skein://127.0.0.1:1", "--config", "/no/such/file.conf"))) {
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--config", "/no/such/file.conf"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "0"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "fast"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "10", "--concurrency", "5"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "10", "--method", "Echo/Chat"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "10", "--max-in-flight", "0"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--max-in-flight", "10"),
+                List.of("bench", "--target", "skein://127.0.0.1:1", "--cpu-us", "-1"))) {
             assertEquals(ExitCodes.USAGE, Main.run(argv.toArray(String[]::new)), String.join(" ", argv));
         }
         assertThrows(IllegalArgumentException.class, () -> parse("--target", "skein://h:1", "--method", "Chat"));
@@ -149,7 +170,60 @@ class BenchCommandTest {
             last = v;
         }
         assertTrue(latency.getFieldsOrThrow("mean").getNumberValue() > 0, out);
-        assertEquals(10, s.getFieldsCount(), out);
+        assertEquals("closed", s.getFieldsOrThrow("mode").getStringValue());
+        assertEquals(0, s.getFieldsOrThrow("cpuMicros").getNumberValue());
+        assertEquals(s.getFieldsOrThrow("calls").getNumberValue(), s.getFieldsOrThrow("okCalls").getNumberValue(), out);
+        assertEquals(0, s.getFieldsOrThrow("refusals").getStructValue().getFieldsCount(), out);
+        assertTrue(s.getFieldsOrThrow("okQps").getNumberValue() > 0, out);
+        assertPercentiles(s.getFieldsOrThrow("okLatencyMs").getStructValue(), out);
+        assertEquals(16, s.getFieldsCount(), out);
+    }
+
+    @Test
+    void openLoopJsonReportsTheScheduleAndTheOkCallsApart() {
+        Run run = run("--target", target("skein"), "--rate", "200", "--max-in-flight", "50", "--cpu-us", "10",
+                "--payload", "8", "--duration", "1", "--warmup", "0.2", "--json");
+        assertEquals(0, run.code(), run.err());
+        Struct s = json(run.out().strip());
+        assertEquals("open", s.getFieldsOrThrow("mode").getStringValue());
+        assertEquals(200, s.getFieldsOrThrow("rate").getNumberValue());
+        assertEquals(50, s.getFieldsOrThrow("maxInFlight").getNumberValue());
+        assertEquals(10, s.getFieldsOrThrow("cpuMicros").getNumberValue());
+        assertFalse(s.containsFields("concurrency"), run.out());
+        for (String field : List.of("sent", "sentQps", "boundHits", "peakInFlight", "maxSendLagMs", "okQps")) {
+            assertTrue(s.containsFields(field), field + " in " + run.out());
+        }
+        assertTrue(s.getFieldsOrThrow("peakInFlight").getNumberValue() <= 50, run.out());
+        assertTrue(s.getFieldsOrThrow("okCalls").getNumberValue() > 0, run.out());
+        assertPercentiles(s.getFieldsOrThrow("okLatencyMs").getStructValue(), run.out());
+    }
+
+    private static void assertPercentiles(Struct latency, String out) {
+        double last = 0;
+        for (String p : List.of("p50", "p90", "p99", "p999", "max")) {
+            double v = latency.getFieldsOrThrow(p).getNumberValue();
+            assertTrue(v >= last && v > 0, p + " in " + out);
+            last = v;
+        }
+    }
+
+    @Test
+    void refusalsAppearInJsonByCodeApartFromOtherErrors() {
+        AtomicLong n = new AtomicLong();
+        // RESOURCE_EXHAUSTED is what a limit answers: counted as an error and as a refusal; NOT_FOUND only as an error.
+        LoadGenerator.Result r = LoadGenerator.run(CLIENT, LoadGenerator.Settings.of(target("skein"),
+                        LoadGenerator.Method.SAY).withConcurrency(2).withDuration(Duration.ofMillis(500))
+                .withWarmup(Duration.ZERO)
+                .withRequests(() -> io.skein.examples.echo.EchoRequest.newBuilder()
+                        .setFailWith(n.incrementAndGet() % 2 == 0 ? 8 : 5).build()));
+        Struct s = json(BenchCommand.json(r));
+        Struct errors = s.getFieldsOrThrow("errors").getStructValue();
+        Struct refusals = s.getFieldsOrThrow("refusals").getStructValue();
+        assertTrue(errors.getFieldsOrThrow("NOT_FOUND").getNumberValue() > 0, BenchCommand.json(r));
+        assertEquals(errors.getFieldsOrThrow("RESOURCE_EXHAUSTED").getNumberValue(),
+                refusals.getFieldsOrThrow("RESOURCE_EXHAUSTED").getNumberValue(), BenchCommand.json(r));
+        assertEquals(1, refusals.getFieldsCount(), BenchCommand.json(r));
+        assertEquals(0, s.getFieldsOrThrow("okCalls").getNumberValue());
     }
 
     @Test
@@ -158,7 +232,8 @@ class BenchCommandTest {
                 "--warmup", "0");
         assertEquals(0, run.code(), run.err());
         for (String name : List.of("target", "method", "payload", "concurrency", "connections", "duration",
-                "messages", "msgs/s", "p50", "p90", "p99", "p99.9", "max", "errors")) {
+                "messages", "msgs/s", "p50", "p90", "p99", "p99.9", "max", "errors", "refusals", "ok", "ok p50/p99",
+                "mode")) {
             assertTrue(run.out().lines().anyMatch(l -> l.startsWith(name + " ")), name + " in\n" + run.out());
         }
         assertTrue(run.out().lines().anyMatch(l -> l.matches("p99\\.9 +\\d+\\.\\d{3} ms")), run.out());

@@ -2,6 +2,8 @@ package io.skein.examples.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
@@ -142,5 +144,77 @@ class LoadGeneratorTest {
                         .withConcurrency(2).withDuration(Duration.ofSeconds(1)).withWarmup(Duration.ZERO));
         assertTrue(r.unreachable(), BenchCommand.text(r));
         assertEquals(r.calls(), (long) r.errors().getOrDefault(StatusCode.UNAVAILABLE, 0L), BenchCommand.text(r));
+    }
+
+    private static LoadGenerator.Settings openRun(double rate, int maxInFlight) {
+        return LoadGenerator.Settings.of(target("skein"), LoadGenerator.Method.SAY)
+                .withPayloadBytes(16)
+                .withRate(rate)
+                .withMaxInFlight(maxInFlight)
+                .withDuration(Duration.ofSeconds(1))
+                .withWarmup(Duration.ofMillis(200));
+    }
+
+    private static void assertConsistent(LoadGenerator.Result r) {
+        String text = BenchCommand.text(r);
+        assertEquals(r.calls(), r.okCalls() + r.errorCount(), text);
+        assertEquals(r.calls(), r.latency().getTotalCount(), text);
+        assertEquals(r.okCalls(), r.okLatency().getTotalCount(), text);
+        r.refusals().forEach((code, n) -> assertTrue(n <= r.errors().getOrDefault(code, 0L), text));
+    }
+
+    @Test
+    void openLoopKeepsSendingWhateverTheAnswersDo() {
+        // Every answer takes 2 s, longer than the whole window: a closed loop would send one call per worker;
+        // the open loop keeps to its schedule and nothing completes within the window.
+        LoadGenerator.Result r = LoadGenerator.run(CLIENT, openRun(100, 10_000).withWarmup(Duration.ZERO)
+                .withRequests(() -> EchoRequest.newBuilder().setDelayMs(2000).build()));
+        assertNotNull(r.openLoop(), BenchCommand.text(r));
+        assertTrue(r.openLoop().sent() >= 10, "sent on schedule without answers: " + BenchCommand.text(r));
+        assertEquals(0, r.calls(), BenchCommand.text(r));
+        assertEquals(0, r.openLoop().boundHits(), BenchCommand.text(r));
+        assertConsistent(r);
+    }
+
+    @Test
+    void theBoundOnCallsInFlightHoldsAndIsReportedAndItsWaitCountsInTheLatency() {
+        // 4 places, 200 ms per call, 200 calls/s asked: the bound is full nearly all the time.
+        LoadGenerator.Result r = LoadGenerator.run(CLIENT, openRun(200, 4)
+                .withRequests(() -> EchoRequest.newBuilder().setDelayMs(200).build()));
+        String text = BenchCommand.text(r);
+        assertTrue(r.openLoop().peakInFlight() <= 4, text);
+        assertTrue(r.openLoop().boundHits() > 0, text);
+        assertTrue(r.okCalls() > 0, text);
+        // At most 4 calls per 200 ms are answered while 200 calls/s are due: calls answered late in the
+        // window were scheduled long before, and their latency counts from then (no coordinated omission).
+        assertTrue(r.okMaxMs() >= 600, "latency counted from the schedule: " + text);
+        assertTrue(r.okPercentileMs(50) >= 200, text);
+        assertConsistent(r);
+    }
+
+    @Test
+    void openLoopCountsOkCallsApartFromFailuresAndRefusalsApartFromOtherErrors() {
+        AtomicLong n = new AtomicLong();
+        // A third fail with NOT_FOUND (5), a third with RESOURCE_EXHAUSTED (8): only those are refusals.
+        LoadGenerator.Result r = LoadGenerator.run(CLIENT, openRun(300, 10_000)
+                .withRequests(() -> EchoRequest.newBuilder().setMessage("x")
+                        .setFailWith(new int[] {0, 5, 8}[(int) (n.incrementAndGet() % 3)]).build()));
+        String text = BenchCommand.text(r);
+        assertTrue(r.okCalls() > 0 && r.errors().get(StatusCode.NOT_FOUND) > 0, text);
+        assertEquals(r.errors().get(StatusCode.RESOURCE_EXHAUSTED), r.refusals().get(StatusCode.RESOURCE_EXHAUSTED), text);
+        assertEquals(1, r.refusals().size(), text);
+        assertTrue(r.okQps() < r.qps(), text);
+        assertConsistent(r);
+    }
+
+    @Test
+    void closedLoopAlsoKeepsTheOkCallsApart() {
+        AtomicLong n = new AtomicLong();
+        LoadGenerator.Result r = LoadGenerator.run(CLIENT, shortRun("skein", LoadGenerator.Method.SAY)
+                .withRequests(() -> EchoRequest.newBuilder().setFailWith(n.incrementAndGet() % 2 == 0 ? 5 : 0).build()));
+        assertNull(r.openLoop());
+        assertTrue(r.okCalls() > 0 && r.errorCount() > 0, BenchCommand.text(r));
+        assertTrue(r.refusals().isEmpty(), BenchCommand.text(r));
+        assertConsistent(r);
     }
 }
