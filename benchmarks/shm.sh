@@ -51,9 +51,10 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/skein-shm-bench.XXXXXX")"
 SOCK="$WORK/echo.sock"
 SERVER_PID=""
 cleanup() {
-    [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    if [[ -n "$SERVER_PID" ]]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null || true; fi
     rm -rf "$WORK"
 }
+json_only() { grep '^{' || true; } # the Go peer logs to stdout too
 trap cleanup EXIT
 
 log "server on CPU $SERVER_CPU: port $PORT and shm://$SOCK"
@@ -77,14 +78,14 @@ for r in $(seq 1 "$ROUNDS"); do
         for t in tcp shm; do
             target="$TCP"; [[ "$t" == shm ]] && target="$SHM"
             log "round $r: c=1 $size B over $t"
-            bench "$target" "$size" 1 "$DURATION" "$CASE_WARMUP" \
+            bench "$target" "$size" 1 "$DURATION" "$CASE_WARMUP" | json_only \
                 | sed "s/^{/{\"case\":\"c1\",\"transport\":\"$t\",\"size\":$size,\"round\":$r,/" >>"$WORK/raw.jsonl"
         done
     done
     for t in tcp shm; do
         target="$TCP"; [[ "$t" == shm ]] && target="$SHM"
         log "round $r: c=$CONCURRENCY 1 KB over $t"
-        bench "$target" 1024 "$CONCURRENCY" "$DURATION" "$CASE_WARMUP" \
+        bench "$target" 1024 "$CONCURRENCY" "$DURATION" "$CASE_WARMUP" | json_only \
             | sed "s/^{/{\"case\":\"c$CONCURRENCY\",\"transport\":\"$t\",\"size\":1024,\"round\":$r,/" >>"$WORK/raw.jsonl"
     done
 done
@@ -122,11 +123,11 @@ if [[ "$SKIP_GO" != 1 ]] && command -v go >/dev/null; then
     log "shmipc-go Go-to-Go ping-pong (in-process server, one session), pinned to CPUs $SERVER_CPU,$CLIENT_CPU"
     for size in $SIZES; do
         taskset -c "$SERVER_CPU,$CLIENT_CPU" "$WORK/shmipc-peer" bench --size "$size" --concurrency 1 \
-            --duration "${DURATION}s" --warmup "${CASE_WARMUP}s" \
+            --duration "${DURATION}s" --warmup "${CASE_WARMUP}s" | json_only \
             | sed "s/^{/{\"case\":\"go-c1\",\"transport\":\"shmipc-go\",\"size\":$size,/" >>"$WORK/raw.jsonl"
     done
     taskset -c "$SERVER_CPU,$CLIENT_CPU" "$WORK/shmipc-peer" bench --size 1024 --concurrency "$CONCURRENCY" \
-        --duration "${DURATION}s" --warmup "${CASE_WARMUP}s" \
+        --duration "${DURATION}s" --warmup "${CASE_WARMUP}s" | json_only \
         | sed "s/^{/{\"case\":\"go-c$CONCURRENCY\",\"transport\":\"shmipc-go\",\"size\":1024,/" >>"$WORK/raw.jsonl"
 else
     GO_NOTE="shmipc-go ping-pong skipped (no Go toolchain, or SKIP_GO=1)."
