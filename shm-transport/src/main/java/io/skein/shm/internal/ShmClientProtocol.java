@@ -6,6 +6,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.skein.shm.ShmSettings;
+import io.skein.shm.ShmStats;
 import io.skein.shm.ipc.ClientMemory;
 import io.skein.shm.ipc.DomainSockets;
 import io.skein.shm.ipc.ShmipcSession;
@@ -33,9 +34,15 @@ import org.apache.pekko.annotation.InternalApi;
 public final class ShmClientProtocol implements ClientProtocol {
 
     private final ShmSettings settings;
+    private final ShmStats stats = new ShmStats();
 
     public ShmClientProtocol(ShmSettings settings) {
         this.settings = settings;
+    }
+
+    /** How the frames of this protocol's connections went out. */
+    public ShmStats stats() {
+        return stats;
     }
 
     @Override
@@ -76,7 +83,7 @@ public final class ShmClientProtocol implements ClientProtocol {
                     ch.config().setAllocator(allocator);
                     ShmipcSession session = ShmipcSession.installClient(ch.pipeline(), settings.session(), memory, reader);
                     allocator.session(session);
-                    ShmFrameWriter writer = new ShmFrameWriter(session);
+                    ShmFrameWriter writer = new ShmFrameWriter(session, stats);
                     ch.pipeline().addLast("shm-writer", writer);
                     made[0] = NativeClientProtocol.installFrameHandler(ch, transport, onChanged);
                     writer.connection(made[0].connection());
