@@ -77,7 +77,8 @@ class ShmCliTest {
         ChildJvm call = ChildJvm.start("call", "shm://" + dir.resolve("nobody.sock"), "skein.examples.echo.Echo/Say", "{}");
         assertEquals(14, call.awaitExit(LIMIT), call::toString);
         assertTrue(call.stdout().isEmpty(), call::toString);
-        assertTrue(call.stderr().lines().anyMatch(l -> l.startsWith("ERROR UNAVAILABLE: ") && l.contains("nobody.sock")),
+        assertTrue(call.stderr().lines().anyMatch(l -> l.startsWith("ERROR UNAVAILABLE: ") && l.contains("nobody.sock")
+                && l.endsWith("no shared-memory server: the socket file does not exist")),
                 call::toString);
         assertFalse(call.stderr().contains("\tat "), () -> "a stack trace: " + call);
     }

@@ -191,7 +191,9 @@ class ShmFaultsTest {
 
         assertEquals(StatusCode.UNAVAILABLE, TestServices.codeOf(failure));
         assertFalse(failure.getMessage().contains("\n"), failure.getMessage());
-        assertTrue(failure.getMessage().contains("shared memory"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("cannot create shared memory under " + tmpfs.resolve("skein")),
+                failure.getMessage());
+        assertFalse(failure.getMessage().contains("Exception"), failure.getMessage());
         try (Stream<Path> left = Files.list(tmpfs)) {
             assertEquals(List.of(), left.toList(), "a failed reservation removes its file");
         }
