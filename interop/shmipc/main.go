@@ -233,7 +233,10 @@ func runBench(args []string) error {
 		go ln.Run()
 		defer ln.Close()
 	}
-	conf := clientConfig(path, fmt.Sprintf("/dev/shm/shmipc-bench-%d", os.Getpid()), 0, false)
+	prefix := fmt.Sprintf("/dev/shm/shmipc-bench-%d", os.Getpid())
+	// shmipc-go leaves its files in /dev/shm when client and server share a process: remove them last.
+	defer removeFiles(prefix)
+	conf := clientConfig(path, prefix, 0, false)
 	conf.SessionNum = 1
 	sm, err := shmipc.NewSessionManager(conf)
 	if err != nil {
@@ -295,4 +298,12 @@ func runBench(args []string) error {
 		"latencyMs": map[string]float64{"p50": pct(0.50), "p90": pct(0.90), "p99": pct(0.99), "max": pct(1)},
 	}
 	return json.NewEncoder(os.Stdout).Encode(out)
+}
+
+// removeFiles deletes every file whose path starts with prefix.
+func removeFiles(prefix string) {
+	matches, _ := filepath.Glob(prefix + "*")
+	for _, m := range matches {
+		_ = os.Remove(m)
+	}
 }

@@ -40,12 +40,18 @@ public final class ShmTargets {
         return HOST_ID;
     }
 
-    /** Opens an instance's channel: shared memory when it is on this host and serves there, else {@code protocol}. */
+    /**
+     * Opens an instance's channel: shared memory when it is on this host and serves there, with
+     * {@code protocol} behind it for calls shared memory refuses (see {@link ShmPreferringChannel};
+     * {@code skein.cluster.client.shm-retry-after}); else {@code protocol} alone.
+     */
     public static Function<Instance, ClientChannel> opener(ActorSystem<?> system, String protocol) {
+        java.time.Duration retryAfter = system.settings().config().getDuration("skein.cluster.client.shm-retry-after");
         return instance -> {
             String path = instance.tags().get(PATH_TAG);
             if (path != null && HOST_ID.equals(instance.tags().get(HOST_TAG)) && Files.exists(Path.of(path))) {
-                return ShmChannels.create(system, Path.of(path));
+                return new ShmPreferringChannel(instance.nodeId(), ShmChannels.create(system, Path.of(path)),
+                        () -> Targets.open(system, instance.target(protocol)), retryAfter);
             }
             return Targets.open(system, instance.target(protocol));
         };

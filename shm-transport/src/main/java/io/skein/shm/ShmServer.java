@@ -51,9 +51,10 @@ public final class ShmServer {
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
     private final ServerMemory memory;
+    private final ShmStats stats;
 
     private ShmServer(Channel listener, Path path, OwnedActor<ServerActor.Command> actor, ActorOwner ownOwner,
-                      ChannelGroup accepted, AtomicBoolean shuttingDown, ServerMemory memory) {
+                      ChannelGroup accepted, AtomicBoolean shuttingDown, ServerMemory memory, ShmStats stats) {
         this.listener = listener;
         this.path = path;
         this.actor = actor;
@@ -61,6 +62,7 @@ public final class ShmServer {
         this.accepted = accepted;
         this.shuttingDown = shuttingDown;
         this.memory = memory;
+        this.stats = stats;
     }
 
     /** Listens on {@code path} and serves {@code registry}; completes once bound. */
@@ -81,6 +83,7 @@ public final class ShmServer {
                 resources.materializer(), options.observer());
         ServerMemory memory = new ServerMemory(settings.session().maxMappingSize());
         AtomicBoolean shuttingDown = new AtomicBoolean();
+        ShmStats stats = new ShmStats();
         CompletableFuture<ShmServer> result = new CompletableFuture<>();
         ChannelFuture bind;
         try {
@@ -92,7 +95,7 @@ public final class ShmServer {
                 }
                 ch.closeFuture().addListener(f -> admission.connectionClosed(ch.remoteAddress()));
                 accepted.add(ch);
-                ShmServerChannels.init(ch, settings, resources.settings(), memory, dispatcher, connection -> {
+                ShmServerChannels.init(ch, settings, resources.settings(), memory, dispatcher, stats, connection -> {
                     if (shuttingDown.get()) {
                         connection.sendGoAway("server shutting down");
                         connection.drain(() -> connection.channel().close());
@@ -110,7 +113,7 @@ public final class ShmServer {
         bind.addListener(f -> {
             if (f.isSuccess()) {
                 log.info("Skein shared-memory server listening on {}", path);
-                result.complete(new ShmServer(bind.channel(), path, actor, ownOwner, accepted, shuttingDown, memory));
+                result.complete(new ShmServer(bind.channel(), path, actor, ownOwner, accepted, shuttingDown, memory, stats));
             } else {
                 actor.tell(new ServerActor.Stop());
                 if (ownOwner != null) {
@@ -143,6 +146,11 @@ public final class ShmServer {
      */
     public int[] slices() {
         return memory.slices();
+    }
+
+    /** How the frames this server wrote went out: in place (zero copy), copied, or over the socket. */
+    public ShmStats stats() {
+        return stats;
     }
 
     /** Buffer regions mapped for sessions right now. */

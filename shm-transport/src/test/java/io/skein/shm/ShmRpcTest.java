@@ -136,6 +136,18 @@ class ShmRpcTest {
     }
 
     @Test
+    void aResponseThatFitsASliceIsSerializedIntoSharedMemoryAndSentWithoutACopy() {
+        long inPlace = server.stats().inPlace();
+        long fallback = server.stats().fallback();
+        for (int i = 0; i < 100; i++) {
+            String kb = i + "k".repeat(1024);
+            assertEquals(kb, Await.result(unary(TestServices.ECHO, kb, CallOptions.DEFAULT), LIMIT));
+        }
+        assertTrue(server.stats().inPlace() - inPlace >= 100, () -> "each response in place: " + server.stats());
+        assertEquals(fallback, server.stats().fallback(), () -> "nothing over the socket: " + server.stats());
+    }
+
+    @Test
     void theThreeStreamingKindsWorkAcrossManyCreditGrants() {
         assertEquals(List.of("a-0", "a-1", "a-2"),
                 Await.result(stream(TestServices.EXPAND, CallKind.SERVER_STREAMING, List.of("a")), LIMIT));

@@ -54,7 +54,7 @@ final class ShmAllocator extends AbstractByteBufAllocator {
         int slice;
         try {
             slice = buffers.allocate(size + headroom);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | InternalError e) { // a corrupt free list, or memory the peer truncated
             slice = -1;
         }
         if (slice < 0) {

@@ -6,6 +6,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.skein.shm.ShmSettings;
+import io.skein.shm.ShmStats;
 import io.skein.shm.ipc.ClientMemory;
 import io.skein.shm.ipc.DomainSockets;
 import io.skein.shm.ipc.ShmipcSession;
@@ -15,8 +16,10 @@ import io.skein.transport.internal.call.ClientTransport;
 import io.skein.transport.internal.connection.ClientProtocol;
 import io.skein.transport.internal.nativeproto.NativeClientProtocol;
 import java.net.SocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -33,9 +36,15 @@ import org.apache.pekko.annotation.InternalApi;
 public final class ShmClientProtocol implements ClientProtocol {
 
     private final ShmSettings settings;
+    private final ShmStats stats = new ShmStats();
 
     public ShmClientProtocol(ShmSettings settings) {
         this.settings = settings;
+    }
+
+    /** How the frames of this protocol's connections went out. */
+    public ShmStats stats() {
+        return stats;
     }
 
     @Override
@@ -59,7 +68,8 @@ public final class ShmClientProtocol implements ClientProtocol {
         Path socket = Path.of(((DomainSocketAddress) address).path());
         TransportSettings transport = resources.settings();
         Executor blocking = resources.system().dispatchers().lookup(DispatcherSelector.blocking());
-        return CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<ClientTransport> result = new CompletableFuture<>();
+        CompletableFuture.supplyAsync(() -> {
             try {
                 return ClientMemory.create(settings.session());
             } catch (java.io.IOException e) {
@@ -76,7 +86,7 @@ public final class ShmClientProtocol implements ClientProtocol {
                     ch.config().setAllocator(allocator);
                     ShmipcSession session = ShmipcSession.installClient(ch.pipeline(), settings.session(), memory, reader);
                     allocator.session(session);
-                    ShmFrameWriter writer = new ShmFrameWriter(session);
+                    ShmFrameWriter writer = new ShmFrameWriter(session, stats);
                     ch.pipeline().addLast("shm-writer", writer);
                     made[0] = NativeClientProtocol.installFrameHandler(ch, transport, onChanged);
                     writer.connection(made[0].connection());
@@ -87,12 +97,37 @@ public final class ShmClientProtocol implements ClientProtocol {
             }
             connect.addListener(f -> {
                 if (!f.isSuccess()) {
-                    memory.close(); // never handed to a session that ran
+                    memory.close(); // idempotent: a session installed on the channel closes it too
                     reader.ready().completeExceptionally(f.cause());
                 }
             });
             return reader.ready().thenApply(session -> made[0]);
+        }).whenComplete((made, failure) -> {
+            if (failure == null) {
+                result.complete(made);
+            } else {
+                result.completeExceptionally(clear(failure, socket));
+            }
         });
+        return result;
+    }
+
+    /** A failed connection attempt as one clear reason ({@code cannot connect to PATH: <this message>}). */
+    private static Throwable clear(Throwable failure, Path socket) {
+        Throwable t = failure;
+        while ((t instanceof CompletionException || t instanceof java.io.UncheckedIOException) && t.getCause() != null) {
+            if (t instanceof java.io.UncheckedIOException && t.getMessage() != null) {
+                return new java.io.IOException(t.getMessage(), t.getCause());
+            }
+            t = t.getCause();
+        }
+        if (!Files.exists(socket)) {
+            return new java.net.ConnectException("no shared-memory server: the socket file does not exist");
+        }
+        if (t.getMessage() == null || t instanceof java.io.FileNotFoundException) {
+            return new java.net.ConnectException("connection refused (" + t.getClass().getSimpleName() + ")");
+        }
+        return t;
     }
 
     /** The event loops of {@code resources}, which must be native epoll (the only ones with Unix sockets). */

@@ -11,6 +11,7 @@ import io.netty.util.collection.IntObjectHashMap;
 import io.skein.protocols.frame.PayloadFrame;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.protocols.frame.SkeinFrameCodec;
+import io.skein.shm.ShmStats;
 import io.skein.shm.ipc.BufferManager;
 import io.skein.shm.ipc.ShmipcSession;
 
@@ -33,11 +34,13 @@ final class ShmFrameWriter extends ChannelOutboundHandlerAdapter {
     private static final int FALLBACK_SWEEP = 1024;
 
     private final ShmipcSession session;
+    private final ShmStats stats;
     private final IntObjectHashMap<Boolean> fallbackStreams = new IntObjectHashMap<>();
     private io.skein.transport.internal.call.Connection connection;
 
-    ShmFrameWriter(ShmipcSession session) {
+    ShmFrameWriter(ShmipcSession session, ShmStats stats) {
         this.session = session;
+        this.stats = stats;
     }
 
     /** The connection whose calls this writer carries (to forget fallen-back calls that ended). */
@@ -58,13 +61,15 @@ final class ShmFrameWriter extends ChannelOutboundHandlerAdapter {
             }
             int streamId = frame.streamId();
             int outcome = fallbackStreams.containsKey(streamId) ? UNSENT : writeShared(frame);
-            if (outcome != SHARED) {
+            if (outcome >= FELL_BACK) {
                 rememberFallback(streamId);
             }
             if (outcome == UNSENT) {
                 ByteBuf encoded = encode(frame);
                 session.sendFallback(streamId, encoded);
             }
+            stats.count(outcome == IN_PLACE ? ShmStats.Outcome.IN_PLACE
+                    : outcome == COPIED ? ShmStats.Outcome.COPIED : ShmStats.Outcome.FALLBACK);
             promise.trySuccess();
         } catch (RuntimeException e) {
             promise.tryFailure(e);
@@ -80,16 +85,20 @@ final class ShmFrameWriter extends ChannelOutboundHandlerAdapter {
         ctx.flush();
     }
 
-    private static final int SHARED = 0;
-    private static final int FELL_BACK = 1;
-    private static final int UNSENT = 2;
+    private static final int IN_PLACE = 0;
+    private static final int COPIED = 1;
+    private static final int FELL_BACK = 2;
+    private static final int UNSENT = 3;
 
-    /** Sends {@code frame} through shared memory: {@link #SHARED}, {@link #FELL_BACK} (sent over the socket) or {@link #UNSENT}. */
+    /**
+     * Sends {@code frame} through shared memory: {@link #IN_PLACE} (its message already lay in a slice),
+     * {@link #COPIED} (encoded into slices), {@link #FELL_BACK} (sent over the socket) or {@link #UNSENT}.
+     */
     private int writeShared(SkeinFrame frame) {
         BufferManager buffers = session.buffers();
         if (frame instanceof PayloadFrame p && unwrap(p.payload()) instanceof ShmSliceBuf in
                 && in.buffers() == buffers && sendInPlace(p, in)) {
-            return SHARED;
+            return IN_PLACE;
         }
         int size = SkeinFrameCodec.estimateSize(frame);
         if (size <= buffers.maxSliceSize()) {
@@ -110,7 +119,7 @@ final class ShmFrameWriter extends ChannelOutboundHandlerAdapter {
                     target.release();
                 }
                 if (session.sendSlices(frame.streamId(), slice)) {
-                    return SHARED;
+                    return COPIED;
                 }
                 buffers.recycle(slice);
                 return UNSENT;
@@ -144,7 +153,7 @@ final class ShmFrameWriter extends ChannelOutboundHandlerAdapter {
 
     /** Encodes the frame and copies it into a chain of slices, or sends it over the socket when none are free. */
     private int sendCopied(SkeinFrame frame) {
-        return session.sendCopy(frame.streamId(), encode(frame)) ? SHARED : FELL_BACK;
+        return session.sendCopy(frame.streamId(), encode(frame)) ? COPIED : FELL_BACK;
     }
 
     private static ByteBuf encode(SkeinFrame frame) {

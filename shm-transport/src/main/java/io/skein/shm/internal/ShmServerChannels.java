@@ -3,6 +3,7 @@ package io.skein.shm.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
 import io.skein.shm.ShmSettings;
+import io.skein.shm.ShmStats;
 import io.skein.shm.ipc.ServerMemory;
 import io.skein.shm.ipc.ShmipcSession;
 import io.skein.transport.TransportSettings;
@@ -30,13 +31,13 @@ public final class ShmServerChannels {
     }
 
     public static void init(Channel ch, ShmSettings settings, TransportSettings transport, ServerMemory memory,
-                            ServerDispatcher dispatcher, Consumer<Connection> onOpen) {
+                            ServerDispatcher dispatcher, ShmStats stats, Consumer<Connection> onOpen) {
         ShmAllocator allocator = new ShmAllocator(ch.alloc(), settings.headerRoom());
         ch.config().setAllocator(allocator);
         ShmFrameReader reader = new ShmFrameReader(transport.maxFrameSize());
         ShmipcSession session = ShmipcSession.installServer(ch.pipeline(), settings.session(), memory, reader);
         allocator.session(session);
-        ShmFrameWriter writer = new ShmFrameWriter(session);
+        ShmFrameWriter writer = new ShmFrameWriter(session, stats);
         ch.pipeline().addLast("shm-writer", writer);
         NativeServerProtocol.installFrameHandler(ch.pipeline(), transport, dispatcher, connection -> {
             writer.connection(connection);

@@ -24,6 +24,7 @@ public final class ClientMemory implements AutoCloseable {
     private final QueuePair queues;
     private final BufferManager buffers;
     private volatile boolean unlinked;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private ClientMemory(Path queuePath, Path bufferPath, QueuePair queues, BufferManager buffers) {
         this.queuePath = queuePath;
@@ -79,9 +80,15 @@ public final class ClientMemory implements AutoCloseable {
         }
     }
 
-    /** Unlinks the files and drops this side's references (the memory goes once no slice is held). */
+    /**
+     * Unlinks the files and drops this side's references (the memory goes once no slice is held);
+     * idempotent, since both a session that ran and a connection attempt that failed may close it.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         unlink();
         queues.close();
         buffers.close();

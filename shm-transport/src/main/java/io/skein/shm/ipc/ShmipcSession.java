@@ -224,6 +224,9 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
             close(e.getMessage());
         } catch (IndexOutOfBoundsException e) {
             close("peer referred to memory outside the mapping: " + e.getMessage());
+        } catch (InternalError e) {
+            // HotSpot turns a SIGBUS on a mapped page into this error: the peer shrank a file it shares.
+            close("the peer truncated its shared memory: " + e.getMessage());
         } finally {
             ReferenceCountUtil.release(event);
         }

@@ -7,6 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +126,20 @@ class ShmipcHostilePeerTest {
                 s.channel().writeAndFlush(e);
             }
         },
+        TRUNCATED_BUFFER_FILE {
+            @Override
+            void apply(ShmipcSession s, ClientMemory m) {
+                BufferManager b = m.buffers();
+                int slice = b.allocate(10);
+                b.setData(slice, 0, 10);
+                try (FileChannel file = FileChannel.open(m.bufferPath(), StandardOpenOption.WRITE)) {
+                    file.truncate(0); // the server's pages of it are gone: touching them raises SIGBUS
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                s.sendSlices(2, slice);
+            }
+        },
         SECOND_HANDSHAKE {
             @Override
             void apply(ShmipcSession s, ClientMemory m) {
@@ -174,7 +192,7 @@ class ShmipcHostilePeerTest {
         }).get(10, TimeUnit.SECONDS);
 
         String reason = echoes.get(0).closed.get(ShmTestSupport.timeout().toSeconds(), TimeUnit.SECONDS);
-        assertTrue(reason.matches("(?s).*(corrupt|outside|invalid|not a slice|unexpected|too long|frame length|exceeds).*"),
+        assertTrue(reason.matches("(?s).*(corrupt|outside|invalid|not a slice|unexpected|too long|frame length|exceeds|truncated).*"),
                 () -> corruption + " closed the session for: " + reason);
         hostile.closed.get(ShmTestSupport.timeout().toSeconds(), TimeUnit.SECONDS);
         ShmTestSupport.eventually(() -> serverMemory.mapped() == 0);
