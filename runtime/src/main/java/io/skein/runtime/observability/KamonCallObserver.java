@@ -14,8 +14,8 @@ import kamon.trace.Span;
 /**
  * The Kamon implementation of the call engine's {@link CallObserver}: RPC metrics ({@link RpcMetrics}),
  * spans ({@link Spans}: a server span per call, continuing the caller's {@code traceparent}; a client
- * span per logical call; a child span per retry or backup attempt), the access log and the rate-limited
- * refusal log. One per node; thread-safe; every hook is quick and never blocks.
+ * span per logical call; a child span per retry or backup attempt; only sampled calls get Kamon spans, the
+ * others carry bare W3C ids, see {@link TraceSampler}), the access log and the rate-limited refusal log. One per node; thread-safe; every hook is quick and never blocks.
  *
  * <p>Which probe a client call gets: the channel entry makes the logical call's ({@link RpcProbe.Role#CALL});
  * each call that reaches a wire gets an {@link RpcProbe.Role#ATTEMPT} (a retry or backup attempt, its
@@ -26,29 +26,55 @@ import kamon.trace.Span;
 final class KamonCallObserver implements CallObserver {
 
     private final RpcMetrics metrics;   // null when metrics are off
-    private final boolean tracing;
+    private final TraceSampler sampler; // null when tracing is off
     private final AccessLog access;     // null when off
     private final RefusalLog refusals;  // null when off
 
     KamonCallObserver(ObservabilitySettings settings) {
         this.metrics = settings.metrics() ? new RpcMetrics() : null;
-        this.tracing = settings.tracing();
+        this.sampler = settings.tracing() ? new TraceSampler(settings.sampler(), settings.probability()) : null;
         this.access = settings.accessLog() ? new AccessLog(settings.accessSampleRate(), settings.accessSlow()) : null;
         this.refusals = settings.refusalLog() ? new RefusalLog(settings.refusalInterval()) : null;
+    }
+
+    /** A call's span (null when unsampled or not tracing) and trace context (null when not tracing). */
+    private record Traced(Span span, TraceContext trace) {
+        static final Traced NONE = new Traced(null, null);
+    }
+
+    /**
+     * The span and trace of a call that is a child of {@code local} (the logical call in this JVM whose
+     * attempt it is) or, without one, of {@code remote} (the caller's trace context; null: a new trace).
+     * Only sampled calls get a Kamon span; the others get bare ids ({@link TraceSampler}).
+     */
+    private Traced traced(String method, Span.Kind kind, String protocol, RpcProbe local, TraceContext remote,
+                          long attempt) {
+        if (sampler == null) {
+            return Traced.NONE;
+        }
+        if (local != null) {
+            if (local.span == null) {
+                return local.trace == null ? Traced.NONE : new Traced(null, TraceSampler.unsampled(local.trace, null));
+            }
+            Span span = Spans.start(method, kind, protocol, local.span, attempt, false);
+            return new Traced(span, Spans.traceContext(span, local.trace.traceState()));
+        }
+        TraceSampler.Decision decision = sampler.decide(remote);
+        if (decision == TraceSampler.Decision.DROP) {
+            return new Traced(null, TraceSampler.unsampled(remote, null));
+        }
+        Span span = Spans.start(method, kind, protocol, Spans.remote(remote), attempt,
+                decision == TraceSampler.Decision.SAMPLE);
+        return new Traced(span, Spans.traceContext(span, remote == null ? null : remote.traceState()));
     }
 
     @Override
     public CallProbe serverCall(CallContext context, String protocol) {
         String method = context.method();
-        Span span = null;
-        String traceState = null;
-        if (tracing) {
-            TraceContext caller = Spans.extract(context.metadata());
-            span = Spans.start(method, Spans.SERVER, protocol, Spans.remote(caller), 0);
-            traceState = caller == null ? null : caller.traceState();
-        }
+        Traced t = sampler == null ? Traced.NONE
+                : traced(method, Spans.SERVER, protocol, null, Spans.extract(context.metadata()), 0);
         SocketAddress peer = context.peer().orElse(null);
-        return new RpcProbe(this, RpcProbe.Role.SERVER, method, protocol, span, traceState, () -> peer, null,
+        return new RpcProbe(this, RpcProbe.Role.SERVER, method, protocol, t.span(), t.trace(), () -> peer, null,
                 metrics == null ? null : metrics.server(protocol, method));
     }
 
@@ -64,11 +90,10 @@ final class KamonCallObserver implements CallObserver {
 
     @Override
     public CallProbe clientCall(ClientCallContext context) {
-        TraceContext parent = context.options().parentTrace();
-        Span span = tracing ? Spans.start(context.method().fullName(), Spans.CLIENT, null,
-                Spans.remote(parent), 0) : null;
-        return new RpcProbe(this, RpcProbe.Role.CALL, context.method().fullName(), null, span,
-                parent == null ? null : parent.traceState(), context::remoteAddress, null, null);
+        String method = context.method().fullName();
+        Traced t = traced(method, Spans.CLIENT, null, null, context.options().parentTrace(), 0);
+        return new RpcProbe(this, RpcProbe.Role.CALL, method, null, t.span(), t.trace(), context::remoteAddress,
+                null, null);
     }
 
     @Override
@@ -80,25 +105,19 @@ final class KamonCallObserver implements CallObserver {
             call.protocol = protocol;
         }
         if (context.parent() == null && call != null) {
-            return new RpcProbe(this, RpcProbe.Role.WIRE, method, protocol, null, null, context::remoteAddress, call,
-                    wire);
+            return new RpcProbe(this, RpcProbe.Role.WIRE, method, protocol, null, call.trace, context::remoteAddress,
+                    call, wire);
         }
-        TraceContext parent = context.options().parentTrace();
-        Span span = tracing ? Spans.start(method, Spans.CLIENT, protocol,
-                call != null ? call.span : Spans.remote(parent), context.attempt()) : null;
-        String traceState = call != null && call.trace != null ? call.trace.traceState()
-                : parent == null ? null : parent.traceState();
-        return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method, protocol, span, traceState, context::remoteAddress,
+        Traced t = traced(method, Spans.CLIENT, protocol, call, call == null ? context.options().parentTrace() : null,
+                context.attempt());
+        return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method, protocol, t.span(), t.trace(), context::remoteAddress,
                 call, wire);
     }
 
     @Override
     public CallProbe clientStream(MethodDescriptor<?, ?> method, CallOptions options, String protocol) {
-        TraceContext parent = options.parentTrace();
-        Span span = tracing ? Spans.start(method.fullName(), Spans.CLIENT, protocol,
-                Spans.remote(parent), 0) : null;
-        return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method.fullName(), protocol, span,
-                parent == null ? null : parent.traceState(), null, null,
+        Traced t = traced(method.fullName(), Spans.CLIENT, protocol, null, options.parentTrace(), 0);
+        return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method.fullName(), protocol, t.span(), t.trace(), null, null,
                 metrics == null ? null : metrics.client(protocol, method.fullName()));
     }
 

@@ -39,8 +39,8 @@ final class RpcProbe implements CallProbe {
     final String method;
     final long startNanos = System.nanoTime();
     final long startMillis = System.currentTimeMillis();
-    final Span span;               // this probe's own span, finished at its end; null when not tracing
-    final TraceContext trace;      // the span this call sends as its parent, null when not tracing
+    final Span span;               // this probe's own span, finished at its end; null when unsampled or not tracing
+    final TraceContext trace;      // what this call sends as its parent (sampled or not), null when not tracing
     final RpcMetrics.MethodMetrics wire; // wire-level instruments (server, attempt, wire), else null
     private final Supplier<SocketAddress> peer;
     private final RpcProbe call;   // an attempt's logical call, or null
@@ -51,14 +51,14 @@ final class RpcProbe implements CallProbe {
     private volatile long receivedBytes;
     private volatile int ended;
 
-    RpcProbe(KamonCallObserver observer, Role role, String method, String protocol, Span span, String traceState,
+    RpcProbe(KamonCallObserver observer, Role role, String method, String protocol, Span span, TraceContext trace,
              Supplier<SocketAddress> peer, RpcProbe call, RpcMetrics.MethodMetrics wire) {
         this.observer = observer;
         this.role = role;
         this.method = method;
         this.protocol = protocol;
         this.span = span;
-        this.trace = span != null ? Spans.traceContext(span, traceState) : role == Role.WIRE ? call.trace : null;
+        this.trace = trace;
         this.peer = peer;
         this.call = call;
         this.wire = wire;

@@ -39,8 +39,11 @@ final class Spans {
         }
     }
 
-    /** A started span of {@code kind} for {@code method} over {@code protocol}, child of {@code parent} (a span or null). */
-    static Span start(String method, Span.Kind kind, String protocol, Span parent, long attempt) {
+    /**
+     * A started span of {@code kind} for {@code method} over {@code protocol}, child of {@code parent} (a span
+     * or null); a root span is sampled when {@code sampleRoot} (else Kamon's sampler decides).
+     */
+    static Span start(String method, Span.Kind kind, String protocol, Span parent, long attempt, boolean sampleRoot) {
         int slash = method.lastIndexOf('/');
         SpanBuilder b = Kamon.spanBuilder(method)
                 .kind(kind)
@@ -56,6 +59,8 @@ final class Spans {
         }
         if (parent != null) {
             b.asChildOf(parent);
+        } else if (sampleRoot) {
+            b.samplingDecision(SAMPLE);
         }
         return b.start();
     }
