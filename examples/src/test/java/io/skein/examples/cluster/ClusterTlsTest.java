@@ -49,10 +49,29 @@ class ClusterTlsTest {
     Path dir;
     private final List<SkeinNode> nodes = new ArrayList<>();
 
+    /**
+     * Each member shuts down gracefully (withdraw, drain, leave: this must finish in time), then its actor
+     * system terminates. The termination of a member is waited for but a hang is only logged: under heavy
+     * load, Pekko 1.2.1's Artery can wait forever for a TLS stream to complete during termination (no bound
+     * on stream completion; apache/pekko#3317 bounds it in 2.0.0-M4), after the node has already stopped
+     * serving and left. See docs/security.md, known issues.
+     */
     @AfterEach
-    void stop() {
+    void stop() throws Exception {
         for (int i = nodes.size() - 1; i >= 0; i--) {
-            TestNodes.close(nodes.get(i));
+            SkeinNode node = nodes.get(i);
+            if (node.system().whenTerminated().isCompleted()) {
+                continue;
+            }
+            node.shutdown().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            node.system().terminate();
+            try {
+                node.system().getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (java.util.concurrent.TimeoutException e) {
+                org.slf4j.LoggerFactory.getLogger(ClusterTlsTest.class).warn("member {} left the cluster but its actor "
+                        + "system did not terminate within 30 s (Artery TLS stream shutdown, apache/pekko#3317)",
+                        node.nodeId());
+            }
         }
     }
 
