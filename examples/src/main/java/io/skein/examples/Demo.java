@@ -139,6 +139,11 @@ public final class Demo {
                 "pekko.management.cluster.bootstrap.contact-point-discovery { service-name = skein-demo,",
                 "  discovery-method = config, required-contact-point-nr = 3, stable-margin = 1s }",
                 "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false",
+                // The nodes start one after the other; on a busy machine a contact point can take longer
+                // than the default 3 s to answer, which pekko-management logs as an ERROR although it
+                // simply probes again. The demo waits FORMING for the cluster anyway.
+                "pekko.management.cluster.bootstrap.contact-point.probing-failure-timeout = "
+                        + FORMING.toSeconds() + "s",
                 "pekko.discovery.config.services.skein-demo.endpoints = [\n" + endpoints + "]");
     }
 

@@ -151,5 +151,7 @@ class MainCliTest {
         // Main's System.exit(0) races the shutdown hooks; the JVM then exits with 0 or 128 + SIGTERM.
         assertTrue(exit == 0 || exit == 143, "exit code " + exit + "; " + server);
         assertTrue(server.stderr().contains("draining"), "no graceful drain in the server's log: " + server);
+        assertTrue(server.stderr().lines().noneMatch(l -> l.startsWith("\tat ") || l.contains(" ERROR ")),
+                "a normal exit prints no error or stack trace: " + server);
     }
 }

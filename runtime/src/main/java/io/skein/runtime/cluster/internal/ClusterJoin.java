@@ -6,10 +6,13 @@ import com.typesafe.config.ConfigValueFactory;
 import io.skein.runtime.cluster.ClusterSettings;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
 import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
@@ -49,6 +52,10 @@ public final class ClusterJoin {
     public static void join(ActorSystem<?> system, ClusterSettings settings) {
         org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
         if (settings.management() || settings.join() == ClusterSettings.Join.BOOTSTRAP) {
+            // Bootstrap probes contact points through pekko-http client pools; closed before the actor
+            // system stops, a pool is not torn down under a request ("Pool shutdown unexpectedly").
+            CoordinatedShutdown.get(classic).addTask(CoordinatedShutdown.PhaseServiceStop(), "skein-http-pools",
+                    () -> Http.get(classic).shutdownAllConnectionPools().thenApply(done -> Done.getInstance()));
             PekkoManagement.get(classic).start().whenComplete((uri, err) -> {
                 if (err != null) {
                     log.error("pekko-management did not start: {}", err.toString());
