@@ -82,6 +82,19 @@ class CliErrorsTest {
     }
 
     @Test
+    void aClusteredNodeWhoseManagementPortIsInUseExitsWithTheUnavailableCode(@TempDir Path dir) throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path config = file(dir, "clustered.conf", String.join("\n",
+                    "skein.server { host = \"127.0.0.1\", port = 0 }",
+                    "skein.cluster { enabled = on, join = self }",
+                    "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",
+                    "pekko.management.http { hostname = \"127.0.0.1\", port = " + taken.getLocalPort() + " }"));
+            String line = fails(ExitCodes.UNAVAILABLE, "serve", "--config", config.toString());
+            assertTrue(line.contains("address already in use") && line.contains("pekko.management.http.port"), line);
+        }
+    }
+
+    @Test
     void membersOfAClusterThatIsNotRunningExitsWithUnavailable(@TempDir Path dir) throws IOException {
         int closed;
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
