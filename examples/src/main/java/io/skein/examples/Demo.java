@@ -9,6 +9,7 @@ import io.skein.examples.echo.RepeatRequest;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.StatusException;
 import io.skein.runtime.SkeinNode;
+import io.skein.runtime.cli.CliErrors;
 import io.skein.transport.CallOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -36,21 +37,17 @@ public final class Demo {
 
     private static final String ECHO = "skein.examples.echo.Echo";
     private static final Duration FORMING = Duration.ofSeconds(60);
+    /** How often the demo picks free management ports again when another process took one first. */
+    private static final int START_ATTEMPTS = 3;
 
     private Demo() {
     }
 
     /** Runs the demo, printing to {@code out}; returns 0 when every step worked. */
     public static int run(PrintStream out) {
-        int[] management = {freePort(), freePort(), freePort()};
         List<SkeinNode> nodes = new ArrayList<>();
         try {
-            for (int port : management) {
-                nodes.add(SkeinNode.builder()
-                        .config(ConfigFactory.parseString(nodeConfig(port, management)))
-                        .service(info -> EchoService.definition(info::nodeId))
-                        .start());
-            }
+            startNodes(nodes);
             for (SkeinNode n : nodes) {
                 out.println("node " + n.nodeId() + " serving " + n.services() + " at " + n.target()
                         + n.metricsAddress().map(a -> "; metrics on http://127.0.0.1:" + a.getPort() + "/metrics")
@@ -123,6 +120,32 @@ public final class Demo {
     }
 
     /**
+     * Starts the three nodes into {@code nodes}. The management ports are picked free beforehand (every
+     * node's contact points list all three); should another process take one before its node binds it,
+     * the nodes started so far are stopped and the demo picks again.
+     */
+    private static void startNodes(List<SkeinNode> nodes) {
+        for (int attempt = 1; ; attempt++) {
+            int[] management = {freePort(), freePort(), freePort()};
+            try {
+                for (int port : management) {
+                    nodes.add(SkeinNode.builder()
+                            .config(ConfigFactory.parseString(nodeConfig(port, management)))
+                            .service(info -> EchoService.definition(info::nodeId))
+                            .start());
+                }
+                return;
+            } catch (RuntimeException e) {
+                nodes.forEach(SkeinNode::close);
+                nodes.clear();
+                if (attempt == START_ATTEMPTS || !CliErrors.addressInUse(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * One node of the demo cluster: RPC and Artery on free ports on loopback, management on
      * {@code port}, contact points from config; joins only once all three answer.
      */
@@ -143,6 +166,11 @@ public final class Demo {
                 "pekko.management.cluster.bootstrap.contact-point-discovery { service-name = skein-demo,",
                 "  discovery-method = config, required-contact-point-nr = 3, stable-margin = 1s }",
                 "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false",
+                // The nodes start one after the other; on a busy machine a contact point can take longer
+                // than the default 3 s to answer, which pekko-management logs as an ERROR although it
+                // simply probes again. The demo waits FORMING for the cluster anyway.
+                "pekko.management.cluster.bootstrap.contact-point.probing-failure-timeout = "
+                        + FORMING.toSeconds() + "s",
                 "pekko.discovery.config.services.skein-demo.endpoints = [\n" + endpoints + "]");
     }
 

@@ -2,6 +2,7 @@ package io.skein.examples;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.skein.examples.bench.BenchCommand;
 import io.skein.examples.bench.LoadGenerator;
 import io.skein.examples.echo.EchoProto;
@@ -17,6 +18,7 @@ import io.skein.runtime.cli.CliException;
 import io.skein.runtime.cli.StatsCommand;
 import io.skein.runtime.cli.ClusterClient;
 import io.skein.runtime.cli.ExitCodes;
+import io.skein.runtime.cli.ManagementMembers;
 import io.skein.runtime.cluster.ClusterTargets;
 import java.net.URI;
 import java.time.Duration;
@@ -59,13 +61,20 @@ public final class Main {
                 "        --repeat N makes the call N times and stops at the first failure, exiting with its status.",
                 "        Services not compiled in are resolved through the server's gRPC reflection."));
         COMMANDS.put("members", String.join("\n",
-                "  members --config FILE [--timeout MS]",
-                "        join the cluster of FILE as a client member and print every member with its status",
-                "        and the services it serves (e.g. --config examples/cluster/local.conf)"));
+                "  members --config FILE | --management HOST:PORT... [--timeout MS]",
+                "        print every member of the cluster with its status and the services it serves, as the",
+                "        first contact point that answers sees them (GET /skein/members on a node's management",
+                "        port): those listed in FILE (e.g. examples/cluster/local.conf), or the nodes named;",
+                "        joins nothing"));
         COMMANDS.put("demo", String.join("\n",
                 "  demo",
                 "        start three clustered nodes in this process and walk through all four call kinds",
                 "        through cluster://"));
+        COMMANDS.put("self-test", String.join("\n",
+                "  self-test",
+                "        serve Echo on a free loopback port and call it once with each call kind through",
+                "        `call`'s own code, printing the replies; exit 0 when all four answered (examples/bin/skein",
+                "        runs it once to record the class-data archive that makes later commands start fast)"));
         COMMANDS.put("bench", BenchCommand.USAGE);
         COMMANDS.put("stats", StatsCommand.USAGE);
         COMMANDS.put("interop-server", String.join("\n",
@@ -130,13 +139,17 @@ public final class Main {
                 case "interop-client" -> InteropCommand.client(Args.parse(rest, InteropCommand.CLIENT_OPTIONS, Set.of()),
                         System.out, System.err);
                 case "call" -> call(Args.parse(rest, CallCommand.OPTIONS, Set.of()));
-                case "members" -> members(Args.parse(rest, ClusterClient.MEMBERS_OPTIONS, Set.of()));
+                case "members" -> members(Args.parse(rest, ManagementMembers.OPTIONS, Set.of()));
                 case "demo" -> {
                     Args.parse(rest, Set.of(), Set.of()).requireNoPositionals("demo");
                     yield Demo.run(System.out);
                 }
                 case "stats" -> new StatsCommand(System.out, System.err)
                         .run(Args.parse(rest, StatsCommand.OPTIONS, Set.of()));
+                case "self-test" -> {
+                    Args.parse(rest, Set.of(), Set.of()).requireNoPositionals("self-test");
+                    yield selfTest();
+                }
                 case "bench" -> bench(Args.parse(rest, BenchCommand.OPTIONS, BenchCommand.FLAGS));
                 default -> throw new IllegalStateException("no handler for " + command);
             };
@@ -223,7 +236,7 @@ public final class Main {
             return clusterCall(args);
         }
         Config config = ConfigFactory.parseString("pekko.loglevel = WARNING").withFallback(config(args));
-        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-cli", config);
+        ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-cli", withoutEagerSerialization(config));
         try {
             return new CallCommand(system, List.of(EchoProto.getDescriptor(), TestProto.getDescriptor()),
                     System.in, System.out, System.err)
@@ -232,6 +245,44 @@ public final class Main {
             system.terminate();
             system.getWhenTerminated().toCompletableFuture().join();
         }
+    }
+
+    /**
+     * {@code self-test}: a standalone node with Echo on a free loopback port, called once per call kind
+     * exactly as {@code call} would (its own actor system, JSON in and out); the first failed call's
+     * status is the exit code.
+     */
+    private static int selfTest() {
+        Config config = ConfigFactory.parseString("skein.server { host = \"127.0.0.1\", port = 0 }\n"
+                + "pekko.loglevel = WARNING").withFallback(ConfigFactory.load());
+        try (SkeinNode node = SkeinNode.builder().config(config).service(info -> EchoService.definition(info::nodeId))
+                .start()) {
+            String echo = "skein.examples.echo.Echo/";
+            List<String[]> calls = List.of(
+                    new String[] {"Say", "{\"message\":\"self-test\"}"},
+                    new String[] {"Repeat", "{\"message\":\"self-test\",\"count\":2}"},
+                    new String[] {"Collect", "{\"message\":\"self-test\"}"},
+                    new String[] {"Chat", "{\"message\":\"self-test\"}"});
+            for (String[] c : calls) {
+                int code = call(Args.parse(new String[] {node.target(), echo + c[0], c[1], "--timeout", "30000"},
+                        CallCommand.OPTIONS, Set.of()));
+                if (code != 0) {
+                    return code;
+                }
+            }
+            return ExitCodes.OK;
+        }
+    }
+
+    /**
+     * A direct call's actor system is local and lives for one call: Pekko's serialization, which it would
+     * otherwise start eagerly with the bindings of every module on the class path (cluster, sharding,
+     * remoting: about a fifth of the classes a call loads), starts only if something asks for it.
+     */
+    private static Config withoutEagerSerialization(Config config) {
+        List<String> extensions = config.getStringList("pekko.library-extensions").stream()
+                .filter(e -> !e.startsWith("org.apache.pekko.serialization.SerializationExtension")).toList();
+        return config.withValue("pekko.library-extensions", ConfigValueFactory.fromIterable(extensions));
     }
 
     /** The bound of waiting for the cluster and its endpoints: --timeout, else 30 s. */
@@ -250,9 +301,20 @@ public final class Main {
 
     private static int members(Args args) {
         args.requireNoPositionals("members");
-        requireConfig(args, "members");
-        clusterWait(args);
-        return asClusterClient(args, node -> ClusterClient.members(node, clusterWait(args), System.out));
+        List<String> named = args.all("management");
+        if (named.isEmpty() && !args.has("config")) {
+            throw new IllegalArgumentException("members needs --config FILE, the cluster's configuration with its"
+                    + " contact points (e.g. examples/cluster/local.conf), or --management HOST:PORT of a node");
+        }
+        Duration wait = clusterWait(args);
+        Config config = config(args);
+        List<URI> contactPoints = named.isEmpty() ? ManagementMembers.endpoints(config)
+                : named.stream().map(hostPort -> ManagementMembers.endpoint(hostPort, config)).toList();
+        if (contactPoints.isEmpty()) {
+            throw new CliException(ExitCodes.CONFIG, args.get("config", "") + " lists no contact points (pekko.discovery"
+                    + " method config); name a node's management endpoint with --management HOST:PORT");
+        }
+        return ManagementMembers.print(contactPoints, wait, System.out);
     }
 
     private static void requireConfig(Args args, String what) {

@@ -82,6 +82,32 @@ class CliErrorsTest {
     }
 
     @Test
+    void aClusteredNodeWhoseManagementPortIsInUseExitsWithTheUnavailableCode(@TempDir Path dir) throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Path config = file(dir, "clustered.conf", String.join("\n",
+                    "skein.server { host = \"127.0.0.1\", port = 0 }",
+                    "skein.cluster { enabled = on, join = self }",
+                    "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",
+                    "pekko.management.http { hostname = \"127.0.0.1\", port = " + taken.getLocalPort() + " }"));
+            String line = fails(ExitCodes.UNAVAILABLE, "serve", "--config", config.toString());
+            assertTrue(line.contains("address already in use") && line.contains("pekko.management.http.port"), line);
+        }
+    }
+
+    @Test
+    void membersOfAClusterThatIsNotRunningExitsWithUnavailable(@TempDir Path dir) throws IOException {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = s.getLocalPort();
+        }
+        Path config = file(dir, "down.conf", String.join("\n",
+                "pekko.management.cluster.bootstrap.contact-point-discovery { service-name = down, discovery-method = config }",
+                "pekko.discovery.config.services.down.endpoints = [ { host = \"127.0.0.1\", port = " + closed + " } ]"));
+        String line = fails(14, "members", "--config", config.toString());
+        assertTrue(line.startsWith("ERROR UNAVAILABLE: ") && line.contains("127.0.0.1:" + closed), line);
+    }
+
+    @Test
     void usageErrorsExitWithTheUsageCode() {
         assertTrue(fails(ExitCodes.USAGE, "no-such-command").contains("no-such-command"));
         assertTrue(fails(ExitCodes.USAGE, "call", "skein://127.0.0.1:1").contains("package.Service/Method"));

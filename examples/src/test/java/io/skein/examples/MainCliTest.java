@@ -143,6 +143,19 @@ class MainCliTest {
     }
 
     @Test
+    @Order(7)
+    void selfTestServesAndCallsItselfWithTheFourCallKinds() {
+        try (ChildJvm selfTest = ChildJvm.start("self-test")) {
+            assertEquals(0, selfTest.awaitExit(CALL), selfTest::toString);
+            // Say, Repeat (count 2), Collect and Chat: five replies, all from the node it started.
+            List<EchoReply> replies = selfTest.stdout().stream().map(MainCliTest::parse).toList();
+            assertEquals(5, replies.size(), selfTest::toString);
+            assertTrue(replies.stream().allMatch(r -> r.getMessage().equals("self-test")
+                    && r.getServedBy().startsWith("127.0.0.1:")), selfTest::toString);
+        }
+    }
+
+    @Test
     @Order(100)
     void sigtermStopsTheServerGracefully() {
         assertTrue(server.process().isAlive(), "the server died early: " + server);
@@ -151,5 +164,7 @@ class MainCliTest {
         // Main's System.exit(0) races the shutdown hooks; the JVM then exits with 0 or 128 + SIGTERM.
         assertTrue(exit == 0 || exit == 143, "exit code " + exit + "; " + server);
         assertTrue(server.stderr().contains("draining"), "no graceful drain in the server's log: " + server);
+        assertTrue(server.stderr().lines().noneMatch(l -> l.startsWith("\tat ") || l.contains(" ERROR ")),
+                "a normal exit prints no error or stack trace: " + server);
     }
 }

@@ -59,6 +59,19 @@ class SkeinNodeTargetTest {
     }
 
     @Test
+    void aClientThatCannotBeBuiltLeavesTheNodeToCloseAndItsActorSystemTerminated() {
+        SkeinNode node = node("0.0.0.0");
+        try (node) {
+            for (String bad : java.util.List.of("127.0.0.1:8080", "skein://:8080", "nope://host:1")) {
+                assertThrows(IllegalArgumentException.class, () -> node.client(bad, Greeters.GREETER), bad);
+            }
+            callsItselfThroughItsOwnTarget(node);
+        }
+        // Closed in the try: nothing the failed clients started keeps the actor system (or a JVM) alive.
+        assertTrue(node.system().whenTerminated().isCompleted());
+    }
+
+    @Test
     void aTargetWithoutASchemeIsRefusedWithAHintAtSkein() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Targets.parse("127.0.0.1:8080"));
         assertTrue(e.getMessage().contains("skein://127.0.0.1:8080"), e.getMessage());

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * would: Skein's artifacts are installed into a private local repository (never {@code ~/.m2}), the
  * project resolves them through {@code skein-bom} only, generates its bindings from its own
  * {@code kv.proto} with skein-protoc-plugin, starts a node, calls itself with all four call kinds and
- * exits 0.
+ * exits 0. A copy with grpc-java 1.85.1 added (which brings protobuf-java 3.25) still compiles, with the
+ * protobuf-java the BOM pins.
  *
  * <p>Needs {@code mvn} on the PATH and the reactor's jars built ({@code mvn verify} or {@code package}
  * from the root, which runs this test after them). Without either it is skipped on a developer's
@@ -32,6 +33,10 @@ import org.junit.jupiter.api.Test;
 class QuickstartProjectTest {
 
     private static final String VERSION = "0.1.0-SNAPSHOT";
+    /** The case: this grpc-java depends on protobuf-java 3.25.x. */
+    private static final String GRPC_JAVA = "1.85.1";
+    /** What skein-bom pins and protoc 4 generates for. */
+    private static final String PROTOBUF = "4.36.2";
     /** Reactor modules a consumer may resolve: directory, artifactId, packaging. */
     private static final List<String[]> MODULES = List.of(
             new String[] {"bom", "skein-bom", "pom"},
@@ -47,7 +52,7 @@ class QuickstartProjectTest {
     private static final Duration RUN = Duration.ofMinutes(2);
 
     @Test
-    void theQuickstartProjectBuildsFromTheBomAndCallsItselfWithAllFourCallKinds() throws Exception {
+    void theQuickstartProjectBuildsFromTheBomCallsItselfWithAllFourCallKindsAndStillBuildsWithGrpcJava() throws Exception {
         Path examples = Path.of("").toAbsolutePath();
         Path root = examples.getParent();
         Path work = examples.resolve("target/quickstart");
@@ -94,6 +99,31 @@ class QuickstartProjectTest {
                 app::output);
         assertTrue(app.output().lines().noneMatch(l -> l.contains("Exception") || l.contains("SLF4J")),
                 () -> "no stack trace or SLF4J warning expected:\n" + app.output());
+
+        // The same project with grpc-java added, whose grpc-protobuf brings protobuf-java 3.25: skein-bom
+        // keeps protobuf-java at the 4.x that protoc generated for, so the project still compiles.
+        Path withGrpc = work.resolve("project-grpc");
+        deleteTree(withGrpc);
+        copyTree(examples.resolve("quickstart"), withGrpc, p -> !p.startsWith(examples.resolve("quickstart/target")));
+        Path pom = withGrpc.resolve("pom.xml");
+        String original = Files.readString(pom);
+        String grpc = "    <dependency><groupId>io.grpc</groupId><artifactId>grpc-protobuf</artifactId><version>"
+                + GRPC_JAVA + "</version></dependency>\n"
+                + "    <dependency><groupId>io.grpc</groupId><artifactId>grpc-stub</artifactId><version>"
+                + GRPC_JAVA + "</version></dependency>\n";
+        String changed = original.replace("  </dependencies>\n\n  <build>", grpc + "  </dependencies>\n\n  <build>");
+        assertTrue(!changed.equals(original), "the quickstart's pom has no dependencies block before <build>");
+        Files.writeString(pom, changed);
+        Result grpcBuild = run(withGrpc, BUILD, mvn, "-B", "-q", "-s", settings.toString(),
+                "-Dmaven.repo.local=" + repo, "package");
+        assertEquals(0, grpcBuild.exit(), () -> "the quickstart with grpc-java does not build:\n" + grpcBuild.output());
+        List<String> libs;
+        try (Stream<Path> files = Files.list(withGrpc.resolve("target/lib"))) {
+            libs = files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+        assertTrue(libs.contains("grpc-protobuf-" + GRPC_JAVA + ".jar"), libs::toString);
+        assertTrue(libs.contains("protobuf-java-" + PROTOBUF + ".jar"), libs::toString);
+        assertTrue(libs.stream().noneMatch(l -> l.startsWith("protobuf-java-") && !l.contains(PROTOBUF)), libs::toString);
     }
 
     private static Path jar(Path root, String[] m) {

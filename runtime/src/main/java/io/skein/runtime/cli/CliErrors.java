@@ -37,9 +37,11 @@ public final class CliErrors {
         } else if (t instanceof StatusException e) {
             code = e.code().value();
             line = "ERROR " + e.code() + ": " + e.status().message();
-        } else if (inUse(t)) {
+        } else if (addressInUse(t)) {
             code = ExitCodes.UNAVAILABLE;
-            line = "ERROR: cannot listen: address already in use (choose another --port or skein.server.port)";
+            line = "ERROR: cannot listen: address already in use (choose another "
+                    + (mentions(t, "pekko.management.http.port") ? "pekko.management.http.port"
+                    : "--port or skein.server.port") + ")";
         } else if (has(t, UnresolvedAddressException.class) || has(t, UnknownHostException.class)) {
             code = ExitCodes.UNAVAILABLE;
             line = "ERROR: cannot resolve the host" + (t.getMessage() == null ? "" : ": " + t.getMessage());
@@ -62,10 +64,20 @@ public final class CliErrors {
         return t;
     }
 
-    private static boolean inUse(Throwable t) {
+    /** Whether {@code t} or a cause is a failed bind because the address is in use. */
+    public static boolean addressInUse(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof BindException
                     || c.getMessage() != null && c.getMessage().contains("Address already in use")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean mentions(Throwable t, String text) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && c.getMessage().contains(text)) {
                 return true;
             }
         }
