@@ -16,6 +16,7 @@ import io.skein.transport.ServerOptions;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ServerDispatcher;
 import io.skein.transport.internal.connection.ServerActor;
+import io.skein.transport.internal.connection.ServerDrain;
 import io.skein.transport.supervision.ActorOwner;
 import io.skein.transport.supervision.OwnedActor;
 import java.io.IOException;
@@ -172,20 +173,8 @@ public final class ShmServer {
             } catch (IOException e) {
                 log.debug("could not remove {}: {}", path, e.toString());
             }
-            CompletionStage<Done> drained = actor.ask(r -> new ServerActor.DrainAll(exitWait, r), exitWait.plusSeconds(5));
-            drained.whenComplete((d, err) -> {
-                if (err != null) {
-                    log.warn("shared-memory server {} did not drain cleanly: {}", path, err.toString());
-                }
-                actor.tell(new ServerActor.Stop());
-                accepted.close().addListener(c -> {
-                    if (ownOwner != null) {
-                        ownOwner.closeAsync().whenComplete((o, e) -> done.complete(Done.getInstance()));
-                    } else {
-                        done.complete(Done.getInstance());
-                    }
-                });
-            });
+            ServerDrain.drainAndStop(actor, exitWait, accepted, ownOwner, "shared-memory server " + path)
+                    .thenRun(() -> done.complete(Done.getInstance()));
         });
         return done;
     }

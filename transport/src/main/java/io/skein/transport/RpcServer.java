@@ -14,6 +14,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ServerDispatcher;
 import io.skein.transport.internal.connection.ServerActor;
+import io.skein.transport.internal.connection.ServerDrain;
 import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
 import io.skein.transport.internal.grpc.GrpcServerProtocol;
@@ -216,21 +217,8 @@ public final class RpcServer {
         }
         serverChannel.close().addListener(f -> {
             accepted.forEach(ServerChannels::closeIfUndetected);
-            CompletionStage<Done> drained = actor.ask(r -> new ServerActor.DrainAll(exitWait, r),
-                    exitWait.plusSeconds(5));
-            drained.whenComplete((d, err) -> {
-                if (err != null) {
-                    log.warn("server {} did not drain cleanly: {}", localAddress, err.toString());
-                }
-                actor.tell(new ServerActor.Stop());
-                accepted.close().addListener(c -> {
-                    if (ownOwner != null) {
-                        ownOwner.closeAsync().whenComplete((o, e) -> done.complete(Done.getInstance()));
-                    } else {
-                        done.complete(Done.getInstance());
-                    }
-                });
-            });
+            ServerDrain.drainAndStop(actor, exitWait, accepted, ownOwner, "server " + localAddress)
+                    .thenRun(() -> done.complete(Done.getInstance()));
         });
         return done;
     }
