@@ -16,8 +16,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * {@code interop-client}: gRPC's interop client with gRPC's own flag names
  * ({@code --server_host}, {@code --server_port}, {@code --test_case}, {@code --use_tls}), plus
  * {@code --transport grpc|skein} (default {@code grpc}). Prints one line per case on standard output,
- * every failure on standard error; exits 0 only when every case run passed, 1 otherwise, 64 on a usage
- * error (the command line's {@code ExitCodes.USAGE}). The compression cases need gRPC: over {@code skein} (no message compression) {@code all}
+ * every failure on standard error; exits 0 only when every case run passed, 1 otherwise, 2 on a usage
+ * error. The compression cases need gRPC: over {@code skein} (no message compression) {@code all}
  * leaves them out, saying so on standard error, and naming one is a usage error.
  */
 public final class InteropCommand {
