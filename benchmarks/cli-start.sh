@@ -10,24 +10,22 @@
 #
 # Writes its own section of docs/benchmarks.md, between the markers "<!-- cli-start -->" and
 # "<!-- /cli-start -->" (appended at the end of the file the first time). Environment: RUNS (10),
-# CLUSTER_RUNS (3), PORT (18480: the node `call` calls), MANAGEMENT_PORT (17690, 17691, 17692 for the
-# cluster's management endpoints), SKIP_BUILD (0), SKIP_CLUSTER (0), OUT_MD (docs/benchmarks.md),
-# NOTE (a line recorded with the figures, e.g. "shared machine, load average 12").
+# CLUSTER_RUNS (3), SKIP_BUILD (0), SKIP_CLUSTER (0), OUT_MD (docs/benchmarks.md), NOTE (a line
+# recorded with the figures, e.g. "shared machine, load average 12"). Ports are picked free.
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 RUNS="${RUNS:-10}"
 CLUSTER_RUNS="${CLUSTER_RUNS:-3}"
-PORT="${PORT:-18480}"
-MANAGEMENT_PORT="${MANAGEMENT_PORT:-17690}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 SKIP_CLUSTER="${SKIP_CLUSTER:-0}"
 OUT_MD="${OUT_MD:-docs/benchmarks.md}"
 NOTE="${NOTE:-}"
 JAR=examples/target/skein.jar
 LAUNCHER=examples/bin/skein
-COMMAND_LINE="RUNS=$RUNS CLUSTER_RUNS=$CLUSTER_RUNS $(printf '%q ' "$0" "$@")"
+COMMAND_LINE="RUNS=$RUNS CLUSTER_RUNS=$CLUSTER_RUNS SKIP_BUILD=$SKIP_BUILD $(printf '%q ' "$0" "$@")"
+LOAD_BEFORE="$(cut -d ' ' -f 1-3 /proc/loadavg)"
 
 log() { printf '[cli-start %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -47,13 +45,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-await_line() { # $1 = file, $2 = pattern, $3 = count, $4 = what
+await_line() { # $1 = file, $2 = pattern, $3 = count, $4 = what; gives up when a started process died
     for _ in $(seq 1 1200); do
         [[ "$(grep -c "$2" "$1" 2>/dev/null || true)" -ge "$3" ]] && return 0
+        for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null || die "$4 did not come up: $(cat "$1")"; done
         sleep 0.1
     done
     die "$4 did not come up: $(cat "$1")"
 }
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # The launcher's first run records its class-data archive (a self-test run): timed once, on its own.
 rm -f examples/target/skein-*.jsa
@@ -66,10 +66,12 @@ print("%.2f" % (time.monotonic() - t) if r.returncode == 0 else "failed (exit %d
 ' "$LAUNCHER" call --help)
 ARCHIVE_MB=$(du -m examples/target/skein-*.jsa 2>/dev/null | awk '{print $1}' | head -1)
 
-log "server: serve --port $PORT"
-java -jar "$JAR" serve --host 127.0.0.1 --port "$PORT" >"$WORK/server.log" 2>&1 &
+log "server: serve --port 0"
+java -jar "$JAR" serve --host 127.0.0.1 --port 0 >"$WORK/server.log" 2>&1 &
 PIDS+=($!)
 await_line "$WORK/server.log" "listening on" 1 "the server"
+PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$WORK/server.log" | head -1)
+[[ -n "$PORT" ]] || die "no port in: $(cat "$WORK/server.log")"
 
 # Runs each command RUNS times, alternating; prints one JSON object per command with every run's wall
 # and CPU (user + sys of the child) seconds and its exit codes.
@@ -103,7 +105,7 @@ CALL_JSON=$(measure "$RUNS" \
 MEMBERS_JSON="{}"
 CLUSTER_JSON="{}"
 if [[ "$SKIP_CLUSTER" != 1 ]]; then
-    M1=$MANAGEMENT_PORT; M2=$((MANAGEMENT_PORT + 1)); M3=$((MANAGEMENT_PORT + 2))
+    M1=$(free_port); M2=$(free_port); M3=$(free_port)
     cat >"$WORK/cluster.conf" <<EOF
 include file("$ROOT/examples/cluster/local.conf")
 skein.server.port = 0
@@ -132,9 +134,14 @@ EOF
 fi
 
 SECTION="$WORK/section.md"
-python3 - "$CALL_JSON" "$MEMBERS_JSON" "$CLUSTER_JSON" >"$SECTION" <<PY
-import json, statistics, sys
-call, members, cluster = (json.loads(a) for a in sys.argv[1:4])
+export CALL_JSON MEMBERS_JSON CLUSTER_JSON COMMAND_LINE NOTE FIRST_RUN ARCHIVE_MB LOAD_BEFORE
+export RUN_DATE="$(date -u '+%Y-%m-%d %H:%M:%S UTC')" NPROC="$(nproc)"
+export CPU_MODEL="$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+export JAVA_VERSION="$(java -version 2>&1 | head -1)"
+python3 - >"$SECTION" <<'PY'
+import json, os, statistics
+env = os.environ
+call, members, cluster = (json.loads(env[k]) for k in ("CALL_JSON", "MEMBERS_JSON", "CLUSTER_JSON"))
 def row(name, label, d):
     if not d:
         return None
@@ -150,19 +157,25 @@ def verdict(d, bound):
 print("<!-- cli-start -->")
 print("## Command-line start (issue 13)")
 print()
-print("Wall time of one command, JVM start included, and the CPU time (user + sys) it used; median, min and max over the runs, commands alternating. \`java -jar\` is the plain jar; \`launcher\` is \`examples/bin/skein\` (a dynamic class-data archive recorded once by \`self-test\`, and for short commands \`-XX:TieredStopAtLevel=1 -XX:+UseSerialGC\`). \`call\` calls Echo/Say on a \`serve\` node on loopback; \`members\` asks a contact point of a three-node cluster (\`examples/cluster/local.conf\`) for \`/skein/members\`; \`call cluster://\` joins that cluster as a client member, makes 6 calls and leaves.")
+print("Written by `benchmarks/cli-start.sh`. Wall time of one command, JVM start included, and the CPU time "
+      "(user + sys) it used; median, min and max over the runs, the two ways of running alternating. "
+      "`java -jar` is the plain jar; `launcher` is `examples/bin/skein` (a dynamic class-data archive recorded "
+      "once by `self-test`, and for short commands `-XX:TieredStopAtLevel=1 -XX:+UseSerialGC`). `call` calls "
+      "Echo/Say on a `serve` node on loopback; `members` asks a contact point of a three-node cluster "
+      "(`examples/cluster/local.conf`) for `/skein/members`; `call cluster://` joins that cluster as a client "
+      "member, makes 6 calls and leaves.")
 print()
-print("- Date: $(date -u '+%Y-%m-%d %H:%M:%S UTC'); machine: \`nproc\` = $(nproc), $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo | awk '{print $1, $2}'); $(java -version 2>&1 | head -1); load average before the run: $(cut -d' ' -f1-3 /proc/loadavg).")
-print("- Command: \`$COMMAND_LINE\`")
-note = """$NOTE"""
-if note.strip():
-    print("- " + note.strip())
-print("- The launcher's first run, which records the archive ($ARCHIVE_MB MB): $FIRST_RUN s.")
+print("- Date: %s; machine: `nproc` = %s, %s; %s; load average (1, 5, 15 min) when the run started: %s." % (
+    env["RUN_DATE"], env["NPROC"], env["CPU_MODEL"], env["JAVA_VERSION"], env["LOAD_BEFORE"]))
+print("- Command: `%s`" % env["COMMAND_LINE"].strip())
+if env.get("NOTE", "").strip():
+    print("- " + env["NOTE"].strip())
+print("- The launcher's first run, which records the archive (%s MB): %s s." % (env["ARCHIVE_MB"], env["FIRST_RUN"]))
 print()
 print("| target | verdict |")
 print("| --- | --- |")
-print("| \`call\` to a local node <= 1 s (launcher) | %s |" % verdict(call.get("launcher"), 1.0))
-print("| \`members\` <= 5 s (launcher) | %s |" % verdict(members.get("launcher"), 5.0))
+print("| `call` to a local node <= 1 s (launcher) | %s |" % verdict(call.get("launcher"), 1.0))
+print("| `members` <= 5 s (launcher) | %s |" % verdict(members.get("launcher"), 5.0))
 print()
 print("| command | run as | runs | wall median s | min | max | CPU median s | exit codes |")
 print("| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |")

@@ -18,10 +18,7 @@ import io.skein.runtime.reflection.Greeters;
 import io.skein.testing.Await;
 import io.skein.testing.LeakDetectionExtension;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -49,16 +46,8 @@ class MembersRouteTest {
 
     @BeforeAll
     static void start() {
-        management = freePort();
-        node = SkeinNode.builder()
-                .config(ConfigFactory.parseString(String.join("\n",
-                        "skein.server { host = \"127.0.0.1\", port = 0 }",
-                        "skein.cluster { enabled = on, join = self, shutdown.propagation-delay = 0s }",
-                        "pekko.loglevel = WARNING",
-                        "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",
-                        "pekko.management.http { hostname = \"127.0.0.1\", port = " + management + " }")))
-                .service(Greeters.definition())
-                .start();
+        management = ClusteredNodes.freePort();
+        node = ClusteredNodes.selfJoined(management, "skein.cluster.shutdown.propagation-delay = 0s");
         Await.result(node.whenReady(), BOUND);
         // The registry's view of its own entry arrives through the local receptionist a moment later.
         Await.until(BOUND, () -> node.registry().members().stream().anyMatch(m -> !m.nodeId().isEmpty()),
@@ -68,14 +57,6 @@ class MembersRouteTest {
     @AfterAll
     static void stop() {
         Greeters.close(node);
-    }
-
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     private static HttpResponse<String> get(String path, String accept) throws Exception {
@@ -122,7 +103,7 @@ class MembersRouteTest {
 
     @Test
     void membersAsksTheContactPointsInOrderAndPrintsTheFirstList() {
-        Config config = contactPoints(freePort(), management);
+        Config config = contactPoints(ClusteredNodes.freePort(), management);
         List<URI> endpoints = ManagementMembers.endpoints(config);
         assertEquals(2, endpoints.size(), endpoints::toString);
         assertEquals(URI.create("http://127.0.0.1:" + management + "/skein/members"), endpoints.get(1));
@@ -137,7 +118,7 @@ class MembersRouteTest {
 
     @Test
     void membersWithNoContactPointAnsweringFailsUnavailableNamingEach() {
-        int closed = freePort();
+        int closed = ClusteredNodes.freePort();
         StatusException e = assertThrows(StatusException.class, () -> ManagementMembers.print(
                 ManagementMembers.endpoints(contactPoints(closed)), BOUND, new PrintStream(new ByteArrayOutputStream())));
         assertEquals(StatusCode.UNAVAILABLE, e.code());
