@@ -314,7 +314,7 @@ public final class Main {
             throw new CliException(ExitCodes.CONFIG, args.get("config", "") + " lists no contact points (pekko.discovery"
                     + " method config); name a node's management endpoint with --management HOST:PORT");
         }
-        return ManagementMembers.print(contactPoints, wait, System.out);
+        return ManagementMembers.print(contactPoints, wait, System.out, config);
     }
 
     private static void requireConfig(Args args, String what) {

@@ -20,6 +20,7 @@ import io.skein.transport.testing.TestPki;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import io.skein.runtime.cli.ManagementMembers;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,6 +129,16 @@ class ClusterTlsTest {
         Await.until(MEMBERSHIP, () -> status(https, "https://127.0.0.1:" + management + "/ready") == 200,
                 () -> "/ready over HTTPS");
         assertEquals(200, status(https, "https://127.0.0.1:" + management + "/alive"));
+
+        // The members command reads the member list over HTTPS with the cluster's CA.
+        com.typesafe.config.Config caller = client.system().settings().config();
+        java.io.ByteArrayOutputStream listed = new java.io.ByteArrayOutputStream();
+        URI members = ManagementMembers.endpoint("127.0.0.1:" + management, caller);
+        assertEquals("https", members.getScheme());
+        assertEquals(0, ManagementMembers.print(List.of(members), MEMBERSHIP,
+                new java.io.PrintStream(listed, true, StandardCharsets.UTF_8), caller));
+        String lines = listed.toString(StandardCharsets.UTF_8);
+        ids.forEach(id -> assertTrue(lines.contains(id), lines));
 
         // Artery refuses plaintext: bytes that are not TLS close the connection.
         int artery = ClusterNodes.address(a).getPort().get();

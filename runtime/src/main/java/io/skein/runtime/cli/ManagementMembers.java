@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import io.skein.runtime.cluster.internal.ClusterTls;
 import java.net.HttpURLConnection;
 import java.net.SocketTimeoutException;
 import java.net.URI;
@@ -98,7 +99,8 @@ public final class ManagementMembers {
         String basePath = config.getString("pekko.management.http.base-path");
         String prefix = basePath.isEmpty() ? "" : "/" + basePath.replaceAll("^/+|/+$", "");
         String authority = host.contains(":") ? "[" + host + "]" : host;
-        return URI.create("http://" + authority + ":" + port + prefix + "/skein/members");
+        String scheme = ClusterTls.enabled(config) ? "https" : "http";
+        return URI.create(scheme + "://" + authority + ":" + port + prefix + "/skein/members");
     }
 
     /**
@@ -109,6 +111,18 @@ public final class ManagementMembers {
      *         it gave no list, when none did within {@code wait}
      */
     public static int print(List<URI> endpoints, Duration wait, PrintStream out) {
+        return print(endpoints, wait, out, null);
+    }
+
+    /**
+     * As {@link #print(List, Duration, PrintStream)}, reading {@code https} endpoints with the TLS
+     * settings of {@code config} (cluster TLS serves pekko-management over HTTPS).
+     *
+     * @throws IllegalArgumentException when an endpoint is {@code https} and {@code config} names no CA
+     */
+    public static int print(List<URI> endpoints, Duration wait, PrintStream out, Config config) {
+        javax.net.ssl.SSLSocketFactory tls = config != null && endpoints.stream().anyMatch(u -> "https".equals(u.getScheme()))
+                ? ClusterTls.managementClient(config).getSocketFactory() : null;
         long deadline = System.nanoTime() + wait.toNanos();
         List<String> failures = new ArrayList<>();
         for (URI uri : endpoints) {
@@ -117,7 +131,7 @@ public final class ManagementMembers {
                 failures.add(uri.getAuthority() + " (not asked: --timeout reached)");
                 continue;
             }
-            String failure = ask(uri, min(PER_CONTACT_POINT, left), out);
+            String failure = ask(uri, min(PER_CONTACT_POINT, left), out, tls);
             if (failure == null) {
                 return ExitCodes.OK;
             }
@@ -131,10 +145,13 @@ public final class ManagementMembers {
      * Asks one contact point for the lines (plain {@link HttpURLConnection}: a fraction of the classes
      * {@code java.net.http} would load); prints them and returns null on success, else returns why not.
      */
-    private static String ask(URI uri, Duration timeout, PrintStream out) {
+    private static String ask(URI uri, Duration timeout, PrintStream out, javax.net.ssl.SSLSocketFactory tls) {
         HttpURLConnection http = null;
         try {
             http = (HttpURLConnection) uri.toURL().openConnection();
+            if (tls != null && http instanceof javax.net.ssl.HttpsURLConnection https) {
+                https.setSSLSocketFactory(tls);
+            }
             http.setConnectTimeout((int) Math.max(1, timeout.toMillis()));
             http.setReadTimeout((int) Math.max(1, timeout.toMillis()));
             http.setRequestProperty("Accept", "text/plain");

@@ -86,6 +86,28 @@ public final class ClusterTls {
         });
     }
 
+    /**
+     * The JDK TLS context a client (the {@code members} command) reads pekko-management with over HTTPS:
+     * the CA bundle of {@code skein.tls.client} (or, for a node's own configuration, of
+     * {@code skein.tls.server}), the server's name verified by the caller, its client certificate if any.
+     *
+     * @throws IllegalArgumentException when no CA bundle is configured or the files cannot be read
+     */
+    public static javax.net.ssl.SSLContext managementClient(Config config) {
+        TlsSettings.Client client = TlsSettings.Client.fromConfig(config);
+        TlsSettings.Common c = client.common();
+        if (c.trustCertificates() == null) {
+            java.nio.file.Path ca = TlsSettings.Server.fromConfig(config).common().trustCertificates();
+            if (ca == null) {
+                throw new IllegalArgumentException("skein.cluster.tls.enabled: reading pekko-management over HTTPS "
+                        + "needs skein.tls.client.trust-certificates (the cluster's CA bundle)");
+            }
+            c = c.withTrust(ca);
+        }
+        c = c.with(c.revoked(), c.protocols(), TlsSettings.Provider.JDK, c.handshakeTimeout(), c.reloadInterval());
+        return ((JdkSslContext) ReloadingSslContext.client(client.withCommon(c), "http/1.1").current()).context();
+    }
+
     private static String file(Config config, String key) {
         for (String side : new String[] {"server", "client"}) {
             String value = config.getString("skein.tls." + side + "." + key);
