@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class DemoTest {
 
     private static final Pattern NODE = Pattern.compile(
-            "node (127\\.0\\.0\\.1:\\d+) serving \\[skein\\.examples\\.echo\\.Echo] at skein://127\\.0\\.0\\.1:\\d+");
+            "node (127\\.0\\.0\\.1:\\d+) serving \\[skein\\.examples\\.echo\\.Echo] at skein://127\\.0\\.0\\.1:\\d+"
+                    + "; metrics on http://127\\.0\\.0\\.1:\\d+/metrics");
     private static final Pattern SERVED_BY = Pattern.compile("served_by: (\\S+)}");
 
     @Test
