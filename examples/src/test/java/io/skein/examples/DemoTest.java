@@ -21,7 +21,7 @@ class DemoTest {
 
     private static final Pattern NODE = Pattern.compile(
             "node (127\\.0\\.0\\.1:\\d+) serving \\[skein\\.examples\\.echo\\.Echo] at skein://127\\.0\\.0\\.1:\\d+"
-            + "(; metrics on http://127\\.0\\.0\\.1:\\d+/metrics)?");
+                    + "; metrics on http://127\\.0\\.0\\.1:\\d+/metrics");
     private static final Pattern SERVED_BY = Pattern.compile("served_by: (\\S+)}");
 
     @Test

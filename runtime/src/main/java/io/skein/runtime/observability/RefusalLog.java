@@ -41,11 +41,12 @@ final class RefusalLog {
             return;
         }
         long before = suppressed[i].getAndSet(0);
+        String from = RpcProbe.hostPort(peer);
         if (before == 0) {
-            log.warn("refused {} call {} from {}: {} {}", protocol, method, peer, status.code(), status.message());
+            log.warn("refused {} call {} from {}: {} {}", protocol, method, from, status.code(), status.message());
         } else {
             log.warn("refused {} call {} from {}: {} {} ({} more refused with {} in the last {} s)", protocol, method,
-                    peer, status.code(), status.message(), before, status.code(), Duration.ofNanos(intervalNanos)
+                    from, status.code(), status.message(), before, status.code(), Duration.ofNanos(intervalNanos)
                             .toSeconds());
         }
     }

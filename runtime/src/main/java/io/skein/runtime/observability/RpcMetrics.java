@@ -142,8 +142,10 @@ final class RpcMetrics {
                     MeasurementUnit.information().bytes()).withTags(tags);
             responseSize = Kamon.histogram(p + "response.size", "serialized size of each response message",
                     MeasurementUnit.information().bytes()).withTags(tags);
-            requestsPerRpc = Kamon.histogram(p + "requests_per_rpc", "request messages per call").withTags(tags);
-            responsesPerRpc = Kamon.histogram(p + "responses_per_rpc", "response messages per call").withTags(tags);
+            requestsPerRpc = Kamon.histogram(p + "requests_per_rpc",
+                    "request messages per call (calls with one message each way are not recorded)").withTags(tags);
+            responsesPerRpc = Kamon.histogram(p + "responses_per_rpc",
+                    "response messages per call (calls with one message each way are not recorded)").withTags(tags);
         }
 
         /** A call ended with {@code code} after {@code nanos}. */
@@ -159,8 +161,12 @@ final class RpcMetrics {
             }
             f.duration.record(Math.max(0, nanos));
             f.count.increment();
-            requestsPerRpc.record(requests);
-            responsesPerRpc.record(responses);
+            // Messages per call say something only of streams; OpenTelemetry makes them optional for unary
+            // calls, which always have one each way, and skipping them saves two histogram updates a call.
+            if (requests != 1 || responses != 1) {
+                requestsPerRpc.record(requests);
+                responsesPerRpc.record(responses);
+            }
         }
     }
 }

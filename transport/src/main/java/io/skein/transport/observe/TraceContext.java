@@ -66,16 +66,22 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
         return new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.trim());
     }
 
+    /** {@code length} lower-case hex digits, not all zero (one pass: every call checks its ids). */
     private static boolean isHex(String s, int length) {
-        if (s.length() != length || !isHexAny(s)) {
+        if (s.length() != length) {
             return false;
         }
-        for (int i = 0; i < s.length(); i++) {
-            if (s.charAt(i) != '0') {
-                return true;
+        int any = 0;
+        for (int i = 0; i < length; i++) {
+            int c = s.charAt(i);
+            int digit = c - '0';
+            int letter = c - 'a';
+            if ((digit | (9 - digit)) < 0 && (letter | (5 - letter)) < 0) {
+                return false; // neither 0-9 nor a-f
             }
+            any |= c ^ '0';
         }
-        return false; // all zero is invalid
+        return any != 0; // all zero is invalid
     }
 
     private static boolean isHexAny(String s) {
