@@ -17,7 +17,8 @@
 # the file is kept. Environment: PROVIDERS ("jdk openssl"), ROUNDS (2), DURATION (10), WARMUP (10, server
 # JIT warm-up per provider), CASE_WARMUP (5), PAYLOAD (1024), CONCURRENCY ("100 1"), PARALLEL (4 s_time
 # processes), HANDSHAKE_SECONDS (10), SERVER_CPU (0), CLIENT_CPU (1), PORT (18474), SKIP_BUILD (0), OUT_MD,
-# NOTE (a sentence printed in the section, e.g. that the machine was shared).
+# NOTE (a sentence printed in the section, e.g. that the machine was shared), JMH_OPTIONS ("-f 1 -wi 3 -i 5
+# -w 1 -r 1": TlsEngineBenchmark, run when benchmarks/target/skein-benchmarks.jar exists).
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +38,7 @@ PORT="${PORT:-18474}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 OUT_MD="${OUT_MD:-docs/benchmarks.md}"
 NOTE="${NOTE:-}"
+JMH_OPTIONS="${JMH_OPTIONS:--f 1 -wi 3 -i 5 -w 1 -r 1}"
 JAR=examples/target/skein.jar
 COMMAND_LINE="PROVIDERS=\"$PROVIDERS\" ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CASE_WARMUP=$CASE_WARMUP PAYLOAD=$PAYLOAD CONCURRENCY=\"$CONCURRENCY\" PARALLEL=$PARALLEL HANDSHAKE_SECONDS=$HANDSHAKE_SECONDS $(printf '%q ' "$0" "$@")"
 
@@ -132,9 +134,16 @@ for provider in $PROVIDERS; do
     stop_server
 done
 
+BENCH_JAR=benchmarks/target/skein-benchmarks.jar
+if [[ -f "$BENCH_JAR" ]]; then
+    log "JMH: TlsEngineBenchmark (handshake and 1 KB echo CPU cost per provider, no sockets) on CPU $CLIENT_CPU"
+    taskset -c "$CLIENT_CPU" java -Djmh.ignoreLock=true -jar "$BENCH_JAR" TlsEngineBenchmark $JMH_OPTIONS \
+        -rf json -rff "$WORK/jmh.json" >"$WORK/jmh.log" 2>&1 || log "WARNING: JMH run failed: $(tail -5 "$WORK/jmh.log")"
+fi
+
 DATE="$(date -u '+%Y-%m-%d %H:%M:%S UTC')" CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
 NPROC="$(nproc)" JAVA_VERSION="$(java -version 2>&1 | head -1)" OPENSSL_VERSION="$(openssl version)" \
-CMD_LINE="$COMMAND_LINE" OUT_MD="$OUT_MD" NOTE="$NOTE" RAW="$WORK/raw.jsonl" HS="$WORK/handshakes.jsonl" \
+CMD_LINE="$COMMAND_LINE" OUT_MD="$OUT_MD" NOTE="$NOTE" RAW="$WORK/raw.jsonl" HS="$WORK/handshakes.jsonl" JMH="$WORK/jmh.json" \
 ROUNDS="$ROUNDS" DURATION="$DURATION" PAYLOAD="$PAYLOAD" PARALLEL="$PARALLEL" HANDSHAKE_SECONDS="$HANDSHAKE_SECONDS" \
 python3 - <<'PY'
 import json, os, statistics
@@ -182,6 +191,22 @@ for p in providers:
     res = next((h["rate"] for h in hs if h["provider"] == p and h["handshake"] == "reuse"), float("nan"))
     md.append(f"| {p} | {full:,.0f} | {res:,.0f} |")
 md.append("")
+if os.path.exists(env["JMH"]):
+    jmh = {}
+    for r in json.load(open(env["JMH"])):
+        jmh[(r["benchmark"].rsplit(".", 1)[-1], r["params"]["provider"])] = (r["primaryMetric"]["score"],
+                                                                           r["primaryMetric"]["scoreError"])
+    md.append("CPU cost per provider without sockets (JMH `TlsEngineBenchmark`, one thread on the load generator's "
+              "core: `handshake` = one full TLS 1.3 handshake, client and server, EC P-256; `echo` = 1 KB each way "
+              "over an established session, wrap and unwrap on both sides):")
+    md.append("")
+    md.append("| provider | handshake µs/op | 1 KB echo µs/op |")
+    md.append("| --- | ---: | ---: |")
+    for p in ("JDK", "OPENSSL"):
+        h, e = jmh.get(("handshake", p)), jmh.get(("echo", p))
+        if h and e:
+            md.append(f"| {p} | {h[0]:,.0f} ± {h[1]:,.0f} | {e[0]:,.2f} ± {e[1]:,.2f} |")
+    md.append("")
 md.append("<!-- /tls -->")
 path = env["OUT_MD"]
 old = open(path).read() if os.path.exists(path) else ""

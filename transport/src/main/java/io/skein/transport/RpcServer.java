@@ -161,7 +161,9 @@ public final class RpcServer {
                 RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown, tls);
                 log.info("Skein server listening on {}{}", server.localAddress,
                         tls == null ? "" : " (TLS " + tlsSettings.mode().name().toLowerCase(java.util.Locale.ROOT)
-                                + ", client certificates " + tlsSettings.clientAuth().name().toLowerCase(java.util.Locale.ROOT) + ")");
+                                + ", client certificates " + tlsSettings.clientAuth().name().toLowerCase(java.util.Locale.ROOT)
+                                + ", " + (tls.current() instanceof io.netty.handler.ssl.OpenSslContext ? "BoringSSL" : "JDK TLS")
+                                + ")");
                 result.complete(server);
             } else {
                 if (tls != null) {

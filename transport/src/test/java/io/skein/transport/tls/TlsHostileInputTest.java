@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Hostile bytes at a TLS port, each ending in a closed connection within its bound, the node serving
  * on and no buffer leaked (PARANOID leak detection fails the run otherwise): garbage after a real
  * ClientHello, handshakes that never finish (closed at the handshake timeout), more of them at once
- * than the server takes (closed as they arrive), and a truncated ClientHello.
+ * than the server takes (closed as they arrive), a truncated ClientHello, and a client that resets its
+ * connection right after the handshake (closed without an unhandled exception).
  */
 class TlsHostileInputTest {
 
@@ -140,5 +141,39 @@ class TlsHostileInputTest {
         }
         Await.until(LIMIT, () -> Servers.load(server).connections() == 0, () -> "connections left open");
         assertTrue(Servers.load(server).activeCalls() == 0);
+    }
+
+    @Test
+    void aClientThatResetsRightAfterItsHandshakeIsClosedQuietly() throws Exception {
+        ch.qos.logback.classic.Logger detector = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                io.skein.transport.internal.connection.ProtocolDetector.class);
+        ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                org.slf4j.Logger.ROOT_LOGGER_NAME);
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logs.start();
+        ch.qos.logback.classic.Level level = detector.getLevel();
+        detector.setLevel(ch.qos.logback.classic.Level.DEBUG);
+        root.addAppender(logs);
+        try {
+            SSLContext ssl = SSLContext.getInstance("TLS");
+            ssl.init(null, pki.trustManagerFactory().getTrustManagers(), null);
+            try (java.net.Socket tcp = new java.net.Socket("127.0.0.1", server.localAddress().getPort())) {
+                javax.net.ssl.SSLSocket tls = (javax.net.ssl.SSLSocket) ssl.getSocketFactory()
+                        .createSocket(tcp, "127.0.0.1", tcp.getPort(), false);
+                tls.startHandshake();
+                tcp.setSoLinger(true, 0); // no close_notify, and a TCP reset, as load generators close
+            }
+            // The detector behind the TLS layer sees the reset and says so at debug level ...
+            Await.until(LIMIT, () -> List.copyOf(logs.list).stream().anyMatch(e -> e.getFormattedMessage()
+                    .contains("ended before its protocol was known")), () -> "the reset handled by the detector");
+            // ... and nothing reached the end of the pipeline (Netty's "exceptionCaught() ... reached at the tail").
+            assertTrue(List.copyOf(logs.list).stream().noneMatch(e -> e.getFormattedMessage().contains("reached at the tail")),
+                    () -> "an unhandled exception: " + logs.list);
+        } finally {
+            root.detachAppender(logs);
+            detector.setLevel(level);
+        }
+        assertServesOverTls();
     }
 }
