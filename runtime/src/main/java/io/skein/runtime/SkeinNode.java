@@ -21,6 +21,7 @@ import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerOptions;
+import io.skein.transport.ServerQueueStats;
 import io.skein.transport.RpcServer;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -115,6 +116,18 @@ public final class SkeinNode implements AutoCloseable {
             throw new IllegalStateException("a client member serves nothing and has no server limits");
         }
         return limits;
+    }
+
+    /**
+     * The bounded queues inside this node's server ({@code skein.transport.server-queues}): the calls
+     * waiting for each service, the peaks a connection's write queue and an event loop's backlog reached,
+     * and the calls each bound refused; read now, without a message. A client member has none.
+     */
+    public ServerQueueStats queues() {
+        if (server == null) {
+            throw new IllegalStateException("a client member serves nothing and has no server queues");
+        }
+        return server.queues();
     }
 
     /**

@@ -13,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ServerDispatcher;
+import io.skein.transport.internal.call.ServerQueues;
 import io.skein.transport.internal.connection.ServerActor;
 import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
@@ -60,16 +61,17 @@ public final class RpcServer {
     // learns of a connection once its first bytes arrived). Closed channels leave the group by themselves.
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
+    private final ServerQueues queues;
 
     private RpcServer(ActorSystem<?> system, Channel serverChannel, OwnedActor<ServerActor.Command> actor,
-                      ActorOwner ownOwner,
-                        ChannelGroup accepted, AtomicBoolean shuttingDown) {
+                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ServerQueues queues) {
         this.system = system;
         this.serverChannel = serverChannel;
         this.actor = actor;
         this.ownOwner = ownOwner;
         this.accepted = accepted;
         this.shuttingDown = shuttingDown;
+        this.queues = queues;
         this.localAddress = (InetSocketAddress) serverChannel.localAddress();
     }
 
@@ -101,7 +103,8 @@ public final class RpcServer {
         // A restart keeps the connection actors: they own live connections the server still drains.
         OwnedActor<ServerActor.Command> actor = owner.spawn("server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, resources.materializer());
+        ServerQueues queues = new ServerQueues(registry, settings.queues());
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, queues, resources.materializer());
         List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
         AtomicBoolean shuttingDown = new AtomicBoolean();
         ServerBootstrap bootstrap = new ServerBootstrap()
@@ -132,7 +135,8 @@ public final class RpcServer {
         ChannelFuture bind = bootstrap.bind(address);
         bind.addListener(f -> {
             if (f.isSuccess()) {
-                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown);
+                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown,
+                        queues);
                 log.info("Skein server listening on {}", server.localAddress);
                 result.complete(server);
             } else {
@@ -155,6 +159,14 @@ public final class RpcServer {
     @org.apache.pekko.annotation.InternalApi
     public OwnedActor<ServerActor.Command> actor() {
         return actor;
+    }
+
+    /**
+     * The bounded queues inside this server ({@code skein.transport.server-queues}): what each holds, its
+     * peak and the calls it refused; read now, without a message.
+     */
+    public ServerQueueStats queues() {
+        return queues.stats();
     }
 
     /** Connections and calls in flight. */

@@ -110,8 +110,7 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
             methodGate.commit();
         }
         serverGate.commit();
-        boolean timed = serverGate.timed() || (methodGate != null && methodGate.timed());
-        return new Permit(methodGate, serverGate, timed ? System.nanoTime() : 0);
+        return new Permit(methodGate, serverGate);
     }
 
     @Override
@@ -167,16 +166,22 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
         return "ServerLimiter{" + published.limits() + '}';
     }
 
-    /** An admitted call: released once, on its gates. */
+    /** An admitted call: released once, on its gates; its queueing delay goes to their adaptive limits. */
     private static final class Permit extends AtomicBoolean implements Decision {
         private final transient Gate method;
         private final transient Gate server;
-        private final long startNanos;
 
-        Permit(Gate method, Gate server, long startNanos) {
+        Permit(Gate method, Gate server) {
             this.method = method;
             this.server = server;
-            this.startNanos = startNanos;
+        }
+
+        @Override
+        public void dequeued(boolean started, long waitedNanos) {
+            if (method != null) {
+                method.dequeued(started, waitedNanos);
+            }
+            server.dequeued(started, waitedNanos);
         }
 
         @Override
@@ -191,9 +196,9 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
             }
             Status end = status != null ? status : Status.of(StatusCode.UNKNOWN);
             if (method != null) {
-                method.release(startNanos, end);
+                method.release(end);
             }
-            server.release(startNanos, end);
+            server.release(end);
         }
     }
 }

@@ -19,8 +19,10 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * The one server dispatch path, for every protocol: once a protocol handler has read a call's head it
  * calls {@link #dispatch}, which looks the method up, refuses what cannot start (unknown method,
- * wrong call kind, connection draining), asks the {@link CallAdmission} before any message is parsed,
- * creates the call's {@link CallContext} (which releases the admission when the call ends), and starts
+ * wrong call kind, connection draining), checks the server's bounded queues ({@link ServerQueues}) and
+ * asks the {@link CallAdmission} before any message is parsed, creates the call's {@link CallContext}
+ * (which takes the call out of its service's queue when the service starts it, and releases the
+ * admission when the call ends), and starts
  * either a {@link ServerUnaryCall} or a {@link CallStreamStage} on the protocol's {@link ServerStream}.
  * Protocol handlers only frame bytes: they feed the call's later {@link StreamEvent}s to the listener
  * the dispatcher {@linkplain ServerStream#attach attached}.
@@ -33,12 +35,20 @@ public final class ServerDispatcher {
 
     private final MethodRegistry registry;
     private final CallAdmission admission;
+    private final ServerQueues queues;
     private final Materializer materializer;
 
-    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, Materializer materializer) {
+    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerQueues queues,
+                            Materializer materializer) {
         this.registry = requireNonNull(registry, "registry");
         this.admission = requireNonNull(admission, "admission");
+        this.queues = requireNonNull(queues, "queues");
         this.materializer = requireNonNull(materializer, "materializer");
+    }
+
+    /** The server's bounded queues. */
+    public ServerQueues queues() {
+        return queues;
     }
 
     /**
@@ -54,13 +64,23 @@ public final class ServerDispatcher {
             return;
         }
         String name = method.descriptor().fullName();
-        // Admission before any message is parsed: a refused call costs no decoding.
+        // Queues and admission before any message is parsed: a refused call costs no decoding.
+        Status overloaded = queues.enter(name, connection);
+        if (overloaded != null) {
+            stream.refuse(overloaded);
+            return;
+        }
         CallAdmission.Decision admitted = Admissions.admit(admission, name, head.peer());
         if (!admitted.isAdmitted()) {
+            queues.abandon(name);
             stream.refuse(admitted.refusal());
             return;
         }
         CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer());
+        CallContext.QueueExit exit = queues.exit(name, Admissions.queueExit(admitted));
+        if (exit != null) {
+            context.onQueueExit(exit);
+        }
         Admissions.releaseOnEnd(admitted, context);
         stream.bind(context);
         if (method.descriptor().kind() == CallKind.UNARY) {
@@ -92,6 +112,9 @@ public final class ServerDispatcher {
         Flow<Req, Resp, NotUsed> service = Flow.<Req>create().prefixAndTail(0).flatMapConcat(pair -> {
             Source<Resp, ?> responses;
             try {
+                if (!method.handler().marksStart()) {
+                    context.markStarted();
+                }
                 responses = method.handler().streaming(pair.second(), context);
             } catch (Throwable t) {
                 responses = Source.failed(t);
