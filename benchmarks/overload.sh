@@ -8,18 +8,18 @@
 #   DURATION=3 CASE_WARMUP=2 WARMUP=3 benchmarks/overload.sh       # a short run that proves it works
 #
 # 1. capacity = closed-loop QPS at concurrency 100 with CPU_US, limits off (after a JIT warm-up);
-# 2. per mode (a server of its own, its JIT warmed): open-loop `bench --rate` at LOADS times the capacity
-#    (latency from each call's scheduled time, a TIMEOUT deadline per call), then closed loop at
-#    CLOSED_C callers with and without CPU_US (callers that send again the moment they are answered or
-#    refused);
-# 3. client side (mode `gradient`, CLIENT_LOAD times the capacity, through `bench --governance`): retries of
-#    refusals with the retry budget on and off (attempts on the wire per call), and the default breakers.
+# 2. per mode (a server of its own, its JIT warmed at 0.8x capacity): open-loop `bench --rate` at LOADS times
+#    the capacity (latency from each call's scheduled time, a TIMEOUT deadline per call); for `gradient`,
+#    the client side at CLIENT_LOAD times the capacity through `bench --governance` (the default chain, then
+#    retries of refusals with the retry budget on and off: attempts on the wire per call); then closed
+#    loop at CLOSED_C callers with and without CPU_US (callers that send again the moment they are
+#    answered or refused).
 # The server is pinned to CPU $SERVER_CPU and the load generator to CPU $CLIENT_CPU (taskset). Writes the
 # section of docs/benchmarks.md between "<!-- overload -->" and "<!-- /overload -->" (added after the
 # "<!-- history -->" marker, which the other scripts keep), with a table and the same figures as CSV.
 # Environment: CPU_US (200), PAYLOAD (1024), LOADS ("0.5 1 2 5 10"), MODES ("off gradient aimd fixed"),
 # FIXED_LIMIT (100), DURATION (10), CASE_WARMUP (5), WARMUP (10), TIMEOUT (1000, ms), MAX_IN_FLIGHT (20000),
-# CLOSED_C (1000), CLIENT_LOAD (5), SERVER_CPU (0), CLIENT_CPU (1), PORT (18491), SKIP_BUILD (0), OUT_MD,
+# CLOSED_C (1000), CLIENT_LOAD (5), SERVER_CPU (0), CLIENT_CPU (1), PORT (a free one), SKIP_BUILD (0), OUT_MD,
 # NOTE (a sentence for the section, e.g. that the machine was shared).
 set -euo pipefail
 {
@@ -39,7 +39,7 @@ CLOSED_C="${CLOSED_C:-1000}"
 CLIENT_LOAD="${CLIENT_LOAD:-5}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
-PORT="${PORT:-18491}"
+PORT="${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
 SKIP_BUILD="${SKIP_BUILD:-0}"
 OUT_MD="${OUT_MD:-docs/benchmarks.md}"
 NOTE="${NOTE:-}"
@@ -95,11 +95,17 @@ mode_config() {
     printf '%s' "$file"
 }
 
+port_free() {
+    ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+}
+
 start_server() { # MODE
     local config out="$WORK/server-$1.log"
+    port_free "$PORT" || die "port $PORT on 127.0.0.1 is taken (set PORT)"
     config="$(mode_config "$1")"
     log "server ($1) on CPU $SERVER_CPU, port $PORT: $(tr '\n' ' ' <"$config")"
-    taskset -c "$SERVER_CPU" java -jar "$JAR" serve --port "$PORT" --host 127.0.0.1 --config "$config" >"$out" 2>&1 &
+    SKEIN_LOG_LEVEL=INFO taskset -c "$SERVER_CPU" java -jar "$JAR" serve --port "$PORT" --host 127.0.0.1 \
+        --config "$config" >"$out" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 600); do
         grep -q '^listening on ' "$out" 2>/dev/null && return 0
@@ -142,10 +148,13 @@ if not r.get("failed"):
     fi
 }
 
-warm() { # MODE
-    log "JIT warm-up of the $1 server: closed loop c=100, ${WARMUP} s"
+warm() { # MODE [RATE]: a JIT warm-up, closed loop c=100 (capacity) or open loop at RATE (under capacity, so
+    # that no limit learns anything from it)
+    local load=(--concurrency 100)
+    [[ -n "${2:-}" ]] && load=(--rate "$2" --timeout "$TIMEOUT")
+    log "JIT warm-up of the $1 server: ${load[*]}, ${WARMUP} s"
     taskset -c "$CLIENT_CPU" java -jar "$JAR" bench --target "skein://127.0.0.1:$PORT" --method Echo/Say \
-        --payload "$PAYLOAD" --cpu-us "$CPU_US" --concurrency 100 --duration 1 --warmup "$WARMUP" --json \
+        --payload "$PAYLOAD" --cpu-us "$CPU_US" "${load[@]}" --duration 1 --warmup "$WARMUP" --json \
         >/dev/null 2>&1 || log "WARNING: warm-up failed"
 }
 
@@ -165,14 +174,12 @@ stop_server
 # ------------------------------------------------------------------ the matrix
 for mode in $MODES; do
     start_server "$mode"
-    warm "$mode"
+    warm "$mode" "$(python3 -c "print('%.1f' % (0.8 * $CAPACITY))")"
     for load in $LOADS; do
         rate="$(python3 -c "print('%.1f' % ($load * $CAPACITY))")"
         bench "$mode" "open-$load" --cpu-us "$CPU_US" --rate "$rate" --max-in-flight "$MAX_IN_FLIGHT" \
             --timeout "$TIMEOUT" --duration "$DURATION" --warmup "$CASE_WARMUP"
     done
-    bench "$mode" "closed-cpu" --cpu-us "$CPU_US" --concurrency "$CLOSED_C" --duration "$DURATION" --warmup "$CASE_WARMUP"
-    bench "$mode" "closed-nocpu" --concurrency "$CLOSED_C" --duration "$DURATION" --warmup "$CASE_WARMUP"
     if [[ "$mode" == gradient ]]; then
         rate="$(python3 -c "print('%.1f' % ($CLIENT_LOAD * $CAPACITY))")"
         retry='methods.Say { idempotent = true, retry { max-retries = 2, retryable-codes = [RESOURCE_EXHAUSTED, UNAVAILABLE] } }'
@@ -186,6 +193,9 @@ for mode in $MODES; do
                 --timeout "$TIMEOUT" --duration "$DURATION" --warmup "$CASE_WARMUP" "${args[@]}"
         done
     fi
+    # Closed loop last: callers that never back off teach the churn guard to hold for a while.
+    bench "$mode" "closed-cpu" --cpu-us "$CPU_US" --concurrency "$CLOSED_C" --duration "$DURATION" --warmup "$CASE_WARMUP"
+    bench "$mode" "closed-nocpu" --concurrency "$CLOSED_C" --duration "$DURATION" --warmup "$CASE_WARMUP"
     stop_server
     grep -h 'shedding churns\|new load, not churn' "$WORK/server-$mode.log" | sed "s/^/[$mode] /" >>"$WORK/events.log" || true
 done

@@ -18,12 +18,14 @@ public interface AdaptiveLimit {
      * @param started           admitted calls whose service started them in the window
      * @param minQueueNanos     the least any of those had waited in the node since admission (0 when none)
      * @param averageQueueNanos what they waited on average (0 when none)
+     * @param minAhead          the fewest calls any of them found waiting ahead of it when admitted (0 when
+     *                          none started): 0 means some call found the queue empty
      * @param endedWaiting      admitted calls that ended before their service started them (cancelled,
      *                          expired or their connection lost while they waited)
      * @param maxInFlight       the most calls in flight at once during the window
      */
     record Window(long elapsedNanos, long arrivals, long refused, long started, long minQueueNanos,
-                  long averageQueueNanos, long endedWaiting, int maxInFlight) {
+                  long averageQueueNanos, int minAhead, long endedWaiting, int maxInFlight) {
 
         /** Calls per second that asked to be let in. */
         public double arrivalRate() {

@@ -61,7 +61,7 @@ public record AdaptiveSettings(boolean enabled, Algorithm algorithm, Duration qu
 
     /** The defaults of {@code reference.conf}, disabled. */
     public static final AdaptiveSettings OFF = new AdaptiveSettings(false, Algorithm.GRADIENT, Duration.ofMillis(2),
-            1000, 4, 10_000, Duration.ofMillis(100), 10, 0.5, 0.9, 1, 2.0, 3, Duration.ofSeconds(10));
+            1000, 4, 10_000, Duration.ofMillis(100), 10, 0.5, 0.9, 1, 3.0, 3, Duration.ofSeconds(10));
 
     public AdaptiveSettings {
         requireNonNull(algorithm, "algorithm");

@@ -38,6 +38,9 @@ final class Gate {
     private final LongAdder windowStarted = new LongAdder();
     private final LongAdder windowQueueNanos = new LongAdder();
     private final LongAccumulator windowMinQueueNanos = new LongAccumulator(Math::min, Long.MAX_VALUE);
+    private final LongAccumulator windowMinAhead = new LongAccumulator(Math::min, Long.MAX_VALUE);
+    // Admitted calls not yet started by their service nor ended (adaptive only): the queue a new call joins.
+    private final AtomicInteger waiting = new AtomicInteger();
     private final LongAdder windowEndedWaiting = new LongAdder();
     private final AtomicInteger windowMaxInFlight = new AtomicInteger();
     private volatile long windowStartNanos = System.nanoTime();
@@ -165,16 +168,31 @@ final class Gate {
         admitted.increment();
     }
 
+    /**
+     * As {@link #commit}, and with an adaptive limit on, the call joins the gate's queue of calls waiting
+     * for their service: returns how many were waiting ahead of it (to give back to {@link #dequeued}), or
+     * -1 when nothing is counted.
+     */
+    int commitQueued() {
+        admitted.increment();
+        return snapshot.adaptive ? waiting.getAndIncrement() : -1;
+    }
+
     /** The acquired call did not start after all (another gate refused it); its token is not returned. */
     void abort() {
         inFlight.decrementAndGet();
     }
 
     /**
-     * A committed call left the node's queue: its service started it after {@code waitedNanos}, or it
-     * ended still waiting ({@code started} false). Counted for the adaptive algorithm only.
+     * A call committed with {@link #commitQueued} left the node's queue: its service started it after
+     * {@code waitedNanos}, or it ended still waiting ({@code started} false); {@code ahead} is what
+     * {@link #commitQueued} answered for it. Counted for the adaptive algorithm only.
      */
-    void dequeued(boolean started, long waitedNanos) {
+    void dequeued(boolean started, long waitedNanos, int ahead) {
+        if (ahead < 0) {
+            return;
+        }
+        waiting.decrementAndGet();
         if (!snapshot.adaptive) {
             return;
         }
@@ -182,6 +200,7 @@ final class Gate {
             windowStarted.increment();
             windowQueueNanos.add(waitedNanos);
             windowMinQueueNanos.accumulate(waitedNanos);
+            windowMinAhead.accumulate(ahead);
         } else {
             windowEndedWaiting.increment();
         }
@@ -200,10 +219,12 @@ final class Gate {
         long started = windowStarted.sumThenReset();
         long queued = windowQueueNanos.sumThenReset();
         long min = windowMinQueueNanos.getThenReset();
+        long minAhead = windowMinAhead.getThenReset();
         // The next window starts from the calls in flight now, not from zero.
         int max = windowMaxInFlight.getAndSet(inFlight.get());
         return new AdaptiveLimit.Window(elapsed, windowArrivals.sumThenReset(), windowRefused.sumThenReset(), started,
-                started == 0 ? 0 : min, started == 0 ? 0 : queued / started, windowEndedWaiting.sumThenReset(), max);
+                started == 0 ? 0 : min, started == 0 ? 0 : queued / started, started == 0 ? 0 : (int) minAhead,
+                windowEndedWaiting.sumThenReset(), max);
     }
 
     LimiterStats stats() {

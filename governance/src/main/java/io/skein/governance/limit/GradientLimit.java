@@ -7,7 +7,8 @@ package io.skein.governance.limit;
  * a standing queue of about (L - 1) S, so the step lands near target / S + 1 in a few windows); a delay
  * far under the target grows it, but only while the limit turned calls away (an unused limit says nothing
  * about what the service can take). Windows in which more than 1 % of the calls ended still waiting
- * count as a standing queue of twice the target. See {@link QueueDelayLimit} for what both algorithms share.
+ * count as a standing queue of twice the target; a window without a standing queue (see
+ * {@link QueueDelayLimit}) never shrinks it. See {@link QueueDelayLimit} for what both algorithms share.
  */
 final class GradientLimit extends QueueDelayLimit {
 
@@ -23,9 +24,11 @@ final class GradientLimit extends QueueDelayLimit {
         } else {
             ratio = targetNanos / (double) Math.max(1, w.minQueueNanos());
         }
-        ratio = Math.max(0.5, Math.min(2.0, ratio));
-        if (ratio > 1 && !binding) {
-            ratio = 1;
+        if (standing) {
+            ratio = Math.max(0.5, Math.min(1.0, ratio));
+        } else {
+            // No standing queue: grow while calls were turned away, by up to twice; never shrink.
+            ratio = binding ? Math.max(1.0, Math.min(2.0, ratio)) : 1.0;
         }
         return limit * Math.pow(ratio, settings.smoothing());
     }

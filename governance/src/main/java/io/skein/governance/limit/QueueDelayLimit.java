@@ -9,8 +9,11 @@ import org.slf4j.LoggerFactory;
  * shedding when shedding only churns.
  *
  * <p><b>Standing queue.</b> A window shows a standing queue when even the call that waited least waited
- * longer than the target (CoDel's test: a burst drains within a window, a standing queue does not), or
- * when more than 1 % of the calls that left the queue ended still waiting (expired, cancelled). A window
+ * longer than the target (CoDel's test: a burst drains within a window, a standing queue does not) and
+ * every call found others waiting ahead of it when it was admitted, or when more than 1 % of the calls that
+ * left the queue ended still waiting (expired, cancelled). The second condition tells a queue of calls from
+ * a service that waits for a CPU it does not get (a pause, a noisy neighbour): there calls wait with nobody
+ * ahead of them, and a smaller limit would only cut throughput. A window
  * shows the limit binding when it turned calls away or was full. Windows in which fewer than
  * {@code minSamples} calls started or ended waiting say nothing and change nothing. Subclasses decide the
  * next limit from those facts ({@link #next}).
@@ -101,7 +104,7 @@ abstract class QueueDelayLimit implements AdaptiveLimit {
         }
         double next = limit;
         if (w.started() + w.endedWaiting() >= settings.minSamples()) {
-            boolean standing = expired(w) || w.started() > 0 && w.minQueueNanos() > targetNanos;
+            boolean standing = expired(w) || w.started() > 0 && w.minQueueNanos() > targetNanos && w.minAhead() > 0;
             boolean binding = w.refused() > 0 || w.maxInFlight() >= limit();
             next = next(w, standing, binding);
             if (holdWindows > 0) {

@@ -106,11 +106,9 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
             }
             return Decision.refused(refusal);
         }
-        if (methodGate != null) {
-            methodGate.commit();
-        }
-        serverGate.commit();
-        return new Permit(methodGate, serverGate);
+        int methodAhead = methodGate == null ? -1 : methodGate.commitQueued();
+        int serverAhead = serverGate.commitQueued();
+        return new Permit(methodGate, serverGate, methodAhead, serverAhead);
     }
 
     @Override
@@ -170,18 +168,22 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
     private static final class Permit extends AtomicBoolean implements Decision {
         private final transient Gate method;
         private final transient Gate server;
+        private final int methodAhead;
+        private final int serverAhead;
 
-        Permit(Gate method, Gate server) {
+        Permit(Gate method, Gate server, int methodAhead, int serverAhead) {
             this.method = method;
             this.server = server;
+            this.methodAhead = methodAhead;
+            this.serverAhead = serverAhead;
         }
 
         @Override
         public void dequeued(boolean started, long waitedNanos) {
             if (method != null) {
-                method.dequeued(started, waitedNanos);
+                method.dequeued(started, waitedNanos, methodAhead);
             }
-            server.dequeued(started, waitedNanos);
+            server.dequeued(started, waitedNanos, serverAhead);
         }
 
         @Override

@@ -30,7 +30,8 @@ class AdaptiveLimitTest {
         boolean overloaded = arrivals > CAPACITY;
         long minQueue = overloaded ? (limit - 1) * SERVICE_NANOS : 0;
         return new AdaptiveLimit.Window(WINDOW_NANOS, arrivals, overloaded ? arrivals - started : 0, started,
-                minQueue, minQueue, 0, overloaded ? limit : (int) Math.max(1, arrivals / CAPACITY));
+                minQueue, minQueue, overloaded ? limit - 1 : 0, 0,
+                overloaded ? limit : (int) Math.max(1, arrivals / CAPACITY));
     }
 
     /**
@@ -41,8 +42,8 @@ class AdaptiveLimitTest {
         int admitted = Math.min(limit, clients);
         long refused = (long) (clients - admitted) * spin;
         long minQueue = (admitted - 1) * SERVICE_NANOS;
-        return new AdaptiveLimit.Window(WINDOW_NANOS, CAPACITY + refused, refused, CAPACITY, minQueue, minQueue, 0,
-                admitted);
+        return new AdaptiveLimit.Window(WINDOW_NANOS, CAPACITY + refused, refused, CAPACITY, minQueue, minQueue,
+                admitted - 1, 0, admitted);
     }
 
     private static int openLoop(AdaptiveLimit limit, int windows, long arrivals) {
@@ -61,7 +62,7 @@ class AdaptiveLimitTest {
         assertTrue(settled >= 15 && settled <= 30, "settles near the target: " + settled);
         assertEquals(settled, openLoop(limit, 10, CAPACITY / 2), "after the overload an unused limit stays put");
         // A window where calls started at once and the limit still turned some away: room to grow.
-        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, settled));
+        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, 0, settled));
         assertTrue(limit.limit() > settled, "no queue and refusals: it grows: " + limit.limit());
     }
 
@@ -71,9 +72,9 @@ class AdaptiveLimitTest {
         int settled = openLoop(limit, 100, 10 * CAPACITY);
         assertTrue(settled >= 15 && settled <= 30, "saws around the target: " + settled);
         int before = limit.limit();
-        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, before));
+        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, 0, before));
         assertEquals(before + 1, limit.limit(), "+1 per window that refused without a standing queue");
-        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 3 * 1_000_000L, 4 * 1_000_000L, 0,
+        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 3 * 1_000_000L, 4 * 1_000_000L, 5, 0,
                 before + 1));
         assertEquals((int) Math.floor((before + 1) * 0.9), limit.limit(), "x0.9 per window with one");
     }
@@ -83,7 +84,7 @@ class AdaptiveLimitTest {
         for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
             AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(100, 4, 5000));
             // Hardly any delay among the calls that started, but a tenth of them expired in the queue.
-            limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 900, 10 * US, 50 * US, 100, 100));
+            limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 900, 10 * US, 50 * US, 0, 100, 100));
             assertTrue(limit.limit() < 100, a + ": " + limit.limit());
         }
     }
@@ -94,8 +95,8 @@ class AdaptiveLimitTest {
             AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(100, 4, 5000));
             // Too few calls, however long they waited; and a limit nobody reached, whatever the delay.
             assertEquals(100, limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 5, 0, 5, 500 * 1_000_000L,
-                    500 * 1_000_000L, 0, 5)));
-            assertEquals(100, limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 1000, 0, 0, 0, 20)));
+                    500 * 1_000_000L, 4, 0, 5)));
+            assertEquals(100, limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 1000, 0, 0, 0, 0, 20)));
         }
     }
 
@@ -104,12 +105,12 @@ class AdaptiveLimitTest {
         for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
             AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(50, 10, 60));
             for (int i = 0; i < 100; i++) {
-                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 5000, 4000, 1000, 0, 0, 0, limit.limit()));
+                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 5000, 4000, 1000, 0, 0, 0, 0, limit.limit()));
             }
             assertEquals(60, limit.limit(), a + ": capped by max-limit");
             for (int i = 0; i < 100; i++) {
-                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 1000, 1_000_000_000L, 1_000_000_000L, 0,
-                        limit.limit()));
+                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 1000, 1_000_000_000L, 1_000_000_000L,
+                        limit.limit() - 1, 0, limit.limit()));
             }
             assertEquals(10, limit.limit(), a + ": floored by min-limit");
         }
@@ -160,6 +161,20 @@ class AdaptiveLimitTest {
             // With every caller let in, arrivals do not fall: it was new load, and shedding resumes.
             int settled = openLoop(limit, 60, 10 * CAPACITY);
             assertTrue(settled <= 30, a + ": shed again: " + settled);
+        }
+    }
+
+    @Test
+    void callsThatWaitWithNobodyAheadOfThemAreNoQueueTheLimitCouldShorten() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(100, 4, 5000));
+            // Every call waited 50 ms, but some found the queue empty: the service waited for a CPU it did not
+            // get (a pause, a noisy neighbour), not behind other calls.
+            for (int i = 0; i < 20; i++) {
+                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 500, 0, 500, 50 * 1_000_000L, 60 * 1_000_000L, 0,
+                        0, 30));
+            }
+            assertEquals(100, limit.limit(), a.toString());
         }
     }
 }
