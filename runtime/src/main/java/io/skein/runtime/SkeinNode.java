@@ -25,6 +25,7 @@ import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerOptions;
+import io.skein.transport.ServerQueueStats;
 import io.skein.transport.RpcServer;
 import io.skein.shm.ShmServer;
 import io.skein.transport.tls.TlsSettings;
@@ -128,6 +129,18 @@ public final class SkeinNode implements AutoCloseable {
             throw new IllegalStateException("a client member serves nothing and has no server limits");
         }
         return limits;
+    }
+
+    /**
+     * The bounded queues inside this node's server ({@code skein.transport.server-queues}): the calls
+     * waiting for each service, the peaks a connection's write queue and an event loop's backlog reached,
+     * and the calls each bound refused; read now, without a message. A client member has none.
+     */
+    public ServerQueueStats queues() {
+        if (server == null) {
+            throw new IllegalStateException("a client member serves nothing and has no server queues");
+        }
+        return server.queues();
     }
 
     /**
@@ -527,7 +540,7 @@ public final class SkeinNode implements AutoCloseable {
                 health.drain(); // NOT_SERVING before any call is refused; Watch streams end
                 long began = System.nanoTime();
                 return skeinServer.load().exceptionally(e -> new io.skein.transport.internal.connection.ServerActor
-                        .Load(-1, -1)).thenCompose(load -> {
+                        .Load(-1, -1, -1, -1)).thenCompose(load -> {
                             log.info("node {} draining: refusing new calls; {} connections, {} calls in flight,"
                                     + " waiting up to {}", info.nodeId, load.connections(), load.activeCalls(),
                                     exitWait);

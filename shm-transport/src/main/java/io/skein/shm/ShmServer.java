@@ -15,6 +15,7 @@ import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerOptions;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ServerDispatcher;
+import io.skein.transport.internal.call.ServerQueues;
 import io.skein.transport.internal.connection.ServerActor;
 import io.skein.transport.internal.connection.ServerDrain;
 import io.skein.transport.supervision.ActorOwner;
@@ -80,7 +81,9 @@ public final class ShmServer {
         ActorOwner owner = ownOwner != null ? ownOwner : options.owner();
         OwnedActor<ServerActor.Command> actor = owner.spawn("shm-server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(),
+        // The same bounded queues (skein.transport.server-queues) as a TCP port.
+        ServerQueues queues = new ServerQueues(registry, resources.settings().queues());
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(), queues,
                 resources.materializer(), options.observer());
         ServerMemory memory = new ServerMemory(settings.session().maxMappingSize());
         AtomicBoolean shuttingDown = new AtomicBoolean();

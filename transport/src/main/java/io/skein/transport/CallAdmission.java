@@ -16,8 +16,10 @@ import java.net.SocketAddress;
  * headers, before any DATA is read). A refused call is answered at once with the decision's status
  * (use {@code RESOURCE_EXHAUSTED} for limits) and the connection stays open. An admitted call's
  * {@link Decision#release} runs exactly once when the call ends, with its final status, on whatever
- * thread ends it. {@link #acceptConnection} runs on the event loop as a connection is accepted; a
- * refused connection is closed at once. Every method must be quick and non-blocking.
+ * thread ends it. Before that, {@link Decision#dequeued} reports once how long the call waited in the
+ * node before its service started it (or that it ended still waiting): the queueing delay an admission
+ * can shorten by admitting fewer calls. {@link #acceptConnection} runs on the event loop as a connection
+ * is accepted; a refused connection is closed at once. Every method must be quick and non-blocking.
  */
 public interface CallAdmission {
 
@@ -55,6 +57,16 @@ public interface CallAdmission {
          * DEADLINE_EXCEEDED, UNAVAILABLE). Called exactly once per admitted call; never for a refusal.
          */
         void release(Status status);
+
+        /**
+         * The admitted call stopped waiting in the node: its service started it after {@code waitedNanos}
+         * since admission ({@code started}), or it ended while still waiting ({@code started} false: cancelled,
+         * expired or its connection lost before the service got to it). Called at most once per admitted
+         * call and before {@link #release}, on the thread that started or ended the call (a service actor's,
+         * an I/O thread); must be quick. Default: nothing.
+         */
+        default void dequeued(boolean started, long waitedNanos) {
+        }
 
         /** Whether the call may start. */
         default boolean isAdmitted() {

@@ -14,12 +14,19 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * What a service knows of the call it is serving: method, request metadata, deadline, peer, the TLS
  * session and authenticated principal when there are any, whether the call is still wanted, and which
  * request messages arrived compressed. A service may set response headers and trailers, and choose how
  * its responses are compressed.
+ *
+ * <p>It also records when the call's wait inside the node ended: the transport creates the context as it
+ * admits the call, and whoever hands the call to the service's own code marks it {@linkplain #markStarted
+ * started} (the service actor as it takes the call from its mailbox; the transport itself for handlers that
+ * do not). The time between the two is the call's queueing delay in the node, which server limits act on.
+ * A call ends exactly one way: started and then terminated, or terminated before it started.
  *
  * <p>Thread-safe. The transport creates one per call.
  */
@@ -29,6 +36,24 @@ public final class CallContext {
     private static final AtomicLong IDS = new AtomicLong();
 
     private final long callId = IDS.incrementAndGet();
+
+    private static final int WAITING = 0;
+    private static final int STARTED = 1;
+    private static final int ENDED_WAITING = 2;
+
+    /**
+     * Told once when an admitted call stops waiting in the node: its service started it, or it ended
+     * before that. For the transport (which counts the calls queued for each service and tells the call's
+     * admission); runs on the thread that started or ended the call, and must be quick.
+     */
+    @FunctionalInterface
+    public interface QueueExit {
+        /**
+         * @param started     whether the service started the call (false: it ended while still waiting)
+         * @param waitedNanos how long it waited since it was admitted
+         */
+        void left(boolean started, long waitedNanos);
+    }
 
     private final String method;
     private final Metadata metadata;
@@ -45,6 +70,10 @@ public final class CallContext {
     // Requests that arrived compressed (true), and responses the service chose to send compressed or not.
     private final MessageMarks compressedRequests = new MessageMarks();
     private final MessageMarks responseChoices = new MessageMarks();
+    private final long admittedNanos = System.nanoTime();
+    private final AtomicInteger queueState = new AtomicInteger(WAITING);
+    private volatile long queuedNanos = -1;
+    private volatile QueueExit queueExit;
 
     /**
      * @param method        {@code package.Service/Method}
@@ -241,9 +270,62 @@ public final class CallContext {
         return !Boolean.FALSE.equals(responseChoices.take(requireNonNull(response, "response")));
     }
 
-    /** Marks the call over; used by the transport. Returns false if it already was. */
+    /** When the transport admitted the call (this context's creation), as a {@link System#nanoTime()} value. */
+    public long admittedNanos() {
+        return admittedNanos;
+    }
+
+    /**
+     * Marks that the service began working on the call, ending its wait in the node. The first mark after
+     * admission counts; it returns false when the call was already started or has already ended (cancelled,
+     * expired, its connection lost while it waited), in which case nobody is waiting for its answer any more.
+     * Called by the service layer (a service actor taking the call from its mailbox) or by the transport.
+     */
+    public boolean markStarted() {
+        if (!queueState.compareAndSet(WAITING, STARTED)) {
+            return false;
+        }
+        long waited = System.nanoTime() - admittedNanos;
+        queuedNanos = waited;
+        QueueExit exit = queueExit;
+        if (exit != null) {
+            exit.left(true, waited);
+        }
+        return true;
+    }
+
+    /** Whether the service has started the call ({@link #markStarted}). */
+    public boolean isStarted() {
+        return queueState.get() == STARTED;
+    }
+
+    /** How long the call waited in the node before its service started it; empty until it started (or if it never did). */
+    public Optional<Duration> queueingDelay() {
+        long q = queuedNanos;
+        return q < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(q));
+    }
+
+    /**
+     * Who to tell when the call stops waiting in the node; set by the transport as it admits the call,
+     * before the call can start or end.
+     */
+    public void onQueueExit(QueueExit exit) {
+        this.queueExit = requireNonNull(exit, "exit");
+    }
+
+    /**
+     * Marks the call over; used by the transport. Returns false if it already was. A call that had not
+     * started leaves the node's queue here, before the call's end is reported.
+     */
     public boolean terminate(Status status) {
-        if (!termination.complete(requireNonNull(status, "status"))) {
+        requireNonNull(status, "status");
+        if (queueState.compareAndSet(WAITING, ENDED_WAITING)) {
+            QueueExit exit = queueExit;
+            if (exit != null) {
+                exit.left(false, System.nanoTime() - admittedNanos);
+            }
+        }
+        if (!termination.complete(status)) {
             return false;
         }
         probe.ended(status);

@@ -13,6 +13,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ServerDispatcher;
+import io.skein.transport.internal.call.ServerQueues;
 import io.skein.transport.internal.connection.ServerActor;
 import io.skein.transport.internal.connection.ServerDrain;
 import io.skein.transport.internal.connection.ServerChannels;
@@ -67,9 +68,11 @@ public final class RpcServer {
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
     private final ReloadingSslContext tls; // null without TLS
+    private final ServerQueues queues;
 
     private RpcServer(ActorSystem<?> system, Channel serverChannel, OwnedActor<ServerActor.Command> actor,
-                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ReloadingSslContext tls) {
+                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ReloadingSslContext tls,
+                      ServerQueues queues) {
         this.tls = tls;
         this.system = system;
         this.serverChannel = serverChannel;
@@ -77,6 +80,7 @@ public final class RpcServer {
         this.ownOwner = ownOwner;
         this.accepted = accepted;
         this.shuttingDown = shuttingDown;
+        this.queues = queues;
         this.localAddress = (InetSocketAddress) serverChannel.localAddress();
     }
 
@@ -123,7 +127,8 @@ public final class RpcServer {
             }
             return java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(),
+        ServerQueues queues = new ServerQueues(registry, settings.queues());
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(), queues,
                 resources.materializer(), options.observer());
         List<ServerProtocol> spoken = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
         // Plain HTTP/1.x gets a short answer naming what the port speaks instead of a silent close.
@@ -158,7 +163,8 @@ public final class RpcServer {
         ChannelFuture bind = bootstrap.bind(address);
         bind.addListener(f -> {
             if (f.isSuccess()) {
-                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown, tls);
+                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown, tls,
+                        queues);
                 log.info("Skein server listening on {}{}", server.localAddress,
                         tls == null ? "" : " (TLS " + tlsSettings.mode().name().toLowerCase(java.util.Locale.ROOT)
                                 + ", client certificates " + tlsSettings.clientAuth().name().toLowerCase(java.util.Locale.ROOT)
@@ -196,6 +202,14 @@ public final class RpcServer {
      */
     public boolean reloadTls() {
         return tls != null && tls.reloadIfChanged();
+    }
+
+    /**
+     * The bounded queues inside this server ({@code skein.transport.server-queues}): what each holds, its
+     * peak and the calls it refused; read now, without a message.
+     */
+    public ServerQueueStats queues() {
+        return queues.stats();
     }
 
     /** Connections and calls in flight. */

@@ -25,4 +25,14 @@ public interface ServerMethodHandler<Req, Resp> {
      * credits granted to the client; the response source is pulled only as the client grants credits.
      */
     Source<Resp, ?> streaming(Source<Req, NotUsed> requests, CallContext context);
+
+    /**
+     * Whether this handler marks each call {@linkplain CallContext#markStarted started} itself when its
+     * service begins it (an actor handler does, as the actor takes the call from its mailbox), so the wait
+     * before that counts as the call's queueing delay in the node. When false (the default) the transport
+     * marks a call started as it hands it to {@link #unary} or {@link #streaming}.
+     */
+    default boolean marksStart() {
+        return false;
+    }
 }

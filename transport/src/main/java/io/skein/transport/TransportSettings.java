@@ -20,11 +20,38 @@ import java.time.Duration;
  * @param handshakeTimeout              time a new connection has to send its first bytes
  * @param connectionsPerEndpoint        client connections per endpoint
  * @param grpc                          gRPC over HTTP/2 limits ({@code skein.grpc})
+ * @param queues                        bounds of a server's queues ({@code skein.transport.server-queues})
  */
 public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcurrentCallsPerConnection,
                                 Duration connectTimeout, int ioThreads, boolean preferNative,
                                 int writeBufferLowWaterMark, int writeBufferHighWaterMark,
-                                Duration handshakeTimeout, int connectionsPerEndpoint, Grpc grpc) {
+                                Duration handshakeTimeout, int connectionsPerEndpoint, Grpc grpc,
+                                ServerQueues queues) {
+
+    /**
+     * Bounds of the queues inside a server, from {@code skein.transport.server-queues}. A new call that
+     * would exceed one is refused with {@code RESOURCE_EXHAUSTED} before its request is decoded.
+     *
+     * @param maxQueuedCallsPerService    calls admitted to a service and not yet started by it (waiting in
+     *                                    its actor's mailbox), per service
+     * @param maxWriteQueuePerConnection  bytes of answers a connection has not yet written to its socket;
+     *                                    above it the connection is not read until they drain
+     * @param maxEventLoopBacklog         tasks waiting on the event loop that serves the connection
+     */
+    public record ServerQueues(int maxQueuedCallsPerService, long maxWriteQueuePerConnection,
+                               int maxEventLoopBacklog) {
+        public ServerQueues {
+            if (maxQueuedCallsPerService < 1 || maxWriteQueuePerConnection < 1 || maxEventLoopBacklog < 1) {
+                throw new IllegalArgumentException("skein.transport.server-queues bounds must be at least 1");
+            }
+        }
+
+        /** Reads a {@code server-queues} block. */
+        public static ServerQueues fromConfig(Config c) {
+            return new ServerQueues(c.getInt("max-queued-calls-per-service"),
+                    c.getBytes("max-write-queue-per-connection"), c.getInt("max-event-loop-backlog"));
+        }
+    }
 
     /**
      * gRPC over HTTP/2 limits, from {@code skein.grpc}.
@@ -85,6 +112,12 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
         requireNonNull(connectTimeout, "connectTimeout");
         requireNonNull(handshakeTimeout, "handshakeTimeout");
         requireNonNull(grpc, "grpc");
+        requireNonNull(queues, "queues");
+        if (queues.maxWriteQueuePerConnection() < writeBufferHighWaterMark) {
+            throw new IllegalArgumentException("skein.transport.server-queues.max-write-queue-per-connection must be"
+                    + " at least write-buffer-high-water-mark: a connection paused for it resumes when the channel"
+                    + " turns writable again");
+        }
     }
 
     /** Reads the settings from a config that includes this module's {@code reference.conf}. */
@@ -110,13 +143,14 @@ public record TransportSettings(int maxFrameSize, int streamWindow, int maxConcu
                         config.getDuration("skein.grpc.deadline-reset-slack"),
                         config.getDuration("skein.grpc.close-drain-timeout"),
                         config.getInt("skein.grpc.closed-stream-history"),
-                        (int) Math.min(Integer.MAX_VALUE, config.getBytes("skein.grpc.connection-window-size"))));
+                        (int) Math.min(Integer.MAX_VALUE, config.getBytes("skein.grpc.connection-window-size"))),
+                ServerQueues.fromConfig(t.getConfig("server-queues")));
     }
 
     /** A copy with another stream window. */
     public TransportSettings withStreamWindow(int window) {
         return new TransportSettings(maxFrameSize, window, maxConcurrentCallsPerConnection, connectTimeout, ioThreads,
                 preferNative, writeBufferLowWaterMark, writeBufferHighWaterMark, handshakeTimeout,
-                connectionsPerEndpoint, grpc);
+                connectionsPerEndpoint, grpc, queues);
     }
 }

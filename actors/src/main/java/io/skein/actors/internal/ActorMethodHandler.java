@@ -1,6 +1,7 @@
 package io.skein.actors.internal;
 
 import io.skein.actors.BidiStreamingCall;
+import io.skein.actors.CallMessage;
 import io.skein.actors.ClientStreamingCall;
 import io.skein.actors.ServerStreamingCall;
 import io.skein.actors.UnaryCall;
@@ -19,25 +20,50 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * Drives one method by sending each call, wrapped by the service's adapter, to the service actor,
  * and turning the actor's answer into what the transport expects.
+ *
+ * <p>It {@linkplain #marksStart marks each call started} when the service begins it: for a message the
+ * {@link CallGuard} sees (a {@link CallMessage} to an actor Skein spawned), as the actor takes it from its
+ * mailbox, so the call's wait there is its queueing delay; for any other message (an actor of your own, a
+ * message that does not carry its call) as it is sent, since nothing later can see it.
  */
 public final class ActorMethodHandler<Req, Resp, T> implements ServerMethodHandler<Req, Resp> {
 
     private final CallKind kind;
     private final ServiceEndpoint<T> endpoint;
     private final Function<Object, ? extends T> adapter;
+    private final boolean guarded;
 
+    /**
+     * @param guarded whether the endpoint's actor runs behind a {@link CallGuard} (Skein spawned it), which
+     *                marks {@link CallMessage}s started as the actor takes them
+     */
     @SuppressWarnings("unchecked")
-    public ActorMethodHandler(CallKind kind, ServiceEndpoint<T> endpoint, Function<?, ? extends T> adapter) {
+    public ActorMethodHandler(CallKind kind, ServiceEndpoint<T> endpoint, Function<?, ? extends T> adapter,
+                              boolean guarded) {
         this.kind = kind;
         this.endpoint = endpoint;
         this.adapter = (Function<Object, ? extends T>) adapter;
+        this.guarded = guarded;
+    }
+
+    @Override
+    public boolean marksStart() {
+        return true;
     }
 
     @Override
     public CompletionStage<Resp> unary(Req request, CallContext context) {
         CompletableFuture<Resp> answer = new CompletableFuture<>();
-        endpoint.tell(adapter.apply(new UnaryCall<>(request, context, answer)));
+        send(adapter.apply(new UnaryCall<>(request, context, answer)), context);
         return answer;
+    }
+
+    /** Sends a call's message to the actor; marks the call started now unless the guard will see it taken. */
+    private void send(T message, CallContext context) {
+        if (!guarded || !(message instanceof CallMessage)) {
+            context.markStarted();
+        }
+        endpoint.tell(message);
     }
 
     @Override
@@ -52,12 +78,12 @@ public final class ActorMethodHandler<Req, Resp, T> implements ServerMethodHandl
                                 : erase(Source.completionStageSource(dispatchServerStreaming(first.get(), context))));
             case CLIENT_STREAMING: {
                 CompletableFuture<Resp> answer = new CompletableFuture<>();
-                endpoint.tell(adapter.apply(new ClientStreamingCall<>(requests, context, answer)));
+                send(adapter.apply(new ClientStreamingCall<>(requests, context, answer)), context);
                 return Source.completionStage(answer);
             }
             case BIDI_STREAMING: {
                 CompletableFuture<Source<Resp, ?>> responses = new CompletableFuture<>();
-                endpoint.tell(adapter.apply(new BidiStreamingCall<>(requests, context, responses)));
+                send(adapter.apply(new BidiStreamingCall<>(requests, context, responses)), context);
                 return Source.completionStageSource(responses.thenApply(ActorMethodHandler::erase));
             }
             default:
@@ -67,7 +93,7 @@ public final class ActorMethodHandler<Req, Resp, T> implements ServerMethodHandl
 
     private CompletionStage<Source<Resp, Object>> dispatchServerStreaming(Req request, CallContext context) {
         CompletableFuture<Source<Resp, ?>> responses = new CompletableFuture<>();
-        endpoint.tell(adapter.apply(new ServerStreamingCall<>(request, context, responses)));
+        send(adapter.apply(new ServerStreamingCall<>(request, context, responses)), context);
         return responses.thenApply(ActorMethodHandler::erase);
     }
 

@@ -7,6 +7,7 @@ import io.skein.transport.observe.TraceContext;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.MDC;
@@ -20,6 +21,12 @@ import org.slf4j.MDC;
  * (a method it has no case for) fails with {@code UNIMPLEMENTED}. While the actor handles a call that is traced, the call's
  * trace and span ids are in the SLF4J MDC ({@value #TRACE_ID}, {@value #SPAN_ID}), so whatever the
  * service logs carries them; an untraced call costs one null check. Runs in the service actor.
+ *
+ * <p>It also marks each call {@linkplain io.skein.transport.CallContext#markStarted started} as the actor
+ * takes its message from the mailbox: the end of the call's wait in the node, which server limits measure.
+ * A call that already ended while it waited (its caller cancelled, its deadline passed, its connection
+ * closed) is not handed to the behavior: nobody waits for its answer, and under overload the actor's time
+ * goes to calls that can still be answered.
  */
 final class CallGuard<T> extends BehaviorInterceptor<T, T> {
 
@@ -40,6 +47,12 @@ final class CallGuard<T> extends BehaviorInterceptor<T, T> {
 
     @Override
     public Behavior<T> aroundReceive(TypedActorContext<T> ctx, T msg, ReceiveTarget<T> target) {
+        if (msg instanceof CallMessage carrier && carrier.call() != null
+                && !carrier.call().context().markStarted() && carrier.call().context().isDone()) {
+            log.debug("service {}: {} ended while it waited in the mailbox; not delivered", service,
+                    carrier.call().method());
+            return Behaviors.same();
+        }
         TraceContext trace = msg instanceof CallMessage carrier && carrier.call() != null
                 ? carrier.call().context().trace().orElse(null) : null;
         if (trace != null) {

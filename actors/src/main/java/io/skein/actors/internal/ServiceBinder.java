@@ -33,6 +33,7 @@ public final class ServiceBinder {
     public static <T> BoundService bind(ActorSystem<?> system, ServiceDefinition<T> definition) {
         String name = definition.name();
         ActorRef<T> actor = definition.actor();
+        boolean spawned = actor == null;
         if (actor == null) {
             Behavior<T> guarded = Behaviors.supervise(Behaviors.intercept(() -> new CallGuard<T>(name),
                     definition.behavior())).onFailure(definition.supervision().withLoggingEnabled(false));
@@ -47,7 +48,7 @@ public final class ServiceBinder {
         List<ServerMethod<?, ?>> methods = new ArrayList<>();
         for (Map.Entry<String, Function<?, ? extends T>> e : definition.adapters().entrySet()) {
             Descriptors.MethodDescriptor m = ProtoMethods.find(definition.descriptor(), e.getKey());
-            methods.add(method(ProtoMethods.descriptor(m), endpoint, e.getValue()));
+            methods.add(method(ProtoMethods.descriptor(m), endpoint, e.getValue(), spawned));
         }
         for (Descriptors.MethodDescriptor m : definition.descriptor().getMethods()) {
             if (!definition.adapters().containsKey(m.getName())) {
@@ -59,8 +60,9 @@ public final class ServiceBinder {
 
     private static <Req, Resp, T> ServerMethod<Req, Resp> method(MethodDescriptor<Req, Resp> descriptor,
                                                                 ServiceEndpoint<T> endpoint,
-                                                                Function<?, ? extends T> adapter) {
-        return new ServerMethod<>(descriptor, new ActorMethodHandler<>(descriptor.kind(), endpoint, adapter));
+                                                                Function<?, ? extends T> adapter,
+                                                                boolean guarded) {
+        return new ServerMethod<>(descriptor, new ActorMethodHandler<>(descriptor.kind(), endpoint, adapter, guarded));
     }
 
     /** Marks the endpoint stopped when its actor terminates, so calls fail fast instead of hanging. */

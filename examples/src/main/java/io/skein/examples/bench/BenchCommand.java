@@ -159,7 +159,8 @@ public final class BenchCommand {
         line(b, "ok p50/p99", ms(r.okPercentileMs(50)) + " / " + ms(r.okPercentileMs(99)));
         line(b, "ok p99.9/max", ms(r.okPercentileMs(99.9)) + " / " + ms(r.okMaxMs()));
         line(b, "errors", r.errors().isEmpty() ? "0" : r.errorCount() + " (" + byCode(r.errors()) + ")");
-        line(b, "refusals", r.refusals().isEmpty() ? "0" : r.refusalCount() + " (" + byCode(r.refusals()) + ")");
+        line(b, "refusals", r.refusals().isEmpty() ? "0" : r.refusalCount() + " (" + byCode(r.refusals()) + "), p50 "
+                + ms(r.refusalPercentileMs(50)) + ", p99 " + ms(r.refusalPercentileMs(99)));
         if (r.attempts() >= 0) {
             line(b, "attempts", Long.toString(r.attempts()));
         }
@@ -219,6 +220,10 @@ public final class BenchCommand {
         b.append(",\"p99\":").append(number(r.okPercentileMs(99), 3));
         b.append(",\"p999\":").append(number(r.okPercentileMs(99.9), 3));
         b.append(",\"max\":").append(number(r.okMaxMs(), 3));
+        b.append('}');
+        b.append(",\"refusalLatencyMs\":{");
+        b.append("\"p50\":").append(number(r.refusalPercentileMs(50), 3));
+        b.append(",\"p99\":").append(number(r.refusalPercentileMs(99), 3));
         b.append("}}");
         return b.toString();
     }

@@ -17,7 +17,8 @@ import org.HdrHistogram.Recorder;
 
 /**
  * What a load run records, phase by phase (warm-up, measurement, drain): every completed call's latency,
- * the OK calls' latency apart, failures by status code, the failures that were refusals, and what an
+ * the OK calls' and the refused calls' latency apart, failures by status code, the failures that were
+ * refusals, and what an
  * open-loop sender saw. The phase being recorded is swapped with {@link #begin()}; calls are recorded
  * into whichever phase is current when they complete.
  *
@@ -33,6 +34,7 @@ final class CallRecords {
     static final class Window {
         final Recorder latency = new Recorder(1, HIGHEST_MICROS, 3);
         final Recorder okLatency = new Recorder(1, HIGHEST_MICROS, 3);
+        final Recorder refusalLatency = new Recorder(1, HIGHEST_MICROS, 3);
         final ConcurrentHashMap<StatusCode, LongAdder> errors = new ConcurrentHashMap<>();
         final ConcurrentHashMap<StatusCode, LongAdder> refusals = new ConcurrentHashMap<>();
         // Open loop only: calls sent in this phase, those that had to wait for a free place under the
@@ -84,11 +86,13 @@ final class CallRecords {
         } else {
             everOtherFailure.increment();
         }
+        long micros = micros(startNanos);
         Window w = window;
-        w.latency.recordValue(micros(startNanos));
+        w.latency.recordValue(micros);
         w.errors.computeIfAbsent(code, k -> new LongAdder()).increment();
         if (isRefusal(code, failure)) {
             w.refusals.computeIfAbsent(code, k -> new LongAdder()).increment();
+            w.refusalLatency.recordValue(micros);
         }
     }
 

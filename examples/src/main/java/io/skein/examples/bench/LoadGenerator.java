@@ -230,7 +230,8 @@ public final class LoadGenerator {
      * window, failed ones included; {@code errors} counts the failed ones by status code, and
      * {@code refusals} those of them the server turned away unserved ({@code RESOURCE_EXHAUSTED}, or
      * {@code UNAVAILABLE} before any processing); {@code latency} holds every completed call's latency in
-     * microseconds, {@code okLatency} the OK calls' alone ({@code okCalls} of them). Open loop counts
+     * microseconds, {@code okLatency} the OK calls' alone ({@code okCalls} of them), {@code refusalLatency}
+     * the refused calls' (how fast a refusal came back). Open loop counts
      * latency from each call's scheduled time and fills {@code openLoop}; closed loop leaves it null.
      * {@code attempts} is the number of attempts that went to the wire through the governance chain
      * (retries and backups included), -1 without {@code --governance}. {@code unreachable} is true when
@@ -239,7 +240,7 @@ public final class LoadGenerator {
     public record Result(String target, Method method, int payloadBytes, int cpuMicros, int concurrency,
                          int connections, double durationSeconds, long calls, Map<StatusCode, Long> errors,
                          Map<StatusCode, Long> refusals, Histogram latency, long okCalls, Histogram okLatency,
-                         OpenLoopStats openLoop, long attempts, boolean unreachable) {
+                         Histogram refusalLatency, OpenLoopStats openLoop, long attempts, boolean unreachable) {
 
         /** Calls (or messages) per second over the measurement window. */
         public double qps() {
@@ -281,6 +282,11 @@ public final class LoadGenerator {
 
         public double okMaxMs() {
             return maxMs(okLatency);
+        }
+
+        /** The refused calls' latency at {@code percentile} (0..100), in milliseconds. */
+        public double refusalPercentileMs(double percentile) {
+            return percentileMs(refusalLatency, percentile);
         }
 
         private static double percentileMs(Histogram h, double percentile) {
@@ -412,6 +418,7 @@ public final class LoadGenerator {
         }
         Histogram latency = measured.latency.getIntervalHistogram();
         Histogram okLatency = measured.okLatency.getIntervalHistogram();
+        Histogram refusalLatency = measured.refusalLatency.getIntervalHistogram();
         // Whoever has not finished by the end of the drain is cut off when the channel closes.
         if (open != null) {
             open.awaitIdle(drain);
@@ -426,7 +433,8 @@ public final class LoadGenerator {
         return new Result(settings.target(), settings.method(), settings.payloadBytes(), settings.cpuMicros(),
                 settings.concurrency(), connections, (measureEnd - measureStart) / 1e9, latency.getTotalCount(),
                 CallRecords.Window.counts(measured.errors), CallRecords.Window.counts(measured.refusals), latency,
-                okLatency.getTotalCount(), okLatency, openStats, governed ? attemptsMeasured : -1, unreachable);
+                okLatency.getTotalCount(), okLatency, refusalLatency, openStats, governed ? attemptsMeasured : -1,
+                unreachable);
     }
 
     /**

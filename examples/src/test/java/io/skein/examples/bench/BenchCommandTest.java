@@ -177,7 +177,7 @@ class BenchCommandTest {
         assertEquals(0, s.getFieldsOrThrow("refusals").getStructValue().getFieldsCount(), out);
         assertTrue(s.getFieldsOrThrow("okQps").getNumberValue() > 0, out);
         assertPercentiles(s.getFieldsOrThrow("okLatencyMs").getStructValue(), out);
-        assertEquals(16, s.getFieldsCount(), out);
+        assertEquals(17, s.getFieldsCount(), out);
     }
 
     @Test

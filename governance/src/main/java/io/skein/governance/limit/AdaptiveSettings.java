@@ -8,46 +8,66 @@ import java.util.Locale;
 
 /**
  * Settings of an adaptive concurrency limit ({@code adaptive { ... }} in a limits block): a limit that
- * an algorithm moves with the latency it observes, between {@code minLimit} and {@code maxLimit}.
+ * an algorithm moves, between {@code minLimit} and {@code maxLimit}, with the <b>queueing delay inside the
+ * node</b>: how long admitted calls waited before their service started them (in its actor's mailbox,
+ * behind other calls). That is the delay a concurrency limit can shorten; the round trip, most of which
+ * passes in clients, sockets and event loops before admission, is not.
  *
- * @param enabled          whether the scope has an adaptive limit at all
- * @param algorithm        {@link Algorithm#GRADIENT} or {@link Algorithm#AIMD}
- * @param initialLimit     the limit before any observation
- * @param minLimit         the limit never goes below this
- * @param maxLimit         nor above this
- * @param window           how often the limit is recomputed from the calls that ended meanwhile
- * @param minSamples       windows with fewer ended calls leave the limit as it is
- * @param tolerance        gradient: how much the short-term latency may exceed the long-term one before
- *                         the limit shrinks (1.5 = 50 % more)
- * @param smoothing        gradient: weight of a new estimate against the current limit (0..1]
- * @param longWindow       gradient: windows over which the long-term latency is averaged
- * @param latencyThreshold AIMD: a window whose average latency exceeds this shrinks the limit
- * @param backoffRatio     AIMD: the factor a shrink multiplies the limit by (0..1)
+ * <p>Once per {@code window} the algorithm looks at the least any call waited in that window: if even
+ * that exceeds {@code queueTarget}, a standing queue has formed (CoDel's test: a burst drains within a
+ * window, a standing queue does not) and the limit shrinks; while calls wait less and the limit turned
+ * calls away, it grows. If shrinking it made arrivals jump at once ({@code churnFactor} times what they
+ * were within {@code churnWindows} windows), the refused callers are sending again straight away: shedding
+ * them only burns the CPU the service needs, so the limit returns to where it was and does not shrink
+ * for {@code churnHold}.
+ *
+ * @param enabled      whether the scope has an adaptive limit at all
+ * @param algorithm    {@link Algorithm#GRADIENT} or {@link Algorithm#AIMD}
+ * @param queueTarget  the queueing delay calls may have before the limit shrinks
+ * @param initialLimit the limit before any observation
+ * @param minLimit     the limit never goes below this
+ * @param maxLimit     nor above this
+ * @param window       how often the limit is recomputed from the calls that started meanwhile
+ * @param minSamples   windows in which fewer calls started leave the limit as it is
+ * @param smoothing    gradient: the exponent (0..1] a step's ratio is taken to ({@code 1}: the whole step)
+ * @param backoffRatio AIMD: the factor a shrink multiplies the limit by (0..1)
+ * @param increase     AIMD: what a growing window adds
+ * @param churnFactor  arrivals this many times their level before a shrink count as refused callers
+ *                     coming straight back (&gt; 1)
+ * @param churnWindows windows after a shrink in which such a jump counts
+ * @param churnHold    how long the limit then holds (does not shrink)
  */
-public record AdaptiveSettings(boolean enabled, Algorithm algorithm, int initialLimit, int minLimit, int maxLimit,
-                               Duration window, int minSamples, double tolerance, double smoothing, int longWindow,
-                               Duration latencyThreshold, double backoffRatio) {
+public record AdaptiveSettings(boolean enabled, Algorithm algorithm, Duration queueTarget, int initialLimit,
+                               int minLimit, int maxLimit, Duration window, int minSamples, double smoothing,
+                               double backoffRatio, int increase, double churnFactor, int churnWindows,
+                               Duration churnHold) {
 
-    /** How an adaptive limit moves. */
+    /** How an adaptive limit moves with the queueing delay. */
     public enum Algorithm {
         /**
-         * Netflix's gradient: the limit follows {@code limit * min(1, tolerance * longRtt / shortRtt) +
-         * sqrt(limit)}; it shrinks as queueing raises latency above its long-term level and grows while
-         * latency stays there. Needs no latency target.
+         * Proportional: the limit is multiplied by {@code (queueTarget / least delay)^smoothing}, kept within
+         * [0.5, 2] before smoothing: a standing queue twice the target halves the step's limit, a delay far
+         * under it (while calls were turned away) doubles it. Settles where the standing queue is about the
+         * target.
          */
         GRADIENT,
-        /** Additive increase, multiplicative decrease against a fixed latency threshold (and timeouts). */
+        /**
+         * Additive increase ({@code increase} per window that turned calls away with no standing queue),
+         * multiplicative decrease ({@code backoffRatio} per window with one, or with calls that ended still
+         * waiting). Probes around the same point, with a sawtooth.
+         */
         AIMD
     }
 
     /** The defaults of {@code reference.conf}, disabled. */
-    public static final AdaptiveSettings OFF = new AdaptiveSettings(false, Algorithm.GRADIENT, 20, 4, 1000,
-            Duration.ofMillis(100), 10, 1.5, 0.2, 100, Duration.ofMillis(100), 0.9);
+    public static final AdaptiveSettings OFF = new AdaptiveSettings(false, Algorithm.GRADIENT, Duration.ofMillis(2),
+            1000, 4, 10_000, Duration.ofMillis(100), 10, 0.5, 0.9, 1, 3.0, 3, Duration.ofSeconds(10));
 
     public AdaptiveSettings {
         requireNonNull(algorithm, "algorithm");
+        requireNonNull(queueTarget, "queueTarget");
         requireNonNull(window, "window");
-        requireNonNull(latencyThreshold, "latencyThreshold");
+        requireNonNull(churnHold, "churnHold");
         if (minLimit < 1 || maxLimit < minLimit || initialLimit < minLimit || initialLimit > maxLimit) {
             throw new IllegalArgumentException("adaptive limits need 1 <= min-limit <= initial-limit <= max-limit, got "
                     + minLimit + " / " + initialLimit + " / " + maxLimit);
@@ -55,11 +75,18 @@ public record AdaptiveSettings(boolean enabled, Algorithm algorithm, int initial
         if (window.toMillis() < 1) {
             throw new IllegalArgumentException("adaptive window must be at least 1 ms: " + window);
         }
-        if (minSamples < 1 || longWindow < 1) {
-            throw new IllegalArgumentException("adaptive min-samples and long-window must be at least 1");
+        if (queueTarget.isNegative() || queueTarget.isZero()) {
+            throw new IllegalArgumentException("adaptive queue-target must be positive: " + queueTarget);
         }
-        if (!(tolerance >= 1.0) || !(smoothing > 0 && smoothing <= 1) || !(backoffRatio > 0 && backoffRatio < 1)) {
-            throw new IllegalArgumentException("adaptive tolerance >= 1, 0 < smoothing <= 1, 0 < backoff-ratio < 1");
+        if (minSamples < 1 || increase < 1 || churnWindows < 1) {
+            throw new IllegalArgumentException("adaptive min-samples, aimd.increase and churn.windows must be at least 1");
+        }
+        if (!(smoothing > 0 && smoothing <= 1) || !(backoffRatio > 0 && backoffRatio < 1) || !(churnFactor > 1)) {
+            throw new IllegalArgumentException("adaptive 0 < gradient.smoothing <= 1, 0 < aimd.backoff-ratio < 1,"
+                    + " churn.factor > 1");
+        }
+        if (churnHold.isNegative()) {
+            throw new IllegalArgumentException("adaptive churn.hold must not be negative: " + churnHold);
         }
     }
 
@@ -68,45 +95,63 @@ public record AdaptiveSettings(boolean enabled, Algorithm algorithm, int initial
         requireNonNull(c, "c");
         return new AdaptiveSettings(c.getBoolean("enabled"),
                 Algorithm.valueOf(c.getString("algorithm").toUpperCase(Locale.ROOT)),
-                c.getInt("initial-limit"), c.getInt("min-limit"), c.getInt("max-limit"), c.getDuration("window"),
-                c.getInt("min-samples"), c.getDouble("gradient.tolerance"), c.getDouble("gradient.smoothing"),
-                c.getInt("gradient.long-window"), c.getDuration("aimd.latency-threshold"),
-                c.getDouble("aimd.backoff-ratio"));
+                c.getDuration("queue-target"), c.getInt("initial-limit"), c.getInt("min-limit"), c.getInt("max-limit"),
+                c.getDuration("window"), c.getInt("min-samples"), c.getDouble("gradient.smoothing"),
+                c.getDouble("aimd.backoff-ratio"), c.getInt("aimd.increase"), c.getDouble("churn.factor"),
+                c.getInt("churn.windows"), c.getDuration("churn.hold"));
     }
 
     /** A copy switched on or off. */
     public AdaptiveSettings withEnabled(boolean on) {
-        return new AdaptiveSettings(on, algorithm, initialLimit, minLimit, maxLimit, window, minSamples, tolerance,
-                smoothing, longWindow, latencyThreshold, backoffRatio);
+        return new AdaptiveSettings(on, algorithm, queueTarget, initialLimit, minLimit, maxLimit, window, minSamples,
+                smoothing, backoffRatio, increase, churnFactor, churnWindows, churnHold);
     }
 
     /** A copy with another algorithm. */
     public AdaptiveSettings withAlgorithm(Algorithm other) {
-        return new AdaptiveSettings(enabled, requireNonNull(other, "other"), initialLimit, minLimit, maxLimit, window,
-                minSamples, tolerance, smoothing, longWindow, latencyThreshold, backoffRatio);
+        return new AdaptiveSettings(enabled, requireNonNull(other, "other"), queueTarget, initialLimit, minLimit,
+                maxLimit, window, minSamples, smoothing, backoffRatio, increase, churnFactor, churnWindows, churnHold);
     }
 
     /** A copy with other bounds. */
     public AdaptiveSettings withLimits(int initial, int min, int max) {
-        return new AdaptiveSettings(enabled, algorithm, initial, min, max, window, minSamples, tolerance, smoothing,
-                longWindow, latencyThreshold, backoffRatio);
+        return new AdaptiveSettings(enabled, algorithm, queueTarget, initial, min, max, window, minSamples, smoothing,
+                backoffRatio, increase, churnFactor, churnWindows, churnHold);
     }
 
     /** A copy with another recompute window and minimum samples per window. */
     public AdaptiveSettings withWindow(Duration newWindow, int newMinSamples) {
-        return new AdaptiveSettings(enabled, algorithm, initialLimit, minLimit, maxLimit, newWindow, newMinSamples,
-                tolerance, smoothing, longWindow, latencyThreshold, backoffRatio);
+        return new AdaptiveSettings(enabled, algorithm, queueTarget, initialLimit, minLimit, maxLimit, newWindow,
+                newMinSamples, smoothing, backoffRatio, increase, churnFactor, churnWindows, churnHold);
     }
 
-    /** A copy with another AIMD latency threshold. */
-    public AdaptiveSettings withLatencyThreshold(Duration threshold) {
-        return new AdaptiveSettings(enabled, algorithm, initialLimit, minLimit, maxLimit, window, minSamples, tolerance,
-                smoothing, longWindow, threshold, backoffRatio);
+    /** A copy with another queueing-delay target. */
+    public AdaptiveSettings withQueueTarget(Duration target) {
+        return new AdaptiveSettings(enabled, algorithm, target, initialLimit, minLimit, maxLimit, window, minSamples,
+                smoothing, backoffRatio, increase, churnFactor, churnWindows, churnHold);
+    }
+
+    /** A copy with another churn guard. */
+    public AdaptiveSettings withChurn(double factor, int windows, Duration hold) {
+        return new AdaptiveSettings(enabled, algorithm, queueTarget, initialLimit, minLimit, maxLimit, window,
+                minSamples, smoothing, backoffRatio, increase, factor, windows, hold);
+    }
+
+    /** How many windows {@code churnHold} lasts (at least one when it is not zero). */
+    public int churnHoldWindows() {
+        if (churnHold.isZero()) {
+            return 0;
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, churnHold.toNanos() / window.toNanos()));
     }
 
     @Override
     public String toString() {
-        return enabled ? algorithm.name().toLowerCase(Locale.ROOT) + "[" + minLimit + ".." + maxLimit + ", start "
-                + initialLimit + ", window " + window.toMillis() + "ms]" : "off";
+        return enabled ? algorithm.name().toLowerCase(Locale.ROOT) + "[queue target " + millis(queueTarget) + ", "
+                + minLimit + ".." + maxLimit + ", start " + initialLimit + ", window " + millis(window) + "]" : "off";
+    }
+
+    private static String millis(Duration d) {
+        return d.toNanos() % 1_000_000 == 0 ? d.toMillis() + "ms" : String.format(Locale.ROOT, "%.3fms", d.toNanos() / 1e6);
     }
 }

@@ -1,40 +1,27 @@
 package io.skein.governance.limit;
 
 /**
- * Additive increase, multiplicative decrease, per window: a window whose calls took longer than the
- * latency threshold on average, or in which calls timed out or were refused downstream, multiplies the
- * limit by the backoff ratio; a window that used at least half the limit within the threshold adds one.
+ * Additive increase, multiplicative decrease on the queueing delay, per window: a window with a standing
+ * queue (even the call that waited least waited longer than the target) or in which more than 1 % of
+ * the calls ended still waiting multiplies the limit by the backoff ratio; a window without one in which the limit turned calls
+ * away adds {@code increase}. See {@link QueueDelayLimit} for what both algorithms share.
  */
-final class AimdLimit implements AdaptiveLimit {
-
-    private final AdaptiveSettings settings;
-    private int limit;
+final class AimdLimit extends QueueDelayLimit {
 
     AimdLimit(AdaptiveSettings settings) {
-        this.settings = settings;
-        this.limit = settings.initialLimit();
+        super(settings);
     }
 
     @Override
-    public int limit() {
-        return limit;
-    }
-
-    @Override
-    public int update(Window window) {
-        if (window.samples() < settings.minSamples()) {
-            return limit;
+    double next(Window w, boolean standing, boolean binding) {
+        if (standing) {
+            return Math.floor(limit * settings.backoffRatio());
         }
-        if (window.drops() > 0 || window.averageLatencyNanos() > settings.latencyThreshold().toNanos()) {
-            limit = Math.max(settings.minLimit(), (int) (limit * settings.backoffRatio()));
-        } else if (window.maxInFlight() >= limit / 2) {
-            limit = Math.min(settings.maxLimit(), limit + 1);
-        }
-        return limit;
+        return binding ? limit + settings.increase() : limit;
     }
 
     @Override
     public String toString() {
-        return "aimd{limit=" + limit + '}';
+        return "aimd{limit=" + limit() + '}';
     }
 }

@@ -127,10 +127,10 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
             try {
                 call = delegate().unary(method, request, context);
             } catch (RuntimeException e) {
-                gate.release(0, Status.fromThrowable(e));
+                gate.release(Status.fromThrowable(e));
                 return CompletableFuture.failedFuture(e);
             }
-            return Futures.observe(call, (value, failure) -> gate.release(0,
+            return Futures.observe(call, (value, failure) -> gate.release(
                     failure == null ? Status.OK : Status.fromThrowable(Futures.unwrap(failure))));
         }
 
@@ -146,11 +146,11 @@ public final class ClientConcurrencyLimit implements ClientMiddleware, AutoClose
                 try {
                     call = delegate().stream(method, options);
                 } catch (RuntimeException e) {
-                    gate.release(0, Status.fromThrowable(e));
+                    gate.release(Status.fromThrowable(e));
                     throw e;
                 }
                 return call.watchTermination((m, done) -> {
-                    done.whenComplete((d, failure) -> gate.release(0,
+                    done.whenComplete((d, failure) -> gate.release(
                             failure == null ? Status.OK : Status.fromThrowable(failure)));
                     return m;
                 });

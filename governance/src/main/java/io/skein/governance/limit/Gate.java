@@ -4,6 +4,7 @@ import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -14,6 +15,10 @@ import java.util.concurrent.atomic.LongAdder;
  * <p>The rate limit is a token bucket kept as GCRA's theoretical arrival time in one {@link AtomicLong}:
  * a call is admitted when the bucket's "next free time" is at most {@code (burst - 1) * interval}
  * ahead of now, and moves it one interval on. Lock-free, exact, and no refill timer.
+ *
+ * <p>With an adaptive limit on, calls also leave what its algorithm needs in window counters (arrivals,
+ * refusals, and when an admitted call left the node's queue, how long it waited there:
+ * {@link #dequeued}); the actor drains them once per window ({@link #drainWindow}).
  */
 final class Gate {
 
@@ -28,10 +33,17 @@ final class Gate {
     private final LongAdder refusedConcurrency = new LongAdder();
     private final LongAdder refusedRate = new LongAdder();
     // The adaptive algorithm's window, drained by the actor.
-    private final LongAdder windowLatencyNanos = new LongAdder();
-    private final LongAdder windowSamples = new LongAdder();
-    private final LongAdder windowDrops = new LongAdder();
+    private final LongAdder windowArrivals = new LongAdder();
+    private final LongAdder windowRefused = new LongAdder();
+    private final LongAdder windowStarted = new LongAdder();
+    private final LongAdder windowQueueNanos = new LongAdder();
+    private final LongAccumulator windowMinQueueNanos = new LongAccumulator(Math::min, Long.MAX_VALUE);
+    private final LongAccumulator windowMinAhead = new LongAccumulator(Math::min, Long.MAX_VALUE);
+    // Admitted calls not yet started by their service nor ended (adaptive only): the queue a new call joins.
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final LongAdder windowEndedWaiting = new LongAdder();
     private final AtomicInteger windowMaxInFlight = new AtomicInteger();
+    private volatile long windowStartNanos = System.nanoTime();
 
     /** What the actor publishes; immutable. Refusal statuses are built once per snapshot, not per call. */
     private record Snapshot(LimitSettings settings, int concurrencyLimit, int adaptiveLimit, long intervalNanos,
@@ -61,8 +73,8 @@ final class Gate {
         return snapshot.adaptiveLimit;
     }
 
-    /** Whether ended calls must report their latency (an adaptive limit is on). */
-    boolean timed() {
+    /** Whether an adaptive limit is on (calls must report their queueing delay: {@link #dequeued}). */
+    boolean adaptive() {
         return snapshot.adaptive;
     }
 
@@ -97,6 +109,9 @@ final class Gate {
      */
     Status tryAcquire() {
         Snapshot s = snapshot;
+        if (s.adaptive) {
+            windowArrivals.increment();
+        }
         int limit = s.concurrencyLimit;
         int now;
         if (limit > 0) {
@@ -104,6 +119,9 @@ final class Gate {
                 int current = inFlight.get();
                 if (current >= limit) {
                     refusedConcurrency.increment();
+                    if (s.adaptive) {
+                        windowRefused.increment();
+                    }
                     return s.concurrencyRefusal;
                 }
                 if (inFlight.compareAndSet(current, current + 1)) {
@@ -117,6 +135,9 @@ final class Gate {
         if (s.intervalNanos > 0 && !takeToken(s)) {
             inFlight.decrementAndGet();
             refusedRate.increment();
+            if (s.adaptive) {
+                windowRefused.increment();
+            }
             return s.rateRefusal;
         }
         if (now > peakInFlight.get()) {
@@ -147,31 +168,63 @@ final class Gate {
         admitted.increment();
     }
 
+    /**
+     * As {@link #commit}, and with an adaptive limit on, the call joins the gate's queue of calls waiting
+     * for their service: returns how many were waiting ahead of it (to give back to {@link #dequeued}), or
+     * -1 when nothing is counted.
+     */
+    int commitQueued() {
+        admitted.increment();
+        return snapshot.adaptive ? waiting.getAndIncrement() : -1;
+    }
+
     /** The acquired call did not start after all (another gate refused it); its token is not returned. */
     void abort() {
         inFlight.decrementAndGet();
     }
 
-    /** A committed call ended with {@code status}, {@code startNanos} after admission began (0 if untimed). */
-    void release(long startNanos, Status status) {
-        inFlight.decrementAndGet();
-        if (startNanos != 0 && snapshot.adaptive && status.code() != StatusCode.CANCELLED) {
-            windowLatencyNanos.add(System.nanoTime() - startNanos);
-            windowSamples.increment();
-            if (status.code() == StatusCode.DEADLINE_EXCEEDED || status.code() == StatusCode.RESOURCE_EXHAUSTED) {
-                windowDrops.increment();
-            }
+    /**
+     * A call committed with {@link #commitQueued} left the node's queue: its service started it after
+     * {@code waitedNanos}, or it ended still waiting ({@code started} false); {@code ahead} is what
+     * {@link #commitQueued} answered for it. Counted for the adaptive algorithm only.
+     */
+    void dequeued(boolean started, long waitedNanos, int ahead) {
+        if (ahead < 0) {
+            return;
         }
+        waiting.decrementAndGet();
+        if (!snapshot.adaptive) {
+            return;
+        }
+        if (started) {
+            windowStarted.increment();
+            windowQueueNanos.add(waitedNanos);
+            windowMinQueueNanos.accumulate(waitedNanos);
+            windowMinAhead.accumulate(ahead);
+        } else {
+            windowEndedWaiting.increment();
+        }
+    }
+
+    /** A committed call ended (with {@code status}; the gate counts only its place). */
+    void release(Status status) {
+        inFlight.decrementAndGet();
     }
 
     /** The window since the last drain, and a new one begun (the actor only). */
     AdaptiveLimit.Window drainWindow() {
-        long samples = windowSamples.sumThenReset();
-        long latency = windowLatencyNanos.sumThenReset();
-        long drops = windowDrops.sumThenReset();
+        long now = System.nanoTime();
+        long elapsed = now - windowStartNanos;
+        windowStartNanos = now;
+        long started = windowStarted.sumThenReset();
+        long queued = windowQueueNanos.sumThenReset();
+        long min = windowMinQueueNanos.getThenReset();
+        long minAhead = windowMinAhead.getThenReset();
         // The next window starts from the calls in flight now, not from zero.
         int max = windowMaxInFlight.getAndSet(inFlight.get());
-        return new AdaptiveLimit.Window(samples, samples == 0 ? 0 : latency / samples, max, drops);
+        return new AdaptiveLimit.Window(elapsed, windowArrivals.sumThenReset(), windowRefused.sumThenReset(), started,
+                started == 0 ? 0 : min, started == 0 ? 0 : queued / started, started == 0 ? 0 : (int) minAhead,
+                windowEndedWaiting.sumThenReset(), max);
     }
 
     LimiterStats stats() {

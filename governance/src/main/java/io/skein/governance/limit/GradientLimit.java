@@ -1,60 +1,40 @@
 package io.skein.governance.limit;
 
 /**
- * The gradient algorithm of Netflix's concurrency-limits (Gradient2), per window: the short-term
- * latency is the window's average, the long-term latency an exponential average over
- * {@code longWindow} windows. The gradient {@code clamp(tolerance * long / short, 0.5, 1)} is 1 while
- * latency is at its usual level and falls as queueing raises it; the estimate
- * {@code limit * gradient + sqrt(limit)} therefore grows by a queue's worth while latency holds and
- * shrinks (at most by half per window) when it rises. Estimates are smoothed into the limit.
- *
- * <p>Two guards from the original: a window where the limit was not even half used says nothing about
- * the limit and leaves it unchanged (an idle service must not grow its limit forever); and when the
- * long-term latency is more than twice the short one (load dropped after a slow period) it decays
- * quickly so the limit can recover.
+ * The gradient algorithm on the queueing delay: per window the limit is multiplied by
+ * {@code (target / least delay)^smoothing}, the ratio kept within [0.5, 2] first. A standing queue of
+ * twice the target shrinks it, the more the longer the queue (a limit of L calls of service time S holds
+ * a standing queue of about (L - 1) S, so the step lands near target / S + 1 in a few windows); a delay
+ * far under the target grows it, but only while the limit turned calls away (an unused limit says nothing
+ * about what the service can take). Windows in which more than 1 % of the calls ended still waiting
+ * count as a standing queue of twice the target; a window without a standing queue (see
+ * {@link QueueDelayLimit}) never shrinks it. See {@link QueueDelayLimit} for what both algorithms share.
  */
-final class GradientLimit implements AdaptiveLimit {
-
-    private final AdaptiveSettings settings;
-    private double limit;
-    private double longRtt = -1;
+final class GradientLimit extends QueueDelayLimit {
 
     GradientLimit(AdaptiveSettings settings) {
-        this.settings = settings;
-        this.limit = settings.initialLimit();
+        super(settings);
     }
 
     @Override
-    public int limit() {
-        return (int) limit;
-    }
-
-    @Override
-    public int update(Window window) {
-        if (window.samples() < settings.minSamples() || window.averageLatencyNanos() <= 0) {
-            return limit();
-        }
-        double shortRtt = window.averageLatencyNanos();
-        if (longRtt < 0) {
-            longRtt = shortRtt;
+    double next(Window w, boolean standing, boolean binding) {
+        double ratio;
+        if (w.started() == 0 || expired(w)) {
+            ratio = 0.5;
         } else {
-            longRtt += (shortRtt - longRtt) / settings.longWindow();
+            ratio = targetNanos / (double) Math.max(1, w.minQueueNanos());
         }
-        if (longRtt / shortRtt > 2) {
-            longRtt *= 0.95;
+        if (standing) {
+            ratio = Math.max(0.5, Math.min(1.0, ratio));
+        } else {
+            // No standing queue: grow while calls were turned away, by up to twice; never shrink.
+            ratio = binding ? Math.max(1.0, Math.min(2.0, ratio)) : 1.0;
         }
-        if (window.maxInFlight() < limit / 2) {
-            return limit();
-        }
-        double gradient = Math.max(0.5, Math.min(1.0, settings.tolerance() * longRtt / shortRtt));
-        double estimate = limit * gradient + Math.sqrt(limit);
-        double next = limit * (1 - settings.smoothing()) + estimate * settings.smoothing();
-        limit = Math.max(settings.minLimit(), Math.min(settings.maxLimit(), next));
-        return limit();
+        return limit * Math.pow(ratio, settings.smoothing());
     }
 
     @Override
     public String toString() {
-        return "gradient{limit=" + limit() + ", longRtt=" + (long) longRtt / 1000 + "us}";
+        return "gradient{limit=" + limit() + '}';
     }
 }

@@ -140,9 +140,11 @@ public final class LimiterActor extends AbstractBehavior<LimiterActor.Command> {
         int after = adaptive.update(window);
         if (after != before) {
             gate.publish(settings, after);
-            log.debug("adaptive limit of {}: {} -> {} ({} calls, avg {} us, max in flight {}, {} drops)",
-                    gate.scope(), before, after, window.samples(), window.averageLatencyNanos() / 1000,
-                    window.maxInFlight(), window.drops());
+            log.debug("adaptive limit of {}: {} -> {} ({} arrived, {} refused, {} started after {} us at least"
+                            + " behind {} calls at least, {} us on average, {} ended waiting, at most {} in flight)",
+                    gate.scope(), before, after, window.arrivals(), window.refused(), window.started(),
+                    window.minQueueNanos() / 1000, window.minAhead(), window.averageQueueNanos() / 1000,
+                    window.endedWaiting(), window.maxInFlight());
         }
         return this;
     }

@@ -106,12 +106,9 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
             }
             return Decision.refused(refusal);
         }
-        if (methodGate != null) {
-            methodGate.commit();
-        }
-        serverGate.commit();
-        boolean timed = serverGate.timed() || (methodGate != null && methodGate.timed());
-        return new Permit(methodGate, serverGate, timed ? System.nanoTime() : 0);
+        int methodAhead = methodGate == null ? -1 : methodGate.commitQueued();
+        int serverAhead = serverGate.commitQueued();
+        return new Permit(methodGate, serverGate, methodAhead, serverAhead);
     }
 
     @Override
@@ -167,16 +164,26 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
         return "ServerLimiter{" + published.limits() + '}';
     }
 
-    /** An admitted call: released once, on its gates. */
+    /** An admitted call: released once, on its gates; its queueing delay goes to their adaptive limits. */
     private static final class Permit extends AtomicBoolean implements Decision {
         private final transient Gate method;
         private final transient Gate server;
-        private final long startNanos;
+        private final int methodAhead;
+        private final int serverAhead;
 
-        Permit(Gate method, Gate server, long startNanos) {
+        Permit(Gate method, Gate server, int methodAhead, int serverAhead) {
             this.method = method;
             this.server = server;
-            this.startNanos = startNanos;
+            this.methodAhead = methodAhead;
+            this.serverAhead = serverAhead;
+        }
+
+        @Override
+        public void dequeued(boolean started, long waitedNanos) {
+            if (method != null) {
+                method.dequeued(started, waitedNanos, methodAhead);
+            }
+            server.dequeued(started, waitedNanos, serverAhead);
         }
 
         @Override
@@ -191,9 +198,9 @@ public final class ServerLimiter implements CallAdmission, AutoCloseable {
             }
             Status end = status != null ? status : Status.of(StatusCode.UNKNOWN);
             if (method != null) {
-                method.release(startNanos, end);
+                method.release(end);
             }
-            server.release(startNanos, end);
+            server.release(end);
         }
     }
 }

@@ -6,64 +6,175 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
-/** The adaptive algorithms on scripted windows: they shrink as latency rises and grow back when it falls. */
+/**
+ * The adaptive algorithms on scripted windows of a modelled node: one service that takes {@code S} of
+ * work per call, so a limit of {@code L} calls holds a standing queue of {@code (L - 1) S} when more calls
+ * arrive than it serves. They shrink under a standing queue towards where it meets the target, grow back
+ * when it is gone, and give up shedding when refused callers come straight back.
+ */
 class AdaptiveLimitTest {
 
-    private static final long MS = 1_000_000L;
+    private static final long US = 1_000L;
+    private static final long WINDOW_NANOS = 100_000_000L;
+    private static final long SERVICE_NANOS = 100 * US;          // S = 100 us: 1000 calls per window
+    private static final long CAPACITY = WINDOW_NANOS / SERVICE_NANOS;
 
     private static AdaptiveSettings settings(AdaptiveSettings.Algorithm algorithm) {
-        return AdaptiveSettings.OFF.withEnabled(true).withAlgorithm(algorithm).withLimits(50, 4, 500)
-                .withWindow(Duration.ofMillis(100), 10).withLatencyThreshold(Duration.ofMillis(20));
+        return AdaptiveSettings.OFF.withEnabled(true).withAlgorithm(algorithm).withLimits(1000, 4, 5000)
+                .withWindow(Duration.ofMillis(100), 10).withQueueTarget(Duration.ofMillis(2));
     }
 
-    /** {@code windows} windows of a fully used limit at {@code latencyMs}; returns the final limit. */
-    private static int run(AdaptiveLimit limit, int windows, long latencyMs) {
+    /** A window of an open-loop load of {@code arrivals} calls at {@code limit}: the node serves what it can. */
+    private static AdaptiveLimit.Window openLoop(int limit, long arrivals) {
+        long started = Math.min(arrivals, CAPACITY);
+        boolean overloaded = arrivals > CAPACITY;
+        long minQueue = overloaded ? (limit - 1) * SERVICE_NANOS : 0;
+        return new AdaptiveLimit.Window(WINDOW_NANOS, arrivals, overloaded ? arrivals - started : 0, started,
+                minQueue, minQueue, overloaded ? limit - 1 : 0, 0,
+                overloaded ? limit : (int) Math.max(1, arrivals / CAPACITY));
+    }
+
+    /**
+     * A window of a closed loop of {@code clients} callers without back-off: when the limit is below them,
+     * the refused ones send again at once, {@code spin} refusals per refused caller and window.
+     */
+    private static AdaptiveLimit.Window closedLoop(int limit, int clients, long spin) {
+        int admitted = Math.min(limit, clients);
+        long refused = (long) (clients - admitted) * spin;
+        long minQueue = (admitted - 1) * SERVICE_NANOS;
+        return new AdaptiveLimit.Window(WINDOW_NANOS, CAPACITY + refused, refused, CAPACITY, minQueue, minQueue,
+                admitted - 1, 0, admitted);
+    }
+
+    private static int openLoop(AdaptiveLimit limit, int windows, long arrivals) {
         for (int i = 0; i < windows; i++) {
-            limit.update(new AdaptiveLimit.Window(100, latencyMs * MS, limit.limit(), 0));
+            limit.update(openLoop(limit.limit(), arrivals));
         }
         return limit.limit();
     }
 
     @Test
-    void gradientShrinksUnderRisingLatencyAndGrowsBack() {
+    void gradientShrinksAStandingQueueToAboutTheTargetAndGrowsBackWhenTheOverloadEnds() {
         AdaptiveLimit limit = AdaptiveLimit.of(settings(AdaptiveSettings.Algorithm.GRADIENT));
-        int steady = run(limit, 30, 10);
-        assertTrue(steady > 50, "a fully used limit at steady latency grows: " + steady);
-        int loaded = run(limit, 30, 40); // queueing: latency x4
-        assertTrue(loaded < steady / 2, "rising latency shrinks the limit: " + steady + " -> " + loaded);
-        int recovered = run(limit, 30, 10);
-        assertTrue(recovered > loaded * 2, "falling latency grows it back: " + loaded + " -> " + recovered);
+        assertEquals(1000, openLoop(limit, 5, CAPACITY / 2), "half the capacity: no queue, nothing to change");
+        int settled = openLoop(limit, 40, 10 * CAPACITY);
+        // A standing queue of (L - 1) * 100 us meets the 2 ms target at L = 21.
+        assertTrue(settled >= 15 && settled <= 30, "settles near the target: " + settled);
+        assertEquals(settled, openLoop(limit, 10, CAPACITY / 2), "after the overload an unused limit stays put");
+        // A window where calls started at once and the limit still turned some away: room to grow.
+        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, 0, settled));
+        assertTrue(limit.limit() > settled, "no queue and refusals: it grows: " + limit.limit());
     }
 
     @Test
-    void gradientIgnoresWindowsThatSayNothing() {
-        AdaptiveLimit limit = AdaptiveLimit.of(settings(AdaptiveSettings.Algorithm.GRADIENT));
-        run(limit, 5, 10);
-        int before = limit.limit();
-        // Too few samples, and a limit far from used: no change either way.
-        assertEquals(before, limit.update(new AdaptiveLimit.Window(3, 500 * MS, before, 0)));
-        assertEquals(before, limit.update(new AdaptiveLimit.Window(100, 10 * MS, before / 4, 0)));
-    }
-
-    @Test
-    void gradientStaysWithinItsBounds() {
-        AdaptiveLimit limit = AdaptiveLimit.of(settings(AdaptiveSettings.Algorithm.GRADIENT));
-        assertEquals(500, run(limit, 2_000, 10));
-        // A steady latency, however high, becomes the baseline; only a rising one keeps shrinking the limit.
-        for (int i = 0; i < 200; i++) {
-            limit.update(new AdaptiveLimit.Window(100, (long) (10 * MS * Math.pow(1.1, i)), limit.limit(), 0));
-        }
-        assertEquals(4, limit.limit());
-    }
-
-    @Test
-    void aimdBacksOffOnSlowOrDroppedWindowsAndAddsOneOtherwise() {
+    void aimdBacksOffOnAStandingQueueAndAddsWhileItTurnsCallsAwayWithoutOne() {
         AdaptiveLimit limit = AdaptiveLimit.of(settings(AdaptiveSettings.Algorithm.AIMD));
-        assertEquals(60, run(limit, 10, 5)); // +1 per used window under the threshold
-        int shrunk = run(limit, 5, 50); // above 20 ms: x0.9 per window
-        assertEquals((int) (((int) (((int) (((int) (((int) (60 * 0.9)) * 0.9)) * 0.9)) * 0.9)) * 0.9), shrunk);
-        int afterDrop = limit.update(new AdaptiveLimit.Window(100, 5 * MS, shrunk, 3));
-        assertTrue(afterDrop < shrunk, "timeouts shrink it too");
-        assertEquals(afterDrop + 10, run(limit, 10, 5));
+        int settled = openLoop(limit, 100, 10 * CAPACITY);
+        assertTrue(settled >= 15 && settled <= 30, "saws around the target: " + settled);
+        int before = limit.limit();
+        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, 0, before));
+        assertEquals(before + 1, limit.limit(), "+1 per window that refused without a standing queue");
+        limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 3 * 1_000_000L, 4 * 1_000_000L, 5, 0,
+                before + 1));
+        assertEquals((int) Math.floor((before + 1) * 0.9), limit.limit(), "x0.9 per window with one");
+    }
+
+    @Test
+    void callsThatEndWhileStillWaitingShrinkTheLimit() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(100, 4, 5000));
+            // Hardly any delay among the calls that started, but a tenth of them expired in the queue.
+            limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 900, 10 * US, 50 * US, 0, 100, 100));
+            assertTrue(limit.limit() < 100, a + ": " + limit.limit());
+        }
+    }
+
+    @Test
+    void windowsThatSayNothingChangeNothing() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(100, 4, 5000));
+            // Too few calls, however long they waited; and a limit nobody reached, whatever the delay.
+            assertEquals(100, limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 5, 0, 5, 500 * 1_000_000L,
+                    500 * 1_000_000L, 4, 0, 5)));
+            assertEquals(100, limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 1000, 0, 0, 0, 0, 20)));
+        }
+    }
+
+    @Test
+    void theLimitStaysWithinItsBounds() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(50, 10, 60));
+            for (int i = 0; i < 100; i++) {
+                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 5000, 4000, 1000, 0, 0, 0, 0, limit.limit()));
+            }
+            assertEquals(60, limit.limit(), a + ": capped by max-limit");
+            for (int i = 0; i < 100; i++) {
+                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 1000, 0, 1000, 1_000_000_000L, 1_000_000_000L,
+                        limit.limit() - 1, 0, limit.limit()));
+            }
+            assertEquals(10, limit.limit(), a + ": floored by min-limit");
+        }
+    }
+
+    @Test
+    void whenRefusedCallersComeStraightBackTheLimitReturnsAndHolds() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveSettings s = settings(a).withChurn(2.0, 3, Duration.ofSeconds(10));
+            AdaptiveLimit limit = AdaptiveLimit.of(s);
+            // 1000 callers in a closed loop: the limit (1000) admits all of them, a long queue stands.
+            limit.update(closedLoop(limit.limit(), 1000, 0));
+            int shrunk = limit.limit();
+            assertTrue(shrunk < 1000, a + ": the standing queue shrinks it: " + shrunk);
+            // The refused callers send again at once: arrivals jump far above what they were.
+            limit.update(closedLoop(shrunk, 1000, 50));
+            assertEquals(1000, limit.limit(), a + ": back to where it was before shrinking");
+            // And it holds there for churn.hold (10 s = 100 windows) though the queue still stands.
+            for (int i = 0; i < 99; i++) {
+                assertEquals(1000, limit.update(closedLoop(limit.limit(), 1000, 50)), a + ": holding, window " + i);
+            }
+            assertTrue(limit.update(closedLoop(limit.limit(), 1000, 50)) < 1000, a + ": after the hold it tries again");
+        }
+    }
+
+    @Test
+    void anOpenLoopOverloadIsNotChurnAndALoadStillRampingUpIsNotEither() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a));
+            // A load ramping up over a few windows, then ten times the capacity whatever is refused.
+            for (long arrivals : new long[] {CAPACITY / 10, CAPACITY, 5 * CAPACITY}) {
+                limit.update(openLoop(limit.limit(), arrivals));
+            }
+            int settled = openLoop(limit, 200, 10 * CAPACITY);
+            assertTrue(settled <= 30, a + ": shedding held, arrivals never jumped: " + settled);
+        }
+    }
+
+    @Test
+    void aSurgeOfNewLoadThatMeetsAShrinkIsToldFromChurnAndShedAgain() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a));
+            openLoop(limit, 5, CAPACITY / 2);
+            // Twice the capacity makes a queue stand and the limit shrink; then the load jumps to ten times.
+            limit.update(openLoop(limit.limit(), 2 * CAPACITY));
+            limit.update(openLoop(limit.limit(), 10 * CAPACITY));
+            assertEquals(1000, limit.limit(), a + ": looks like churn at first: back to where it was");
+            // With every caller let in, arrivals do not fall: it was new load, and shedding resumes.
+            int settled = openLoop(limit, 60, 10 * CAPACITY);
+            assertTrue(settled <= 30, a + ": shed again: " + settled);
+        }
+    }
+
+    @Test
+    void callsThatWaitWithNobodyAheadOfThemAreNoQueueTheLimitCouldShorten() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(100, 4, 5000));
+            // Every call waited 50 ms, but some found the queue empty: the service waited for a CPU it did not
+            // get (a pause, a noisy neighbour), not behind other calls.
+            for (int i = 0; i < 20; i++) {
+                limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 500, 0, 500, 50 * 1_000_000L, 60 * 1_000_000L, 0,
+                        0, 30));
+            }
+            assertEquals(100, limit.limit(), a.toString());
+        }
     }
 }

@@ -51,26 +51,27 @@ class LimiterActorTest {
         assertEquals(2, s.inFlight());
         assertEquals(2, s.admitted());
         assertEquals(1, s.refusedConcurrency());
-        gate.release(0, Status.OK);
-        gate.release(0, Status.OK);
+        gate.release(Status.OK);
+        gate.release(Status.OK);
         assertEquals(0, gate.stats().inFlight());
         assertEquals(2, gate.stats().peakInFlight());
         testKit.stop(actor);
     }
 
     @Test
-    void anAdaptiveLimitShrinksWhenCallsSlowDownAndGrowsBack() {
+    void anAdaptiveLimitShrinksWhenCallsQueueAndGrowsBackWhenTheQueueIsGone() {
         AdaptiveSettings adaptive = AdaptiveSettings.OFF.withEnabled(true).withLimits(40, 2, 200)
-                .withWindow(Duration.ofMillis(20), 5);
+                .withWindow(Duration.ofMillis(20), 5).withQueueTarget(Duration.ofMillis(2))
+                .withChurn(1e9, 1, Duration.ZERO); // how fast this loop drives the gate is no churn
         Gate gate = new Gate("server", "server limit reached", LimitSettings.UNLIMITED.withAdaptive(adaptive), 40);
         ActorRef<LimiterActor.Command> actor = testKit.spawn(LimiterActor.create(gate));
         assertEquals(40, gate.stats().concurrencyLimit());
-        // Fast calls that fill the limit: it grows.
+        // Calls that start at once, with more waiting at the door than the limit lets in: it grows.
         Await.until(LIMIT, () -> {
-            drive(gate, 1);
+            drive(gate, 0);
             return gate.stats().concurrencyLimit() > 60;
         }, () -> "did not grow: " + gate.stats());
-        // Calls that take 20x longer: it shrinks.
+        // Calls that each waited 20 ms in the node before their service started them: it shrinks.
         int high = gate.stats().concurrencyLimit();
         Await.until(LIMIT, () -> {
             drive(gate, 20);
@@ -78,7 +79,7 @@ class LimiterActorTest {
         }, () -> "did not shrink from " + high + ": " + gate.stats());
         int low = gate.stats().concurrencyLimit();
         Await.until(LIMIT, () -> {
-            drive(gate, 1);
+            drive(gate, 0);
             return gate.stats().concurrencyLimit() > low * 2;
         }, () -> "did not grow back from " + low + ": " + gate.stats());
         // And switching adaptive off leaves no concurrency limit.
@@ -89,17 +90,20 @@ class LimiterActorTest {
         testKit.stop(actor);
     }
 
-    /** Fills the gate to its limit and ends every call as if it took {@code latencyMs}. */
-    static void drive(Gate gate, long latencyMs) {
-        int admitted = 0;
+    /**
+     * Fills the gate to its limit (the call that finds it full is refused), and ends every admitted call as
+     * if it had waited {@code queuedMs} in the node before its service started it.
+     */
+    static void drive(Gate gate, long queuedMs) {
+        java.util.List<Integer> ahead = new java.util.ArrayList<>();
         while (gate.tryAcquire() == null) {
-            gate.commit();
-            admitted++;
-            assertTrue(admitted <= 1_000, "the gate never refused");
+            ahead.add(gate.commitQueued());
+            assertTrue(ahead.size() <= 1_000, "the gate never refused");
         }
-        long start = System.nanoTime() - latencyMs * 1_000_000L;
-        for (int i = 0; i < admitted; i++) {
-            gate.release(start, Status.OK);
+        for (int a : ahead) {
+            // Calls that waited found others ahead of them; calls that did not wait may have found none.
+            gate.dequeued(true, queuedMs * 1_000_000L, queuedMs > 0 ? Math.max(1, a) : a);
+            gate.release(Status.OK);
         }
     }
 }

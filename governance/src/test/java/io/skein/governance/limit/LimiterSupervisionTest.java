@@ -134,7 +134,8 @@ class LimiterSupervisionTest {
     void anAdaptiveLimiterWhoseActorThrowsResumesFromItsLastLimitAndKeepsAdapting() {
         ActorOwner owner = ActorOwner.create(testKit.system(), "adaptive");
         AdaptiveSettings adaptive = AdaptiveSettings.OFF.withEnabled(true).withLimits(20, 2, 500)
-                .withWindow(Duration.ofMillis(20), 5);
+                .withWindow(Duration.ofMillis(20), 5).withChurn(1e9, 1, Duration.ZERO);
+        // Driven below at 0 ms of queueing and a full limit: it can only grow.
         LimitSettings settings = LimitSettings.UNLIMITED.withAdaptive(adaptive);
         Gate gate = new Gate("server", "server limit reached", settings, adaptive.initialLimit());
         OwnedActor<LimiterActor.Command> actor = owner.spawn("limiter", LimiterActor.create(gate));
@@ -147,7 +148,7 @@ class LimiterSupervisionTest {
         actor.tell(new LimiterActor.GetStats(stats.getRef())); // answered by the restarted actor
         assertEquals(77, stats.receiveMessage(LIMIT).concurrencyLimit(), "resumed, not back at the initial 20");
         Await.until(LIMIT, () -> {
-            LimiterActorTest.drive(gate, 1);
+            LimiterActorTest.drive(gate, 0);
             return gate.stats().concurrencyLimit() > 77;
         }, () -> "still adapting: " + gate.stats());
         Await.result(owner.closeAsync(), LIMIT);

@@ -32,7 +32,7 @@ class ServerLimitsConfigTest {
                   max-connections = 100
                   max-concurrent-calls = 500
                   qps = 200
-                  adaptive { enabled = on, algorithm = aimd, window = 50ms, aimd.latency-threshold = 30ms }
+                  adaptive { enabled = on, algorithm = aimd, window = 50ms, queue-target = 3ms }
                   methods {
                     "echo.Echo/Say" { qps = 50, qps-burst = 5 }
                     "echo.Echo/Chat" { max-concurrent-calls = 10, adaptive.enabled = on }
@@ -55,7 +55,7 @@ class ServerLimitsConfigTest {
         assertTrue(chat.adaptive().enabled());
         // The method's adaptive tuning comes from the server's block.
         assertEquals(Duration.ofMillis(50), chat.adaptive().window());
-        assertEquals(Duration.ofMillis(30), chat.adaptive().latencyThreshold());
+        assertEquals(Duration.ofMillis(3), chat.adaptive().queueTarget());
     }
 
     @Test
@@ -66,5 +66,9 @@ class ServerLimitsConfigTest {
                 "skein.server.limits.methods { \"NoSlash\" { qps = 1 } }")));
         assertThrows(IllegalArgumentException.class, () -> ServerLimits.fromConfig(limits(
                 "skein.server.limits.adaptive { min-limit = 10, initial-limit = 5 }")));
+        assertThrows(IllegalArgumentException.class, () -> ServerLimits.fromConfig(limits(
+                "skein.server.limits.adaptive { queue-target = 0ms }")));
+        assertThrows(IllegalArgumentException.class, () -> ServerLimits.fromConfig(limits(
+                "skein.server.limits.adaptive { churn.factor = 1 }")));
     }
 }

@@ -40,8 +40,19 @@ public final class RawClient implements AutoCloseable {
 
     /** Connects to {@code address} (blocking, 5 s connect timeout). */
     public static RawClient connect(InetSocketAddress address) {
+        return connect(address, 0);
+    }
+
+    /**
+     * Connects to {@code address} with a socket receive buffer of {@code receiveBufferBytes} (0: the
+     * system's), so that a client that does not read backs answers up into the server sooner.
+     */
+    public static RawClient connect(InetSocketAddress address, int receiveBufferBytes) {
         Socket s = new Socket();
         try {
+            if (receiveBufferBytes > 0) {
+                s.setReceiveBufferSize(receiveBufferBytes);
+            }
             s.setTcpNoDelay(true);
             s.connect(address, 5_000);
             return new RawClient(s);

@@ -35,6 +35,23 @@ final class Admissions {
         }
     }
 
+    /**
+     * What tells {@code decision} that its call left the node's queue, or {@code null} when it counts
+     * nothing; a throwing decision fails nothing.
+     */
+    static CallContext.QueueExit queueExit(CallAdmission.Decision decision) {
+        if (decision == CallAdmission.Decision.admitted()) {
+            return null;
+        }
+        return (started, waited) -> {
+            try {
+                decision.dequeued(started, waited);
+            } catch (RuntimeException e) {
+                log.warn("reporting a call's queueing delay to its admission failed: {}", e.toString());
+            }
+        };
+    }
+
     /** Releases {@code decision} once {@code context} terminates. */
     static void releaseOnEnd(CallAdmission.Decision decision, CallContext context) {
         if (decision == CallAdmission.Decision.admitted()) {

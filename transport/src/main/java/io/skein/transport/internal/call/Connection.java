@@ -1,13 +1,16 @@
 package io.skein.transport.internal.call;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.collection.IntObjectHashMap;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.annotation.InternalApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,9 +21,14 @@ import org.slf4j.LoggerFactory;
  * connection-level backpressure. Each protocol subclasses it for what only it knows (how GOAWAY is
  * said, how frames are written).
  *
- * <p>Threads: the call map is touched on the channel's event loop only ({@link #register},
- * {@link #fireWritable}, {@link #fireClosed}; {@link #unregister} hops there); the flags are volatile
- * and may be read anywhere. Invariant: {@link #activeCalls()} equals the number of registered calls.
+ * <p>Reading pauses (auto-read off) while any reason holds: too many calls in flight, or too many answer
+ * bytes queued for a peer that does not read them ({@link #pauseForWriteQueue}); it resumes when the last
+ * reason clears.
+ *
+ * <p>Threads: the call map and the read pauses are touched on the channel's event loop only
+ * ({@link #register}, {@link #fireWritable}, {@link #fireClosed}; {@link #unregister} hops there); the
+ * flags are volatile and may be read anywhere. Invariant: {@link #activeCalls()} equals the number of
+ * registered calls.
  */
 @InternalApi
 public abstract class Connection {
@@ -31,11 +39,16 @@ public abstract class Connection {
     private final TransportSettings settings;
     private final IntObjectHashMap<CallListener> calls = new IntObjectHashMap<>();
     private final AtomicInteger activeCalls = new AtomicInteger();
+    private final AtomicLong peakQueuedWriteBytes = new AtomicLong();
     private final int maxActiveCalls;
     private volatile boolean closed;
     private volatile boolean draining;
     private volatile Runnable onIdle;
     private volatile int lastStreamId;
+    // Why reading is paused (event loop only): a bit per reason.
+    private int readPauses;
+    private static final int TOO_MANY_CALLS = 1;
+    private static final int WRITE_QUEUE_FULL = 2;
 
     /**
      * @param maxActiveCalls calls in flight above which the channel stops reading until calls finish
@@ -99,11 +112,90 @@ public abstract class Connection {
         }
         calls.put(streamId, call);
         lastStreamId = Math.max(lastStreamId, streamId);
-        if (activeCalls.incrementAndGet() >= maxActiveCalls && channel.config().isAutoRead()) {
+        if (activeCalls.incrementAndGet() >= maxActiveCalls) {
             // Too much in flight: stop reading until calls finish (connection-level backpressure).
-            channel.config().setAutoRead(false);
+            pauseReading(TOO_MANY_CALLS);
         }
         return true;
+    }
+
+    /**
+     * Bytes of answers queued on this connection and not yet written to its socket: the channel's
+     * outbound buffer plus what the protocol still holds ({@link #unwrittenBytes}). Any thread.
+     */
+    public final long queuedWriteBytes() {
+        ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+        return (buffer == null ? 0 : buffer.totalPendingWriteBytes()) + unwrittenBytes();
+    }
+
+    /**
+     * The most answer bytes this connection ever had queued and unwritten, as far as its protocol reports
+     * it ({@link #observeWriteQueue}; the native protocol does on every frame it queues). Any thread.
+     */
+    public final long peakQueuedWriteBytes() {
+        return peakQueuedWriteBytes.get();
+    }
+
+    /** Records the write queue's size after something was queued; any thread. */
+    protected final void observeWriteQueue() {
+        long now = queuedWriteBytes();
+        if (now > peakQueuedWriteBytes.get()) {
+            peakQueuedWriteBytes.accumulateAndGet(now, Math::max);
+        }
+    }
+
+    /** Bytes the protocol has queued ahead of the channel (a write queue of its own); 0 by default. */
+    protected long unwrittenBytes() {
+        return 0;
+    }
+
+    /**
+     * Stops reading this connection until its write queue drains (the channel turns writable again); on
+     * the event loop. Returns false if it was already paused for that.
+     */
+    public final boolean pauseForWriteQueue() {
+        assert channel.eventLoop().inEventLoop();
+        if ((readPauses & WRITE_QUEUE_FULL) != 0) {
+            return false;
+        }
+        pauseReading(WRITE_QUEUE_FULL);
+        // The writability event resumes it once the channel's buffer, past its high-water mark, drains. If
+        // the bytes sat in the protocol's own queue instead, the channel may never turn unwritable: check.
+        channel.eventLoop().execute(this::recheckWriteQueue);
+        return true;
+    }
+
+    private void recheckWriteQueue() {
+        if ((readPauses & WRITE_QUEUE_FULL) == 0 || closed || !channel.isWritable()) {
+            return; // resumed, gone, or the writability event will resume it
+        }
+        if (queuedWriteBytes() <= settings.writeBufferLowWaterMark()) {
+            resumeReading(WRITE_QUEUE_FULL);
+        } else {
+            channel.eventLoop().schedule(this::recheckWriteQueue, 1, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Whether reading is paused for a full write queue (event loop only; tests and stats). */
+    public final boolean isPausedForWriteQueue() {
+        return (readPauses & WRITE_QUEUE_FULL) != 0;
+    }
+
+    private void pauseReading(int reason) {
+        if (readPauses == 0) {
+            channel.config().setAutoRead(false);
+        }
+        readPauses |= reason;
+    }
+
+    private void resumeReading(int reason) {
+        if ((readPauses & reason) == 0) {
+            return;
+        }
+        readPauses &= ~reason;
+        if (readPauses == 0 && !closed) {
+            channel.config().setAutoRead(true);
+        }
     }
 
     /** Removes a call if {@code call} is still the one registered under {@code streamId}; any thread. */
@@ -118,8 +210,8 @@ public abstract class Connection {
     private void unregister0(int streamId, CallListener call) {
         if (calls.get(streamId) == call) {
             calls.remove(streamId);
-            if (activeCalls.decrementAndGet() < maxActiveCalls && !channel.config().isAutoRead() && !closed) {
-                channel.config().setAutoRead(true);
+            if (activeCalls.decrementAndGet() < maxActiveCalls) {
+                resumeReading(TOO_MANY_CALLS);
             }
             checkIdle();
         }
@@ -138,8 +230,9 @@ public abstract class Connection {
         return calls.get(streamId);
     }
 
-    /** Tells every call the channel is writable again; on the event loop. */
+    /** Tells every call the channel is writable again, and reads again if a full write queue paused it; on the event loop. */
     public final void fireWritable() {
+        resumeReading(WRITE_QUEUE_FULL);
         if (calls.isEmpty()) {
             return;
         }

@@ -25,10 +25,12 @@ import org.apache.pekko.stream.javadsl.Source;
  * calls {@link #dispatch}, which looks the method up, refuses what cannot start (unknown method,
  * wrong call kind, connection draining), creates the call's {@link CallContext} (with the connection's
  * TLS session), runs the server's {@link ServerInterceptor}s (authentication and authorization among
- * them) and then asks the {@link CallAdmission}, both before any message is parsed (the admission is
- * released when the call ends), and starts either a {@link ServerUnaryCall} or a
- * {@link CallStreamStage} on the protocol's {@link ServerStream}. A dispatcher made by
- * {@link #refusingAll} refuses every call (plaintext on a port that requires TLS).
+ * them), checks the server's bounded queues ({@link ServerQueues}) and then asks the
+ * {@link CallAdmission}, all before any message is parsed (the context takes the call out of its
+ * service's queue when the service starts it, and releases the admission when the call ends), and
+ * starts either a {@link ServerUnaryCall} or a {@link CallStreamStage} on the protocol's
+ * {@link ServerStream}. A dispatcher made by {@link #refusingAll} refuses every call (plaintext on a
+ * port that requires TLS).
  * Protocol handlers only frame bytes: they feed the call's later {@link StreamEvent}s to the listener
  * the dispatcher {@linkplain ServerStream#attach attached}.
  *
@@ -40,29 +42,33 @@ public final class ServerDispatcher {
 
     private final MethodRegistry registry;
     private final CallAdmission admission;
+    private final ServerQueues queues;
     private final Materializer materializer;
     private final CallObserver observer;
     private final ServerInterceptor[] interceptors;
     private final Status refuseAll;
 
-    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, Materializer materializer) {
-        this(registry, admission, List.of(), materializer, CallObserver.NONE);
+    /** A dispatcher without interceptors or observer, its queues bounded as {@code registry}'s transport says. */
+    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerQueues queues,
+                            Materializer materializer) {
+        this(registry, admission, List.of(), queues, materializer, CallObserver.NONE);
     }
 
     /**
-     * A dispatcher running {@code interceptors} before admission on every call, whose calls (started and
-     * refused) {@code observer} watches.
+     * A dispatcher running {@code interceptors} before its queues and admission on every call, whose
+     * calls (started and refused) {@code observer} watches.
      */
     public ServerDispatcher(MethodRegistry registry, CallAdmission admission, List<ServerInterceptor> interceptors,
-                            Materializer materializer, CallObserver observer) {
-        this(registry, admission, interceptors.toArray(ServerInterceptor[]::new), materializer, observer, null);
+                            ServerQueues queues, Materializer materializer, CallObserver observer) {
+        this(registry, admission, interceptors.toArray(ServerInterceptor[]::new), queues, materializer, observer, null);
     }
 
     private ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerInterceptor[] interceptors,
-                             Materializer materializer, CallObserver observer, Status refuseAll) {
+                             ServerQueues queues, Materializer materializer, CallObserver observer, Status refuseAll) {
         this.registry = requireNonNull(registry, "registry");
         this.admission = requireNonNull(admission, "admission");
         this.interceptors = interceptors;
+        this.queues = requireNonNull(queues, "queues");
         this.materializer = requireNonNull(materializer, "materializer");
         this.observer = requireNonNull(observer, "observer");
         this.refuseAll = refuseAll;
@@ -75,8 +81,13 @@ public final class ServerDispatcher {
 
     /** A dispatcher that answers every call with {@code status} and starts none. */
     public ServerDispatcher refusingAll(Status status) {
-        return new ServerDispatcher(registry, admission, interceptors, materializer, observer,
+        return new ServerDispatcher(registry, admission, interceptors, queues, materializer, observer,
                 requireNonNull(status, "status"));
+    }
+
+    /** The server's bounded queues. */
+    public ServerQueues queues() {
+        return queues;
     }
 
     /**
@@ -99,16 +110,24 @@ public final class ServerDispatcher {
         String name = method.descriptor().fullName();
         CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer(),
                 connection.channel().attr(ConnectionTls.PEER).get());
-        // Interceptors (authentication, authorization) and then admission (limits), before any message is
-        // parsed: a refused call costs no decoding, and a call refused by an interceptor takes no permit.
+        // Interceptors (authentication, authorization), then the queues and admission (limits), all before
+        // any message is parsed: a refused call costs no decoding, and a call an interceptor refuses takes
+        // no place in a queue and no permit.
         Status denied = Interceptors.intercept(interceptors, context);
         if (denied != null) {
             observer.serverRefused(name, connection.protocol(), denied, head.peer());
             stream.refuse(denied);
             return;
         }
+        Status overloaded = queues.enter(name, connection);
+        if (overloaded != null) {
+            observer.serverRefused(name, connection.protocol(), overloaded, head.peer());
+            stream.refuse(overloaded);
+            return;
+        }
         CallAdmission.Decision admitted = Admissions.admit(admission, name, head.peer());
         if (!admitted.isAdmitted()) {
+            queues.abandon(name);
             observer.serverRefused(name, connection.protocol(), admitted.refusal(), head.peer());
             stream.refuse(admitted.refusal());
             return;
@@ -116,6 +135,10 @@ public final class ServerDispatcher {
         CallProbe probe = observer.serverCall(context, connection.protocol());
         if (probe != CallProbe.NONE) {
             context.observe(probe); // before anything can terminate the call
+        }
+        CallContext.QueueExit exit = queues.exit(name, Admissions.queueExit(admitted));
+        if (exit != null) {
+            context.onQueueExit(exit);
         }
         Admissions.releaseOnEnd(admitted, context);
         stream.bind(context);
@@ -148,6 +171,9 @@ public final class ServerDispatcher {
         Flow<Req, Resp, NotUsed> service = Flow.<Req>create().prefixAndTail(0).flatMapConcat(pair -> {
             Source<Resp, ?> responses;
             try {
+                if (!method.handler().marksStart()) {
+                    context.markStarted();
+                }
                 responses = method.handler().streaming(pair.second(), context);
             } catch (Throwable t) {
                 responses = Source.failed(t);

@@ -101,6 +101,9 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
         request = null;
         CompletionStage<Resp> answer;
         try {
+            if (!method.handler().marksStart()) {
+                context.markStarted();
+            }
             answer = method.handler().unary(value, context);
         } catch (Throwable t) {
             answer = CompletableFuture.failedFuture(t);

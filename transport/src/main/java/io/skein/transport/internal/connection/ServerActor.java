@@ -40,8 +40,15 @@ public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
     public record GetLoad(ActorRef<Load> replyTo) implements Command {
     }
 
-    /** Connections and calls in flight. */
-    public record Load(int connections, int activeCalls) {
+    /**
+     * Connections, calls in flight, and the write queues of the connections.
+     *
+     * @param connections           open connections
+     * @param activeCalls           calls in flight on them
+     * @param queuedWriteBytes      answer bytes they have queued and not yet written, together
+     * @param peakQueuedWriteBytes  the most one of them ever had queued (as far as its protocol reports it)
+     */
+    public record Load(int connections, int activeCalls, long queuedWriteBytes, long peakQueuedWriteBytes) {
     }
 
     /** Which connection actors the server has now (diagnostics, tests of their supervision). */
@@ -119,7 +126,10 @@ public final class ServerActor extends AbstractBehavior<ServerActor.Command> {
                 })
                 .onMessage(GetLoad.class, g -> {
                     int calls = connections.values().stream().mapToInt(Connection::activeCalls).sum();
-                    g.replyTo().tell(new Load(connections.size(), calls));
+                    long queued = connections.values().stream().mapToLong(Connection::queuedWriteBytes).sum();
+                    long peak = connections.values().stream().mapToLong(Connection::peakQueuedWriteBytes).max()
+                            .orElse(0);
+                    g.replyTo().tell(new Load(connections.size(), calls, queued, peak));
                     return this;
                 })
                 .build();

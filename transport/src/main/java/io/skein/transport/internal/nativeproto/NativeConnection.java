@@ -2,6 +2,7 @@ package io.skein.transport.internal.nativeproto;
 
 import io.netty.channel.Channel;
 import io.netty.util.ReferenceCountUtil;
+import io.skein.protocols.frame.PayloadFrame;
 import io.skein.protocols.frame.SkeinFrame;
 import io.skein.transport.TransportSettings;
 import io.skein.transport.internal.call.Connection;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A native-protocol connection: frames from any thread go out through one queue, drained by one
@@ -28,6 +30,8 @@ final class NativeConnection extends Connection {
     private final Queue<SkeinFrame> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final Runnable drain = this::drainOutbound;
+    // Payload bytes of the frames in `outbound` (headers not counted): what the write queue holds ahead of the channel.
+    private final AtomicLong outboundBytes = new AtomicLong();
 
     NativeConnection(Channel channel, TransportSettings settings, int maxActiveCalls) {
         super(channel, settings, maxActiveCalls);
@@ -53,7 +57,9 @@ final class NativeConnection extends Connection {
             ReferenceCountUtil.release(frame);
             return;
         }
+        outboundBytes.addAndGet(payloadBytes(frame));
         outbound.offer(frame);
+        observeWriteQueue();
         if (drainScheduled.compareAndSet(false, true)) {
             try {
                 channel().eventLoop().execute(drain);
@@ -63,10 +69,20 @@ final class NativeConnection extends Connection {
         }
     }
 
+    @Override
+    protected long unwrittenBytes() {
+        return Math.max(0, outboundBytes.get());
+    }
+
+    private static int payloadBytes(SkeinFrame frame) {
+        return frame instanceof PayloadFrame p ? p.payload().readableBytes() : 0;
+    }
+
     private void drainOutbound() {
         drainScheduled.set(false);
         boolean wrote = false;
         for (SkeinFrame f; (f = outbound.poll()) != null; ) {
+            outboundBytes.addAndGet(-payloadBytes(f));
             channel().write(f, channel().voidPromise());
             wrote = true;
         }

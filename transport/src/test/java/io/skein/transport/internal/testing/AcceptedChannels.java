@@ -6,6 +6,7 @@ import io.skein.transport.MethodRegistry;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.Connection;
 import io.skein.transport.internal.call.ServerDispatcher;
+import io.skein.transport.internal.call.ServerQueues;
 import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
 import io.skein.transport.internal.grpc.GrpcServerProtocol;
@@ -34,7 +35,8 @@ public final class AcceptedChannels {
     public static void init(Channel channel, MethodRegistry registry, NettyResources resources,
                             CallAdmission admission, Consumer<Connection> onOpen) {
         ServerChannels.initAccepted(channel, protocols(resources),
-                new ServerDispatcher(registry, admission, resources.materializer()),
+                new ServerDispatcher(registry, admission,
+                        new ServerQueues(registry, resources.settings().queues()), resources.materializer()),
                 resources.settings().handshakeTimeout(), () -> false, onOpen);
     }
 }
