@@ -2,8 +2,8 @@ package io.skein.examples.interop;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.skein.testing.GoPrograms;
 import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
@@ -19,14 +19,13 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The Kitex (Go) peer of the interop tests, {@code interop/kitex} ({@code kitex-echo}), built once per
- * test JVM with {@code go build} into {@code target/kitex-interop}, and its server and client processes
+ * test JVM by {@link GoPrograms} into {@code target/kitex-interop}, and its server and client processes
  * (every wait bounded). Needs Go on the PATH and the Go module proxy (the first build downloads Kitex
  * into the module cache): without {@code go} a test is skipped on a developer's machine and fails under
  * CI ({@code CI=true}).
  */
 final class KitexEchoPeer {
 
-    private static final Duration GO_BUILD_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration PROCESS_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration LISTEN_TIMEOUT = Duration.ofSeconds(30);
 
@@ -60,34 +59,12 @@ final class KitexEchoPeer {
 
     /** Builds {@code kitex-echo} unless this JVM did already; returns the working directory of the peer. */
     static synchronized Path build() throws IOException, InterruptedException {
-        if (binary != null) {
-            return workDir;
+        if (binary == null) {
+            workDir = Path.of("target", "kitex-interop").toAbsolutePath();
+            long started = System.nanoTime();
+            binary = GoPrograms.build("the Kitex interop tests", GoPrograms.module("kitex"), workDir.resolve("kitex-echo"));
+            System.out.printf("built %s in %d ms%n", binary, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
         }
-        Path module = findInteropModule();
-        workDir = Path.of("target", "kitex-interop").toAbsolutePath();
-        Files.createDirectories(workDir);
-        Path output = workDir.resolve("kitex-echo");
-        Path go = findGo();
-        Path log = workDir.resolve("go-build.log");
-        ProcessBuilder pb = new ProcessBuilder(go.toString(), "build", "-buildvcs=false", "-o", output.toString(), ".")
-                .directory(module.toFile())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
-        long started = System.nanoTime();
-        Process p = pb.start();
-        try {
-            if (!p.waitFor(GO_BUILD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                fail("go build of " + module + " did not finish within " + GO_BUILD_TIMEOUT + "; see " + log);
-            }
-        } finally {
-            p.destroyForcibly();
-        }
-        String out = Files.readString(log, StandardCharsets.UTF_8);
-        if (p.exitValue() != 0) {
-            fail("go build of " + module + " failed (exit " + p.exitValue() + "):\n" + out);
-        }
-        System.out.printf("built %s in %d ms%n", output, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        binary = output;
         return workDir;
     }
 
@@ -164,43 +141,5 @@ final class KitexEchoPeer {
                 return line.substring("listening on ".length()).trim();
             }
         }
-    }
-
-    /** The interop/kitex Go module, found from the working directory (examples/ under Surefire) upwards. */
-    private static Path findInteropModule() {
-        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
-            Path candidate = dir.resolve("interop").resolve("kitex");
-            if (Files.isRegularFile(candidate.resolve("go.mod"))) {
-                return candidate;
-            }
-        }
-        throw new AssertionError("interop/kitex/go.mod not found above " + Path.of("").toAbsolutePath());
-    }
-
-    /**
-     * {@code go} from the PATH. Without one the test is skipped on a developer's machine (the README
-     * promises a JDK and Maven suffice) but fails under CI ({@code CI=true}), where the Kitex peer is
-     * the proof of wire compatibility and must run.
-     */
-    private static Path findGo() {
-        String path = System.getenv("PATH");
-        if (path != null) {
-            for (String dir : path.split(File.pathSeparator)) {
-                if (dir.isEmpty()) {
-                    continue;
-                }
-                Path candidate = Path.of(dir, "go");
-                if (Files.isExecutable(candidate) && !Files.isDirectory(candidate)) {
-                    return candidate;
-                }
-            }
-        }
-        String why = "the Kitex interop tests need the Go toolchain: no 'go' executable on PATH (" + path
-                + "). Install Go (and allow the Go module proxy) to run them.";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(why);
-        }
-        org.junit.jupiter.api.Assumptions.abort(why);
-        return null;
     }
 }

@@ -142,51 +142,44 @@ class KitexTlsInteropTest {
 
     @Test
     void aSkeinClientCallsAKitexTlsServerWithKitexs() {
-        ActorSystem<Void> system = TestNodes.clientSystem("kitexs-client", pki.hocon(serverCert, "off", "none", null));
-        try {
-            assertEquals("over tls|transient:v", say(system, kitexTls, "over tls").getMessage());
-        } finally {
-            TestNodes.terminate(system);
-        }
+        assertEquals("over tls|transient:v", withKitexs("kitexs-client", null, kitexTls,
+                say -> await(say.call(echo("over tls"), ECHO_KEY))).getMessage());
     }
 
     @Test
     void aSkeinClientPresentsItsCertificateToAKitexServerThatRequiresOne() {
-        ActorSystem<Void> system = TestNodes.clientSystem("kitexs-mtls-client",
-                pki.hocon(serverCert, "off", "none", skeinClientCert));
-        try {
-            assertEquals("mutual|transient:v", say(system, kitexMutualTls, "mutual").getMessage());
-        } finally {
-            TestNodes.terminate(system);
-        }
+        assertEquals("mutual|transient:v", withKitexs("kitexs-mtls-client", skeinClientCert, kitexMutualTls,
+                say -> await(say.call(echo("mutual"), ECHO_KEY))).getMessage());
     }
 
     @Test
     void aKitexServerRequiringClientCertificatesRefusesASkeinClientWithoutOneWithUnavailable() {
-        ActorSystem<Void> system = TestNodes.clientSystem("kitexs-no-cert-client",
-                pki.hocon(serverCert, "off", "none", null));
-        ClientChannel channel = Targets.open(system, "kitexs://" + kitexMutualTls.address());
+        withKitexs("kitexs-no-cert-client", null, kitexMutualTls,
+                say -> assertFails(StatusCode.UNAVAILABLE, say.call(echo("no cert")), LIMIT));
+    }
+
+    /** Transient metadata echo-key=v, which the Kitex peer echoes into its reply. */
+    private static final io.skein.transport.CallOptions ECHO_KEY = io.skein.transport.CallOptions.DEFAULT.withMetadata(
+            io.skein.protocols.Metadata.builder().put("echo-key", "v").build());
+
+    private static EchoRequest echo(String message) {
+        return EchoRequest.newBuilder().setMessage(message).build();
+    }
+
+    /**
+     * {@code use} of Say on {@code server} over {@code kitexs://}, from a client system of its own that trusts
+     * the test CA and presents {@code cert} when not null; the channel and system are closed after.
+     */
+    private static <T> T withKitexs(String name, TestPki.Issued cert, KitexEchoPeer.Server server,
+                                    java.util.function.Function<UnaryMethod<EchoRequest, EchoReply>, T> use) {
+        ActorSystem<Void> system = TestNodes.clientSystem(name, pki.hocon(serverCert, "off", "none", cert));
+        ClientChannel channel = Targets.open(system, "kitexs://" + server.address());
         try {
-            UnaryMethod<EchoRequest, EchoReply> say = ServiceClient.create(system, channel, TestNodes.ECHO)
-                    .unary("Say", EchoRequest.class, EchoReply.class);
-            assertFails(StatusCode.UNAVAILABLE, say.call(EchoRequest.newBuilder().setMessage("no cert").build()), LIMIT);
+            return use.apply(ServiceClient.create(system, channel, TestNodes.ECHO)
+                    .unary("Say", EchoRequest.class, EchoReply.class));
         } finally {
             await(channel.closeAsync());
             TestNodes.terminate(system);
-        }
-    }
-
-    /** Say on {@code server} over {@code kitexs://}, with transient metadata echo-key=v (Kitex echoes it). */
-    private static EchoReply say(ActorSystem<Void> system, KitexEchoPeer.Server server, String message) {
-        ClientChannel channel = Targets.open(system, "kitexs://" + server.address());
-        try {
-            UnaryMethod<EchoRequest, EchoReply> say = ServiceClient.create(system, channel, TestNodes.ECHO)
-                    .unary("Say", EchoRequest.class, EchoReply.class);
-            return await(say.call(EchoRequest.newBuilder().setMessage(message).build(),
-                    io.skein.transport.CallOptions.DEFAULT.withMetadata(io.skein.protocols.Metadata.builder()
-                            .put("echo-key", "v").build())));
-        } finally {
-            await(channel.closeAsync());
         }
     }
 }

@@ -11,15 +11,12 @@ import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
 import io.skein.transport.EndpointChannel;
 import io.skein.transport.RpcServer;
-import io.skein.transport.ServerOptions;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestPki;
 import io.skein.transport.testing.TestServices;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,7 +34,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 class TlsProvidersTest {
 
     private static final Duration LIMIT = Duration.ofSeconds(10);
-    private static final String WHO = "test.Tls/Who";
 
     @TempDir
     static Path dir;
@@ -61,14 +57,8 @@ class TlsProvidersTest {
                 TlsSettings.ClientAuth.OPTIONAL);
         tls = tls.withCommon(on(tls.common(), TlsSettings.Provider.OPENSSL, tls.common().protocols(),
                 List.of("serial:" + revoked.serialHex())));
-        server = Await.result(RpcServer.start(testKit.system(), new InetSocketAddress("127.0.0.1", 0),
-                TestServices.echo()
-                        .unary(WHO, (req, ctx) -> CompletableFuture.completedFuture(ctx.tls()
-                                .map(t -> t.protocol() + " " + t.applicationProtocol() + " "
-                                        + t.commonName().orElse("anonymous"))
-                                .orElse("plaintext")))
-                        .build(),
-                ServerOptions.builder().tls(tls).build()), LIMIT);
+        server = TlsWho.start(testKit.system(), tls, t -> t.protocol() + " " + t.applicationProtocol() + " "
+                + t.commonName().orElse("anonymous"));
     }
 
     @AfterAll
@@ -78,12 +68,11 @@ class TlsProvidersTest {
     }
 
     private static EndpointChannel channel(String protocol, TlsSettings.Client tls) {
-        return protocol.equals("grpc") ? EndpointChannel.grpc(testKit.system(), server.localAddress(), tls)
-                : EndpointChannel.create(testKit.system(), server.localAddress(), tls);
+        return TlsWho.channel(testKit.system(), server, protocol, tls);
     }
 
     private static String who(EndpointChannel channel) {
-        return Await.result(channel.unary(TestServices.method(WHO, CallKind.UNARY), "", CallOptions.DEFAULT), LIMIT);
+        return TlsWho.who(channel);
     }
 
     @ParameterizedTest(name = "{0} client, {1}, {2}")
@@ -106,7 +95,7 @@ class TlsProvidersTest {
         TlsSettings.Client client = base.withCommon(on(base.common(), TlsSettings.Provider.OPENSSL,
                 base.common().protocols(), List.of()));
         try (EndpointChannel channel = channel("skein", client)) {
-            Throwable failure = Await.failure(channel.unary(TestServices.method(WHO, CallKind.UNARY), "",
+            Throwable failure = Await.failure(channel.unary(TestServices.method(TlsWho.WHO, CallKind.UNARY), "",
                     CallOptions.DEFAULT), LIMIT);
             assertTrue(failure instanceof StatusException, () -> "not a status: " + failure);
             assertEquals(StatusCode.UNAVAILABLE, ((StatusException) failure).status().code(), failure::toString);

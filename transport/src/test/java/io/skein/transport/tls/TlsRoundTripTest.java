@@ -8,15 +8,12 @@ import io.skein.testing.Await;
 import io.skein.transport.CallOptions;
 import io.skein.transport.EndpointChannel;
 import io.skein.transport.RpcServer;
-import io.skein.transport.ServerOptions;
 import io.skein.transport.testing.Servers;
 import io.skein.transport.testing.TestPki;
 import io.skein.transport.testing.TestServices;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
@@ -35,7 +32,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TlsRoundTripTest {
 
     private static final Duration LIMIT = Duration.ofSeconds(10);
-    private static final String WHO = "test.Tls/Who";
 
     @TempDir
     static Path dir;
@@ -49,14 +45,8 @@ class TlsRoundTripTest {
         pki = TestPki.create(dir);
         TlsSettings.Server tls = pki.serverSettings(pki.server("server"), TlsSettings.Mode.REQUIRED,
                 TlsSettings.ClientAuth.OPTIONAL);
-        server = Await.result(RpcServer.start(testKit.system(), new InetSocketAddress("127.0.0.1", 0),
-                TestServices.echo()
-                        .unary(WHO, (req, ctx) -> CompletableFuture.completedFuture(ctx.tls()
-                                .map(t -> t.protocol() + " " + t.applicationProtocol() + " "
-                                        + t.commonName().orElse("anonymous") + " " + t.uris())
-                                .orElse("plaintext")))
-                        .build(),
-                ServerOptions.builder().tls(tls).build()), LIMIT);
+        server = TlsWho.start(testKit.system(), tls, t -> t.protocol() + " " + t.applicationProtocol() + " "
+                + t.commonName().orElse("anonymous") + " " + t.uris());
     }
 
     @AfterAll
@@ -66,12 +56,11 @@ class TlsRoundTripTest {
     }
 
     private static EndpointChannel channel(String protocol, TlsSettings.Client tls) {
-        return protocol.equals("grpc") ? EndpointChannel.grpc(testKit.system(), server.localAddress(), tls)
-                : EndpointChannel.create(testKit.system(), server.localAddress(), tls);
+        return TlsWho.channel(testKit.system(), server, protocol, tls);
     }
 
     private static String who(EndpointChannel channel) {
-        return Await.result(channel.unary(TestServices.method(WHO, CallKind.UNARY), "", CallOptions.DEFAULT), LIMIT);
+        return TlsWho.who(channel);
     }
 
     @ParameterizedTest
