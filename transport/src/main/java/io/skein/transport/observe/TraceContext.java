@@ -66,22 +66,25 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
         return new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.trim());
     }
 
-    /** {@code length} lower-case hex digits, not all zero (one pass: every call checks its ids). */
+    /**
+     * {@code length} lower-case hex digits, not all zero. Every traced call checks its ids, and random ids
+     * make a branch per character unpredictable, so the loop has none: a character outside 0-9 and a-f
+     * sets the sign bit of {@code bad}.
+     */
     private static boolean isHex(String s, int length) {
         if (s.length() != length) {
             return false;
         }
+        int bad = 0;
         int any = 0;
         for (int i = 0; i < length; i++) {
             int c = s.charAt(i);
             int digit = c - '0';
             int letter = c - 'a';
-            if ((digit | (9 - digit)) < 0 && (letter | (5 - letter)) < 0) {
-                return false; // neither 0-9 nor a-f
-            }
+            bad |= (digit | (9 - digit)) & (letter | (5 - letter));
             any |= c ^ '0';
         }
-        return any != 0; // all zero is invalid
+        return bad >= 0 && any != 0; // all zero is invalid
     }
 
     private static boolean isHexAny(String s) {
