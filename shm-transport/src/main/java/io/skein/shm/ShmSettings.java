@@ -5,16 +5,29 @@ import io.skein.shm.ipc.BufferManager;
 import io.skein.shm.ipc.ControlEvents;
 import io.skein.shm.ipc.ShmipcConfig;
 import io.skein.transport.TransportSettings;
+import java.time.Duration;
 import java.util.List;
 
 /**
  * The {@code skein.shm} settings ({@code reference.conf} of this module documents each key), and the
  * Shmipc session configuration they make together with the transport's frame limit.
  *
- * @param session   how sessions are set up
- * @param headerRoom bytes kept in front of a message serialized into a slice, for its frame header
+ * @param session          how sessions are set up (the poll window included)
+ * @param headerRoom       bytes kept in front of a message serialized into a slice, for its frame header
+ * @param busySpin         how long after the last data a polling event loop spins before it yields between polls
+ * @param eventLoopThreads event loops for shared-memory sessions (0: one per available processor)
  */
-public record ShmSettings(ShmipcConfig session, int headerRoom) {
+public record ShmSettings(ShmipcConfig session, int headerRoom, Duration busySpin, int eventLoopThreads) {
+
+    public ShmSettings {
+        if (busySpin.isNegative()) {
+            throw new IllegalArgumentException("skein.shm.polling.busy-spin must not be negative: " + busySpin);
+        }
+        if (eventLoopThreads < 0) {
+            throw new IllegalArgumentException("skein.shm.polling.event-loop-threads must not be negative: "
+                    + eventLoopThreads);
+        }
+    }
 
     /** Reads {@code skein.shm} from {@code config}; control events may carry a whole frame of {@code transport}'s size. */
     public static ShmSettings fromConfig(Config config, TransportSettings transport) {
@@ -28,7 +41,9 @@ public record ShmSettings(ShmipcConfig session, int headerRoom) {
         }
         ShmipcConfig session = new ShmipcConfig(c.getString("path-prefix"), c.getInt("queue-capacity"), (int) buffer,
                 classes, c.getInt("protocol-version"), c.getDuration("handshake-timeout"),
-                transport.maxFrameSize() + ControlEvents.FALLBACK_HEADER, (int) mapping, c.getDuration("unhealthy-period"));
-        return new ShmSettings(session, c.getInt("header-room"));
+                transport.maxFrameSize() + ControlEvents.FALLBACK_HEADER, (int) mapping, c.getDuration("unhealthy-period"),
+                c.getDuration("polling.window"));
+        return new ShmSettings(session, c.getInt("header-room"), c.getDuration("polling.busy-spin"),
+                c.getInt("polling.event-loop-threads"));
     }
 }

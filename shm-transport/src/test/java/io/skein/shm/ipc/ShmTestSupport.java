@@ -17,7 +17,9 @@ import java.util.stream.Stream;
 /** Event loops, socket paths and shared-memory prefixes for Shmipc tests, and a look at what they leave behind. */
 final class ShmTestSupport implements AutoCloseable {
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    /** Event loops that poll recently active sessions, as the transport's own do ({@code skein.shm.polling}). */
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2,
+            PollingIoHandler.factory(EpollIoHandler.newFactory(), 0));
     final Path dir;
     /** Every shared-memory file of this test starts with this (under /dev/shm). */
     final String prefix = "/dev/shm/skein-test-" + UUID.randomUUID().toString().substring(0, 8);
