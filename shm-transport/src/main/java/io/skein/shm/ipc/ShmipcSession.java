@@ -77,6 +77,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
     private volatile boolean polling;
     private long pollUntil;
     private volatile long wakeupsSent;
+    private volatile long wakeupsReceived;
     private volatile boolean ready;
     private volatile long unhealthyUntil;
     private ScheduledFuture<?> handshakeTimer;
@@ -328,7 +329,10 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
         int type = ControlEvents.type(event);
         int body = event.readerIndex() + ControlEvents.HEADER;
         switch (type) {
-            case ControlEvents.POLLING -> drain();
+            case ControlEvents.POLLING -> {
+                wakeupsReceived++; // only this event loop writes it
+                drain();
+            }
             case ControlEvents.FALLBACK_DATA -> {
                 int streamId = event.getInt(body);
                 int status = event.getInt(body + 4) & 0xFF;
@@ -445,6 +449,11 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
         return wakeupsSent;
     }
 
+    /** Polling events the peer has written to wake this side; any thread. */
+    public long wakeupsReceived() {
+        return wakeupsReceived;
+    }
+
     private void deliver(int streamId, int first) {
         BufferManager bm = buffers;
         long bytes = bm.checkChain(first);
@@ -557,17 +566,21 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
 
     /**
      * Writes (without flushing) the Polling event that wakes the peer, if this batch put anything on its
-     * queue and the peer's working flag was clear: one wake-up per batch.
+     * queue and the peer's working flag was clear: one wake-up per batch, none while the peer is working
+     * or polling. Returns whether it wrote one.
      */
-    public void wakePeerIfPending() {
-        if (wakePending && state == State.READY) {
-            wakePending = false;
-            if (queues.send().markWorking()) {
-                wakeupsSent++; // only this event loop writes it
-                write(ControlEvents.bare(ALLOC, version, ControlEvents.POLLING));
-            }
-            dataSeen(); // an answer is likely to follow: poll for it rather than wait for a wake-up
+    public boolean wakePeerIfPending() {
+        if (!wakePending || state != State.READY) {
+            return false;
         }
+        wakePending = false;
+        boolean wake = queues.send().markWorking();
+        if (wake) {
+            wakeupsSent++; // only this event loop writes it
+            write(ControlEvents.bare(ALLOC, version, ControlEvents.POLLING));
+        }
+        dataSeen(); // an answer is likely to follow: poll for it rather than wait for a wake-up
+        return wake;
     }
 
     /** The session's handler context (a transport above fires what it decoded from here). */
