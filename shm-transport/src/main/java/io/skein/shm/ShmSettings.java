@@ -3,9 +3,9 @@ package io.skein.shm;
 import com.typesafe.config.Config;
 import io.skein.shm.ipc.BufferManager;
 import io.skein.shm.ipc.ControlEvents;
+import io.skein.shm.ipc.PollingIoHandler;
 import io.skein.shm.ipc.ShmipcConfig;
 import io.skein.transport.TransportSettings;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -14,15 +14,13 @@ import java.util.List;
  *
  * @param session          how sessions are set up (the poll window included)
  * @param headerRoom       bytes kept in front of a message serialized into a slice, for its frame header
- * @param busySpin         how long after the last data a polling event loop spins before it yields between polls
+ * @param polling          how a polling event loop waits between polls and when it backs off
  * @param eventLoopThreads event loops for shared-memory sessions (0: one per available processor)
  */
-public record ShmSettings(ShmipcConfig session, int headerRoom, Duration busySpin, int eventLoopThreads) {
+public record ShmSettings(ShmipcConfig session, int headerRoom, PollingIoHandler.Settings polling,
+                          int eventLoopThreads) {
 
     public ShmSettings {
-        if (busySpin.isNegative()) {
-            throw new IllegalArgumentException("skein.shm.polling.busy-spin must not be negative: " + busySpin);
-        }
         if (eventLoopThreads < 0) {
             throw new IllegalArgumentException("skein.shm.polling.event-loop-threads must not be negative: "
                     + eventLoopThreads);
@@ -43,7 +41,8 @@ public record ShmSettings(ShmipcConfig session, int headerRoom, Duration busySpi
                 classes, c.getInt("protocol-version"), c.getDuration("handshake-timeout"),
                 transport.maxFrameSize() + ControlEvents.FALLBACK_HEADER, (int) mapping, c.getDuration("unhealthy-period"),
                 c.getDuration("polling.window"));
-        return new ShmSettings(session, c.getInt("header-room"), c.getDuration("polling.busy-spin"),
-                c.getInt("polling.event-loop-threads"));
+        PollingIoHandler.Settings polling = new PollingIoHandler.Settings(c.getDuration("polling.busy-spin"),
+                c.getDuration("polling.stall"), c.getInt("polling.stalled-percent"), c.getDuration("polling.back-off"));
+        return new ShmSettings(session, c.getInt("header-room"), polling, c.getInt("polling.event-loop-threads"));
     }
 }

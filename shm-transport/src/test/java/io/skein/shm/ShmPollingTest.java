@@ -47,13 +47,14 @@ class ShmPollingTest {
     private ShmClientProtocol client;
     private Path dir;
 
-    private void start(String window) throws Exception {
+    /** A server and a channel in one actor system whose {@code skein.shm.polling} block is {@code polling}. */
+    private void start(String polling) throws Exception {
         dir = Files.createTempDirectory("shm-poll");
         String prefix = "skein-poll-" + UUID.randomUUID().toString().substring(0, 8);
         testKit = ActorTestKit.create("ShmPollingTest", Servers.config(
                 "skein.client.connections-per-endpoint = 1\n"
                 + "skein.shm { path-prefix = \"/dev/shm/" + prefix + "\", buffer-capacity = 4 MiB, queue-capacity = 256,"
-                + " polling.window = " + window + " }"));
+                + " polling { " + polling + " } }"));
         server = Await.result(ShmServer.start(testKit.system(), dir.resolve("poll.sock"), TestServices.echo()
                 .unary(PROBE, (req, ctx) -> CompletableFuture.completedFuture(String.valueOf(polledHere())))
                 .build(), ServerOptions.DEFAULT), LIMIT);
@@ -96,18 +97,25 @@ class ShmPollingTest {
         }
     }
 
-    /** Sessions polled right now, over every shared-memory event loop of the system (asked on each loop). */
-    private int polledEverywhere() throws Exception {
-        int total = 0;
+    /** The sum of {@code what} over the system's shared-memory event loops (asked on each loop). */
+    private long loops(java.util.function.ToLongFunction<PollingIoHandler> what) throws Exception {
+        long total = 0;
         for (var executor : ShmEventLoops.get(testKit.system()).group()) {
-            total += ((EventLoop) executor).submit(ShmPollingTest::polledHere).get(LIMIT.toSeconds(), TimeUnit.SECONDS);
+            total += ((EventLoop) executor).submit(() -> what.applyAsLong(PollingIoHandler.current()))
+                    .get(LIMIT.toSeconds(), TimeUnit.SECONDS);
         }
         return total;
     }
 
+    /** Sessions polled right now, over every shared-memory event loop of the system (asked on each loop). */
+    private long polledEverywhere() throws Exception {
+        return loops(PollingIoHandler::polledSessions);
+    }
+
     @Test
     void callsWithinThePollWindowWakeNeitherSideOverTheSocketAndClosingEndsPolling() throws Exception {
-        start("1 minute"); // longer than the test: both sessions poll throughout
+        // A window longer than the test, and no back-off however busy the machine: both sessions poll throughout.
+        start("window = 1 minute, stall = 1 hour");
         List<Integer> polledAtAnswer = new CopyOnWriteArrayList<>();
         // Completes each call on the client's event loop, noting what it polls when the answer arrives.
         Executor probe = task -> {
@@ -133,7 +141,7 @@ class ShmPollingTest {
 
     @Test
     void anIdleSessionStopsPollingAndItsPeerWakesItOverTheSocketAgain() throws Exception {
-        start("20ms");
+        start("window = 20ms");
         for (int i = 0; i < 20; i++) {
             assertEquals("m" + i, call(TestServices.ECHO, "m" + i, CallOptions.DEFAULT));
         }
@@ -148,8 +156,29 @@ class ShmPollingTest {
     }
 
     @Test
+    void aLoopThatStallsWhilePollingBacksOffToWakeUpsAndCallsGoOn() throws Exception {
+        // Every idle poll counts as a stall and no stall is tolerated: the first one turns polling off.
+        start("window = 1 minute, stall = 0s, stalled-percent = 0, back-off = 1 minute");
+        for (int i = 0; i < 50; i++) {
+            assertEquals("m" + i, call(TestServices.ECHO, "m" + i, CallOptions.DEFAULT));
+        }
+        assertTrue(loops(PollingIoHandler::backOffs) >= 1, "a loop backed off");
+        Await.until(LIMIT, this::polledNowhere);
+        assertEquals("0", call(PROBE, "", CallOptions.DEFAULT), "the server's loop polls nothing while it backs off");
+        long serverWakeups = server.stats().wakeups();
+        long clientWakeups = client.stats().wakeups();
+        for (int i = 0; i < 20; i++) {
+            assertEquals("n" + i, call(TestServices.ECHO, "n" + i, CallOptions.DEFAULT));
+        }
+        assertEquals(0, polledEverywhere());
+        // Nobody polls, so each request wakes the server and each answer wakes the caller over the socket.
+        assertTrue(client.stats().wakeups() - clientWakeups >= 1, client.stats()::toString);
+        assertTrue(server.stats().wakeups() - serverWakeups >= 1, server.stats()::toString);
+    }
+
+    @Test
     void withPollingOffNoLoopPollsAndEveryAnswerIsAnnouncedBySocket() throws Exception {
-        start("0s");
+        start("window = 0s");
         List<Integer> polledAtAnswer = new CopyOnWriteArrayList<>();
         Executor probe = task -> {
             polledAtAnswer.add(polledHere());

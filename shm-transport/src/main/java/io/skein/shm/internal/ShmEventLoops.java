@@ -33,7 +33,7 @@ public final class ShmEventLoops implements Extension {
         int threads = settings.eventLoopThreads() > 0 ? settings.eventLoopThreads()
                 : Runtime.getRuntime().availableProcessors();
         this.group = new MultiThreadIoEventLoopGroup(threads, new DefaultThreadFactory("skein-shm-" + system.name(), true),
-                PollingIoHandler.factory(EpollIoHandler.newFactory(), settings.busySpin().toNanos()));
+                PollingIoHandler.factory(EpollIoHandler.newFactory(), settings.polling()));
         system.getWhenTerminated().thenRun(() -> group.shutdownGracefully(0, 2, TimeUnit.SECONDS));
     }
 

@@ -357,8 +357,12 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
      */
     private void drain() {
         IoQueue queue = queues.receive();
-        if (poller != null && (drainQueue(queue) > 0 || polling)) {
+        if (polling) { // the flag is held: the loop keeps polling, and clears it when it stops
+            drainQueue(queue);
             dataSeen();
+            return;
+        }
+        if (poller != null && drainQueue(queue) > 0 && dataSeen()) {
             return;
         }
         do {
@@ -385,13 +389,17 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
 
     /**
      * This session sent or received data: it is polled until {@link ShmipcConfig#pollWindow()} from now,
-     * holding its receive queue's working flag meanwhile so that the peer sends no wake-up.
+     * holding its receive queue's working flag meanwhile so that the peer sends no wake-up. False when it
+     * is not polled (no polling loop, or the loop backs off).
      */
-    private void dataSeen() {
+    private boolean dataSeen() {
         if (poller == null || state != State.READY) {
-            return;
+            return false;
         }
         long now = System.nanoTime();
+        if (!polling && poller.suspended(now)) {
+            return false; // the loop backs off: the peer wakes this side over the socket meanwhile
+        }
         pollUntil = now + config.pollWindow().toNanos();
         poller.sawData(now);
         if (!polling) {
@@ -399,6 +407,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
             queues.receive().holdWorking();
             poller.poll(this);
         }
+        return true;
     }
 
     /**
@@ -423,10 +432,11 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
                 context.fireChannelReadComplete();
                 return n;
             }
-            if (now - pollUntil < 0) {
+            if (now - pollUntil < 0 && !poller.suspended(now)) {
                 return 0;
             }
-            // The window passed: clear the flag, unless data arrived meanwhile (then the next poll takes it).
+            // The window passed (or the loop backs off): clear the flag, unless data arrived meanwhile (then
+            // the next poll takes it).
             return queue.markNotWorking() ? stopPolling() : 0;
         } catch (ShmipcException | IndexOutOfBoundsException | InternalError e) {
             closeBroken(e);
