@@ -6,13 +6,14 @@ import java.util.concurrent.atomic.LongAdder;
  * How the frames a shared-memory server (or channel) wrote went out, counted over all its sessions:
  * {@linkplain #inPlace() in place} (a message serialized straight into a slice and sent as it lies:
  * zero copy), {@linkplain #copied() copied} into slices, or {@linkplain #fallback() over the socket}
- * because slices or queue space ran out. Thread-safe; counters only grow.
+ * because slices or queue space ran out; and the wake-ups written for them. Thread-safe; counters only grow.
  */
 public final class ShmStats {
 
     private final LongAdder inPlace = new LongAdder();
     private final LongAdder copied = new LongAdder();
     private final LongAdder fallback = new LongAdder();
+    private final LongAdder wakeups = new LongAdder();
 
     /** Frames whose message was serialized into a slice and sent without a copy. */
     public long inPlace() {
@@ -29,6 +30,19 @@ public final class ShmStats {
         return fallback.sum();
     }
 
+    /**
+     * Polling events written on the control sockets to wake a peer whose working flag was clear: at most
+     * one per flushed batch, and none while the peer works or polls its queue ({@code skein.shm.polling}).
+     */
+    public long wakeups() {
+        return wakeups.sum();
+    }
+
+    /** Counts one wake-up written (called by the transport's frame writer). */
+    public void wakeup() {
+        wakeups.increment();
+    }
+
     /** How one frame went out. */
     public enum Outcome { IN_PLACE, COPIED, FALLBACK }
 
@@ -43,6 +57,6 @@ public final class ShmStats {
 
     @Override
     public String toString() {
-        return "ShmStats(inPlace=" + inPlace() + ", copied=" + copied() + ", fallback=" + fallback() + ")";
+        return "ShmStats(inPlace=" + inPlace() + ", copied=" + copied() + ", fallback=" + fallback() + ", wakeups=" + wakeups() + ")";
     }
 }

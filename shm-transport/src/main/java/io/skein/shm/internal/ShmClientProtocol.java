@@ -3,7 +3,6 @@ package io.skein.shm.internal;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.skein.shm.ShmSettings;
 import io.skein.shm.ShmStats;
@@ -130,13 +129,8 @@ public final class ShmClientProtocol implements ClientProtocol {
         return t;
     }
 
-    /** The event loops of {@code resources}, which must be native epoll (the only ones with Unix sockets). */
+    /** The shared-memory event loops of {@code resources}' actor system (native epoll, polling sessions). */
     static EventLoopGroup eventLoops(NettyResources resources) {
-        DomainSockets.ensureAvailable();
-        if (resources.channelClass() != EpollSocketChannel.class) {
-            throw new UnsupportedOperationException("shared memory needs Netty's native epoll transport; "
-                    + "set skein.transport.prefer-native = true");
-        }
-        return resources.group();
+        return ShmEventLoops.get(resources.system()).group();
     }
 }

@@ -81,7 +81,9 @@ final class ShmFrameWriter extends ChannelOutboundHandlerAdapter {
 
     @Override
     public void flush(ChannelHandlerContext ctx) {
-        session.wakePeerIfPending();
+        if (session.wakePeerIfPending()) {
+            stats.wakeup();
+        }
         ctx.flush();
     }
 

@@ -124,6 +124,14 @@ public final class IoQueue {
     }
 
     /**
+     * Consumer: sets the working flag while it polls the queue without having been woken, so that a
+     * producer sees it working and sends no wake-up; {@link #markNotWorking()} ends that.
+     */
+    public void holdWorking() {
+        memory.putIntVolatile(base + FLAG, 1);
+    }
+
+    /**
      * Consumer: clears the working flag, unless elements arrived meanwhile (then it stays set and the
      * consumer must drain again): true when the consumer may go idle.
      */

@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * returns. FallbackData carries a flush over the socket when the peer had no slices; it marks the
  * session unhealthy for {@link ShmipcConfig#unhealthyPeriod()}.
  *
+ * <p><b>Polling.</b> On an event loop run by a {@link PollingIoHandler}, a session that sent or received
+ * data keeps its receive queue's working flag set and is polled by the loop for
+ * {@link ShmipcConfig#pollWindow()} after its last data: meanwhile the peer puts data without a wake-up
+ * (its CAS of the flag fails) and this side takes it without waiting on the socket. When the window
+ * has passed the flag is cleared as above, and the next batch is announced by a Polling event again.
+ *
  * <p>Threads: every method runs on the channel's event loop (callers hop there), except
  * {@link #buffers()}, {@link #isReady()} and {@link #isHealthy()}. Ownership: the session owns its
  * queues and its reference on the buffer region; both are given back once, when the channel closes.
@@ -67,6 +73,11 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
     private volatile BufferManager buffers;
     private Path serverBufferPath;
     private boolean wakePending;
+    private PollingIoHandler poller;
+    private volatile boolean polling;
+    private long pollUntil;
+    private volatile long wakeupsSent;
+    private volatile long wakeupsReceived;
     private volatile boolean ready;
     private volatile long unhealthyUntil;
     private ScheduledFuture<?> handshakeTimer;
@@ -196,6 +207,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
     private void becomeReady() {
         state = State.READY;
         ready = true;
+        poller = config.pollWindow().isZero() ? null : PollingIoHandler.current();
         if (handshakeTimer != null) {
             handshakeTimer.cancel(false);
         }
@@ -220,15 +232,22 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
             } else {
                 onHandshake(event);
             }
-        } catch (ShmipcException e) {
-            close(e.getMessage());
-        } catch (IndexOutOfBoundsException e) {
-            close("peer referred to memory outside the mapping: " + e.getMessage());
-        } catch (InternalError e) {
-            // HotSpot turns a SIGBUS on a mapped page into this error: the peer shrank a file it shares.
-            close("the peer truncated its shared memory: " + e.getMessage());
+        } catch (ShmipcException | IndexOutOfBoundsException | InternalError e) {
+            closeBroken(e);
         } finally {
             ReferenceCountUtil.release(event);
+        }
+    }
+
+    /** Closes the session for what the peer broke: the protocol, the mapping's bounds or the memory itself. */
+    private void closeBroken(Throwable e) {
+        if (e instanceof IndexOutOfBoundsException) {
+            close("peer referred to memory outside the mapping: " + e.getMessage());
+        } else if (e instanceof InternalError) {
+            // HotSpot turns a SIGBUS on a mapped page into this error: the peer shrank a file it shares.
+            close("the peer truncated its shared memory: " + e.getMessage());
+        } else {
+            close(e.getMessage());
         }
     }
 
@@ -310,7 +329,10 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
         int type = ControlEvents.type(event);
         int body = event.readerIndex() + ControlEvents.HEADER;
         switch (type) {
-            case ControlEvents.POLLING -> drain();
+            case ControlEvents.POLLING -> {
+                wakeupsReceived++; // only this event loop writes it
+                drain();
+            }
             case ControlEvents.FALLBACK_DATA -> {
                 int streamId = event.getInt(body);
                 int status = event.getInt(body + 4) & 0xFF;
@@ -329,21 +351,117 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Drains the receive queue until the working flag can be cleared (shmipc-go's {@code handlePolling}). */
+    /**
+     * Drains the receive queue until the working flag can be cleared (shmipc-go's {@code handlePolling});
+     * when the loop polls, drains it once and keeps the flag, to be polled for the window.
+     */
     private void drain() {
         IoQueue queue = queues.receive();
+        if (polling) { // the flag is held: the loop keeps polling, and clears it when it stops
+            drainQueue(queue);
+            dataSeen();
+            return;
+        }
+        if (poller != null && drainQueue(queue) > 0 && dataSeen()) {
+            return;
+        }
         do {
-            while (state == State.READY && queue.pop(element)) {
-                int streamId = element[0];
-                int offset = element[1];
-                int status = element[2] & 0xFF;
-                if (status == STREAM_CLOSED) {
-                    listener.onStreamClosed(streamId);
-                } else {
-                    deliver(streamId, offset);
-                }
-            }
+            drainQueue(queue);
         } while (state == State.READY && !queue.markNotWorking());
+    }
+
+    /** Hands every element waiting to the listener; returns how many there were. */
+    private int drainQueue(IoQueue queue) {
+        int n = 0;
+        while (state == State.READY && queue.pop(element)) {
+            n++;
+            int streamId = element[0];
+            int offset = element[1];
+            int status = element[2] & 0xFF;
+            if (status == STREAM_CLOSED) {
+                listener.onStreamClosed(streamId);
+            } else {
+                deliver(streamId, offset);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * This session sent or received data: it is polled until {@link ShmipcConfig#pollWindow()} from now,
+     * holding its receive queue's working flag meanwhile so that the peer sends no wake-up. False when it
+     * is not polled (no polling loop, or the loop backs off).
+     */
+    private boolean dataSeen() {
+        if (poller == null || state != State.READY) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (!polling && poller.suspended(now)) {
+            return false; // the loop backs off: the peer wakes this side over the socket meanwhile
+        }
+        pollUntil = now + config.pollWindow().toNanos();
+        poller.sawData(now);
+        if (!polling) {
+            polling = true;
+            queues.receive().holdWorking();
+            poller.poll(this);
+        }
+        return true;
+    }
+
+    /**
+     * One poll by the event loop's {@link PollingIoHandler}: drains the receive queue; returns how many
+     * elements it handled, or -1 when this session is no longer polled (closed, or its window passed
+     * and its working flag could be cleared with the queue empty).
+     */
+    int pollQueue(long now) {
+        if (state != State.READY) {
+            polling = false;
+            return -1;
+        }
+        try {
+            IoQueue queue = queues.receive();
+            int n = drainQueue(queue);
+            if (state != State.READY) {
+                return stopPolling();
+            }
+            if (n > 0) {
+                pollUntil = now + config.pollWindow().toNanos();
+                poller.sawData(now);
+                context.fireChannelReadComplete();
+                return n;
+            }
+            if (now - pollUntil < 0 && !poller.suspended(now)) {
+                return 0;
+            }
+            // The window passed (or the loop backs off): clear the flag, unless data arrived meanwhile (then
+            // the next poll takes it).
+            return queue.markNotWorking() ? stopPolling() : 0;
+        } catch (ShmipcException | IndexOutOfBoundsException | InternalError e) {
+            closeBroken(e);
+            return stopPolling();
+        }
+    }
+
+    private int stopPolling() {
+        polling = false;
+        return -1;
+    }
+
+    /** Whether the event loop is polling this session's receive queue right now (its working flag held); any thread. */
+    public boolean isPolling() {
+        return polling;
+    }
+
+    /** Polling events this side has written to wake the peer; any thread. */
+    public long wakeupsSent() {
+        return wakeupsSent;
+    }
+
+    /** Polling events the peer has written to wake this side; any thread. */
+    public long wakeupsReceived() {
+        return wakeupsReceived;
     }
 
     private void deliver(int streamId, int first) {
@@ -458,15 +576,21 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
 
     /**
      * Writes (without flushing) the Polling event that wakes the peer, if this batch put anything on its
-     * queue and the peer's working flag was clear: one wake-up per batch.
+     * queue and the peer's working flag was clear: one wake-up per batch, none while the peer is working
+     * or polling. Returns whether it wrote one.
      */
-    public void wakePeerIfPending() {
-        if (wakePending && state == State.READY) {
-            wakePending = false;
-            if (queues.send().markWorking()) {
-                write(ControlEvents.bare(ALLOC, version, ControlEvents.POLLING));
-            }
+    public boolean wakePeerIfPending() {
+        if (!wakePending || state != State.READY) {
+            return false;
         }
+        wakePending = false;
+        boolean wake = queues.send().markWorking();
+        if (wake) {
+            wakeupsSent++; // only this event loop writes it
+            write(ControlEvents.bare(ALLOC, version, ControlEvents.POLLING));
+        }
+        dataSeen(); // an answer is likely to follow: poll for it rather than wait for a wake-up
+        return wake;
     }
 
     /** The session's handler context (a transport above fires what it decoded from here). */

@@ -154,4 +154,19 @@ class IoQueueTest {
         assertThrows(ShmipcException.class, () -> QueuePair.map(file, 1 << 20));
         assertThrows(IOException.class, () -> QueuePair.map(file, 64), "a file larger than the mapping limit");
     }
+
+    @Test
+    void aConsumerHoldingItsWorkingFlagToPollIsNeverWokenUntilItLetsGo() throws IOException {
+        IoQueue q = queue(8);
+        int[] got = new int[3];
+        q.holdWorking();
+        for (int i = 0; i < 5; i++) {
+            assertTrue(q.put(i, 0, 0));
+            assertFalse(q.markWorking(), "the consumer polls: no producer needs to wake it");
+            assertTrue(q.pop(got));
+        }
+        assertTrue(q.markNotWorking(), "empty: the consumer lets go of the flag");
+        assertTrue(q.put(9, 0, 0));
+        assertTrue(q.markWorking(), "the next producer wakes it again");
+    }
 }

@@ -17,7 +17,12 @@ import java.util.stream.Stream;
 /** Event loops, socket paths and shared-memory prefixes for Shmipc tests, and a look at what they leave behind. */
 final class ShmTestSupport implements AutoCloseable {
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, EpollIoHandler.newFactory());
+    /**
+     * Event loops that poll recently active sessions, as the transport's own do ({@code skein.shm.polling}),
+     * but never back off however busy the machine, so that what a test sees of polling is deterministic.
+     */
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, PollingIoHandler.factory(EpollIoHandler.newFactory(),
+            new PollingIoHandler.Settings(Duration.ZERO, Duration.ofHours(1), 100, Duration.ofMillis(100))));
     final Path dir;
     /** Every shared-memory file of this test starts with this (under /dev/shm). */
     final String prefix = "/dev/shm/skein-test-" + UUID.randomUUID().toString().substring(0, 8);

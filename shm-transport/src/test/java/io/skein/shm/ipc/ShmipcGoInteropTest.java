@@ -13,6 +13,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -185,6 +186,53 @@ class ShmipcGoInteropTest {
             session.flush();
         }).get(5, TimeUnit.SECONDS);
         go.destroyForcibly(); // SIGKILL the server: the session ends and this side frees its memory
+        client.closed.get(ShmTestSupport.timeout().toSeconds(), TimeUnit.SECONDS);
+        ShmTestSupport.eventually(() -> support.leftovers().isEmpty() && support.mappings().isEmpty());
+    }
+
+    @Test
+    void aGoClientPutsItsDataWithoutWakingAJavaServerThatPollsItsQueue() throws Exception {
+        // A poll window longer than the test: once woken, the Java server holds its working flag throughout.
+        Path socket = support.socket("java-polling");
+        StreamListeners.Echo echo = new StreamListeners.Echo();
+        Channel polling = support.server(socket, support.config().withPollWindow(Duration.ofMinutes(1)), serverMemory,
+                () -> echo);
+        try {
+            Process go = run("client", "--uds", socket.toString(), "--prefix", goPrefix(),
+                    "--sizes", "64,1024,16384,65536", "--rounds", "5");
+            List<String> out = new ArrayList<>();
+            assertEquals("done", awaitLine(go, "done", out), () -> "Go client output: " + out);
+            assertEquals(4, out.stream().filter(l -> l.startsWith("ok size=")).count(), out::toString);
+            assertEquals(1, echo.session.wakeupsReceived(),
+                    "shmipc-go woke the server for its first message only: it saw the flag held for the other 19");
+            assertEquals(0, echo.fallbacks.get());
+        } finally {
+            polling.close().sync();
+        }
+    }
+
+    @Test
+    void aGoServerAnswersWithoutWakingAJavaClientThatPollsItsQueue() throws Exception {
+        Path socket = support.socket("go-polled");
+        Process go = run("server", "--uds", socket.toString());
+        assertTrue(awaitLine(go, "listening on", new ArrayList<>()) != null);
+        StreamListeners.Collector client = new StreamListeners.Collector();
+        ShmipcSession session = support.client(socket, support.config().withPollWindow(Duration.ofMinutes(1)), client);
+        client.ready.get(10, TimeUnit.SECONDS);
+        for (int i = 0; i < 20; i++) {
+            int stream = 3 + 2 * i;
+            int size = i % 2 == 0 ? 1024 : 65536;
+            int n = i;
+            session.channel().eventLoop().submit(() -> {
+                session.sendCopy(stream, StreamListeners.message(size, n));
+                session.flush();
+            }).get(5, TimeUnit.SECONDS);
+            assertArrayEquals(StreamListeners.pattern(size, i),
+                    client.expect(stream).get(ShmTestSupport.timeout().toSeconds(), TimeUnit.SECONDS), "message " + i);
+        }
+        assertEquals(0, session.wakeupsReceived(), "shmipc-go saw the Java client's flag held and sent no Polling");
+        assertEquals(0, client.fallbacks.get());
+        go.destroyForcibly();
         client.closed.get(ShmTestSupport.timeout().toSeconds(), TimeUnit.SECONDS);
         ShmTestSupport.eventually(() -> support.leftovers().isEmpty() && support.mappings().isEmpty());
     }

@@ -142,7 +142,8 @@ class ShmipcSessionTest {
     @Test
     void aClientThatNeverFinishesTheHandshakeIsClosed() throws Exception {
         ShmipcConfig quick = new ShmipcConfig(support.prefix, 64, 1 << 20, BufferManager.DEFAULT_CLASSES, 3,
-                java.time.Duration.ofMillis(200), 1 << 20, 1 << 30, java.time.Duration.ofSeconds(1));
+                java.time.Duration.ofMillis(200), 1 << 20, 1 << 30, java.time.Duration.ofSeconds(1),
+                ShmipcConfig.DEFAULT_POLL_WINDOW);
         Path socket = support.socket("quick");
         Channel quickServer = support.server(socket, quick, serverMemory, StreamListeners.Echo::new);
         try (SocketChannel raw = SocketChannel.open(StandardProtocolFamily.UNIX)) {
