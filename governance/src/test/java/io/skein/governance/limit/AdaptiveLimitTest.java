@@ -46,6 +46,23 @@ class AdaptiveLimitTest {
                 admitted - 1, 0, admitted);
     }
 
+    /**
+     * The windows of a churn test that confirms it, from {@code window}: the first is not judged (calls still
+     * on their way), the second shows the node keeping up.
+     */
+    private static void verify(AdaptiveLimit limit, java.util.function.Supplier<AdaptiveLimit.Window> window) {
+        for (int i = 0; i < 2; i++) {
+            limit.update(window.get());
+        }
+    }
+
+    /** The windows of a churn test that refutes it: one not judged, then two where arrivals outrun the node. */
+    private static void refute(AdaptiveLimit limit, java.util.function.Supplier<AdaptiveLimit.Window> window) {
+        for (int i = 0; i < 3; i++) {
+            limit.update(window.get());
+        }
+    }
+
     private static int openLoop(AdaptiveLimit limit, int windows, long arrivals) {
         for (int i = 0; i < windows; i++) {
             limit.update(openLoop(limit.limit(), arrivals));
@@ -117,22 +134,47 @@ class AdaptiveLimitTest {
     }
 
     @Test
-    void whenRefusedCallersComeStraightBackTheLimitReturnsAndHolds() {
+    void whenRefusedCallersComeStraightBackTheLimitOpensAndHolds() {
         for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
-            AdaptiveSettings s = settings(a).withChurn(2.0, 3, Duration.ofSeconds(10));
-            AdaptiveLimit limit = AdaptiveLimit.of(s);
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a));
             // 1000 callers in a closed loop: the limit (1000) admits all of them, a long queue stands.
             limit.update(closedLoop(limit.limit(), 1000, 0));
             int shrunk = limit.limit();
             assertTrue(shrunk < 1000, a + ": the standing queue shrinks it: " + shrunk);
-            // The refused callers send again at once: arrivals jump far above what they were.
-            limit.update(closedLoop(shrunk, 1000, 50));
-            assertEquals(1000, limit.limit(), a + ": back to where it was before shrinking");
+            // The refused callers send again at once: arrivals jump far above what they were. The limit opens
+            // to test that, and with everybody let in, arrivals fall back: churn.
+            assertTrue(limit.update(closedLoop(shrunk, 1000, 50)) >= 1000, a + ": opens to test for churn");
+            verify(limit, () -> closedLoop(limit.limit(), 1000, 50));
+            assertEquals(2000, limit.limit(), a + ": holds at twice the calls that were in flight");
             // And it holds there for churn.hold (10 s = 100 windows) though the queue still stands.
             for (int i = 0; i < 99; i++) {
-                assertEquals(1000, limit.update(closedLoop(limit.limit(), 1000, 50)), a + ": holding, window " + i);
+                assertEquals(2000, limit.update(closedLoop(limit.limit(), 1000, 50)), a + ": holding, window " + i);
             }
-            assertTrue(limit.update(closedLoop(limit.limit(), 1000, 50)) < 1000, a + ": after the hold it tries again");
+            assertTrue(limit.update(closedLoop(limit.limit(), 1000, 50)) < 2000, a + ": after the hold it tries again");
+        }
+    }
+
+    @Test
+    void callersThatChurnAgainstALimitAlreadyLowAreFoundByTheirRefusalsPerCallStarted() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a).withLimits(20, 4, 5000));
+            // 1000 callers meet a limit of 20: 98 refusals per call served, every window.
+            assertEquals(5000, limit.update(closedLoop(limit.limit(), 1000, 100)), a + ": opens to test for churn");
+            verify(limit, () -> closedLoop(limit.limit(), 1000, 100));
+            assertEquals(2000, limit.limit(), a + ": every caller let in, arrivals fell: it holds");
+        }
+    }
+
+    @Test
+    void anOverloadWhoseArrivalsDoNotFallWhenCallersAreLetInIsShedAgain() {
+        for (AdaptiveSettings.Algorithm a : AdaptiveSettings.Algorithm.values()) {
+            AdaptiveLimit limit = AdaptiveLimit.of(settings(a));
+            int settled = openLoop(limit, 60, 10 * CAPACITY);
+            // Sixty times the capacity: 59 refusals per call served looks like churn at first.
+            assertEquals(5000, limit.update(openLoop(limit.limit(), 60 * CAPACITY)), a + ": tests for churn");
+            refute(limit, () -> openLoop(limit.limit(), 60 * CAPACITY)); // sixty arrive per call started
+            assertTrue(limit.limit() <= settled + 1, a + ": arrivals did not fall: back to shedding: " + limit.limit());
+            assertTrue(openLoop(limit, 50, 60 * CAPACITY) <= 30, a + ": and no new test for churn.hold");
         }
     }
 
@@ -156,9 +198,10 @@ class AdaptiveLimitTest {
             openLoop(limit, 5, CAPACITY / 2);
             // Twice the capacity makes a queue stand and the limit shrink; then the load jumps to ten times.
             limit.update(openLoop(limit.limit(), 2 * CAPACITY));
-            limit.update(openLoop(limit.limit(), 10 * CAPACITY));
-            assertEquals(1000, limit.limit(), a + ": looks like churn at first: back to where it was");
-            // With every caller let in, arrivals do not fall: it was new load, and shedding resumes.
+            int shrunk = limit.limit();
+            assertTrue(limit.update(openLoop(limit.limit(), 10 * CAPACITY)) > shrunk, a + ": looks like churn at first");
+            refute(limit, () -> openLoop(limit.limit(), 10 * CAPACITY)); // ten arrive per call started
+            assertEquals(shrunk, limit.limit(), a + ": arrivals did not fall with callers let in: new load");
             int settled = openLoop(limit, 60, 10 * CAPACITY);
             assertTrue(settled <= 30, a + ": shed again: " + settled);
         }

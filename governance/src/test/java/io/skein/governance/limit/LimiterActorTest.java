@@ -62,7 +62,7 @@ class LimiterActorTest {
     void anAdaptiveLimitShrinksWhenCallsQueueAndGrowsBackWhenTheQueueIsGone() {
         AdaptiveSettings adaptive = AdaptiveSettings.OFF.withEnabled(true).withLimits(40, 2, 200)
                 .withWindow(Duration.ofMillis(20), 5).withQueueTarget(Duration.ofMillis(2))
-                .withChurn(1e9, 1, Duration.ZERO); // how fast this loop drives the gate is no churn
+                .withChurn(1e9, 1, 1e9, Duration.ZERO); // how fast this loop drives the gate is no churn
         Gate gate = new Gate("server", "server limit reached", LimitSettings.UNLIMITED.withAdaptive(adaptive), 40);
         ActorRef<LimiterActor.Command> actor = testKit.spawn(LimiterActor.create(gate));
         assertEquals(40, gate.stats().concurrencyLimit());

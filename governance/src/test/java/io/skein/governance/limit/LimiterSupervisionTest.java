@@ -134,7 +134,7 @@ class LimiterSupervisionTest {
     void anAdaptiveLimiterWhoseActorThrowsResumesFromItsLastLimitAndKeepsAdapting() {
         ActorOwner owner = ActorOwner.create(testKit.system(), "adaptive");
         AdaptiveSettings adaptive = AdaptiveSettings.OFF.withEnabled(true).withLimits(20, 2, 500)
-                .withWindow(Duration.ofMillis(20), 5).withChurn(1e9, 1, Duration.ZERO);
+                .withWindow(Duration.ofMillis(20), 5).withChurn(1e9, 1, 1e9, Duration.ZERO);
         // Driven below at 0 ms of queueing and a full limit: it can only grow.
         LimitSettings settings = LimitSettings.UNLIMITED.withAdaptive(adaptive);
         Gate gate = new Gate("server", "server limit reached", settings, adaptive.initialLimit());
