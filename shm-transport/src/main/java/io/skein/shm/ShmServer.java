@@ -24,8 +24,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -176,9 +178,34 @@ public final class ShmServer {
             } catch (IOException e) {
                 log.debug("could not remove {}: {}", path, e.toString());
             }
+            List<Channel> sessions = List.copyOf(accepted);
             ServerDrain.drainAndStop(actor, exitWait, accepted, ownOwner, "shared-memory server " + path)
+                    .thenCompose(d -> afterInactive(sessions))
                     .thenRun(() -> done.complete(Done.getInstance()));
         });
         return done;
+    }
+
+    /**
+     * Completes once every session's event loop has run the tasks queued by closing it: Netty completes a
+     * channel's close future before it queues {@code channelInactive}, which is where a session gives its
+     * memory back, so shutdown waits two turns of each loop (the first may be queued from a close-future
+     * listener, ahead of that task) and completes with every region unmapped.
+     */
+    private static CompletableFuture<Void> afterInactive(List<Channel> sessions) {
+        CompletableFuture<?>[] turns = sessions.stream().map(ch -> {
+            CompletableFuture<Void> turn = new CompletableFuture<>();
+            onLoop(ch, () -> onLoop(ch, () -> turn.complete(null), turn), turn);
+            return turn;
+        }).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(turns);
+    }
+
+    private static void onLoop(Channel ch, Runnable task, CompletableFuture<Void> turn) {
+        try {
+            ch.eventLoop().execute(task);
+        } catch (RejectedExecutionException stopped) {
+            turn.complete(null);
+        }
     }
 }
