@@ -20,7 +20,8 @@
 # the "<!-- history -->" section when absent). Environment: ROUNDS (3), DURATION (10), WARMUP (10: server
 # JIT warm-up), CASE_WARMUP (3), SIZES ("64 1024 16384 65536 1048576"), CONCURRENCY (100), IDLE (20 s per
 # idle window), SERVER_CPU (0), CLIENT_CPU (1), PORT (18475; the baseline server uses PORT+1), BASELINE (none),
-# SKIP_BUILD (0), SKIP_GO (0), OUT_MD, SHARED_MACHINE (a note printed above the figures).
+# SKIP_BUILD (0), SKIP_GO (0), OUT_MD, SHARED_MACHINE (a note printed above the figures). Every case's figures,
+# per round, are kept in target/shm-bench-raw.jsonl.
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -104,9 +105,14 @@ bench() { # $1 = transport (tcp, shm, before), $2 = payload, $3 = concurrency, $
     taskset -c "$CLIENT_CPU" java -jar "$jar" bench --target "$target" --method Echo/Say --payload "$2" \
         --concurrency "$3" --duration "$4" --warmup "$5" --connections 1 --json
 }
-log "JIT warm-up of the server(s): ${WARMUP} s (every transport, 1 KB and 64 KB)"
-half=$(( (WARMUP + 1) / 2 ))
-for t in $TRANSPORTS; do bench "$t" 1024 16 "$half" 0 >/dev/null; bench "$t" 65536 4 1 0 >/dev/null; done
+log "JIT warm-up of the server(s): ${WARMUP} s per transport (1 KB at c=16 and c=$CONCURRENCY, 64 KB, 1 MB)"
+# Every code path the cases take is compiled before any is measured: a path first taken mid-run (a 1 MB
+# chain of slices, a batch of $CONCURRENCY calls) deoptimizes and recompiles the server's hot methods.
+third=$(( (WARMUP + 2) / 3 ))
+for t in $TRANSPORTS; do
+    bench "$t" 1024 16 "$third" 0 >/dev/null; bench "$t" 1024 "$CONCURRENCY" "$third" 0 >/dev/null
+    bench "$t" 65536 4 1 0 >/dev/null; bench "$t" 1048576 1 1 0 >/dev/null
+done
 
 for r in $(seq 1 "$ROUNDS"); do
     for size in $SIZES; do
@@ -167,6 +173,7 @@ else
     GO_NOTE="shmipc-go ping-pong skipped (no Go toolchain, or SKIP_GO=1)."
 fi
 
+mkdir -p "$ROOT/target" && cp "$WORK/raw.jsonl" "$ROOT/target/shm-bench-raw.jsonl" # every run's figures, per round
 DATE="$(date -u '+%Y-%m-%d %H:%M:%S UTC')" CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
 NPROC="$(nproc)" JAVA_VERSION="$(java -version 2>&1 | head -1)" CMD_LINE="$COMMAND_LINE" OUT_MD="$OUT_MD" \
 RAW="$WORK/raw.jsonl" ROUNDS="$ROUNDS" DURATION="$DURATION" CONCURRENCY="$CONCURRENCY" GO_NOTE="$GO_NOTE" \
