@@ -81,20 +81,22 @@ cleanup() {
 json_only() { grep '^{' || true; } # the Go peer logs to stdout too
 trap cleanup EXIT
 
+start_server() { # $1 = jar, $2 = port, $3 = socket, $4 = log; sets STARTED to its pid once it listens
+    taskset -c "$SERVER_CPU" java -jar "$1" serve --port "$2" --shm "$3" >"$4" 2>&1 &
+    STARTED=$!
+    for _ in $(seq 1 300); do grep -q "listening on shm://" "$4" && return; sleep 0.1; done
+    die "server $1 did not start: $(cat "$4")"
+}
 log "server on CPU $SERVER_CPU: port $PORT and shm://$SOCK"
-taskset -c "$SERVER_CPU" java -jar "$JAR" serve --port "$PORT" --shm "$SOCK" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do grep -q "listening on shm://" "$WORK/server.log" && break; sleep 0.1; done
-grep -q "listening on shm://" "$WORK/server.log" || die "server did not start: $(cat "$WORK/server.log")"
+start_server "$JAR" "$PORT" "$SOCK" "$WORK/server.log"
+SERVER_PID=$STARTED
 TCP="skein://127.0.0.1:$PORT"
 SHM="shm://$SOCK"
 TRANSPORTS="tcp shm"
 if [[ -n "$BASE_JAR" ]]; then
     log "baseline server ($BASELINE) on CPU $SERVER_CPU: port $((PORT + 1)) and shm://$BASE_SOCK"
-    taskset -c "$SERVER_CPU" java -jar "$BASE_JAR" serve --port "$((PORT + 1))" --shm "$BASE_SOCK" >"$WORK/before.log" 2>&1 &
-    BASE_PID=$!
-    for _ in $(seq 1 300); do grep -q "listening on shm://" "$WORK/before.log" && break; sleep 0.1; done
-    grep -q "listening on shm://" "$WORK/before.log" || die "baseline server did not start: $(cat "$WORK/before.log")"
+    start_server "$BASE_JAR" "$((PORT + 1))" "$BASE_SOCK" "$WORK/before.log"
+    BASE_PID=$STARTED
     TRANSPORTS="tcp shm before"
 fi
 
