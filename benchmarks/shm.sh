@@ -20,7 +20,8 @@
 # the "<!-- history -->" section when absent). Environment: ROUNDS (3), DURATION (10), WARMUP (10: server
 # JIT warm-up), CASE_WARMUP (3), SIZES ("64 1024 16384 65536 1048576"), CONCURRENCY (100), IDLE (20 s per
 # idle window), SERVER_CPU (0), CLIENT_CPU (1), PORT (18475; the baseline server uses PORT+1), BASELINE (none),
-# SKIP_BUILD (0), SKIP_GO (0), OUT_MD, SHARED_MACHINE (a note printed above the figures).
+# SKIP_BUILD (0), SKIP_GO (0), OUT_MD, SHARED_MACHINE (a note printed above the figures). Every case's figures,
+# per round, are kept in target/shm-bench-raw.jsonl.
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -80,20 +81,22 @@ cleanup() {
 json_only() { grep '^{' || true; } # the Go peer logs to stdout too
 trap cleanup EXIT
 
+start_server() { # $1 = jar, $2 = port, $3 = socket, $4 = log; sets STARTED to its pid once it listens
+    taskset -c "$SERVER_CPU" java -jar "$1" serve --port "$2" --shm "$3" >"$4" 2>&1 &
+    STARTED=$!
+    for _ in $(seq 1 300); do grep -q "listening on shm://" "$4" && return; sleep 0.1; done
+    die "server $1 did not start: $(cat "$4")"
+}
 log "server on CPU $SERVER_CPU: port $PORT and shm://$SOCK"
-taskset -c "$SERVER_CPU" java -jar "$JAR" serve --port "$PORT" --shm "$SOCK" >"$WORK/server.log" 2>&1 &
-SERVER_PID=$!
-for _ in $(seq 1 300); do grep -q "listening on shm://" "$WORK/server.log" && break; sleep 0.1; done
-grep -q "listening on shm://" "$WORK/server.log" || die "server did not start: $(cat "$WORK/server.log")"
+start_server "$JAR" "$PORT" "$SOCK" "$WORK/server.log"
+SERVER_PID=$STARTED
 TCP="skein://127.0.0.1:$PORT"
 SHM="shm://$SOCK"
 TRANSPORTS="tcp shm"
 if [[ -n "$BASE_JAR" ]]; then
     log "baseline server ($BASELINE) on CPU $SERVER_CPU: port $((PORT + 1)) and shm://$BASE_SOCK"
-    taskset -c "$SERVER_CPU" java -jar "$BASE_JAR" serve --port "$((PORT + 1))" --shm "$BASE_SOCK" >"$WORK/before.log" 2>&1 &
-    BASE_PID=$!
-    for _ in $(seq 1 300); do grep -q "listening on shm://" "$WORK/before.log" && break; sleep 0.1; done
-    grep -q "listening on shm://" "$WORK/before.log" || die "baseline server did not start: $(cat "$WORK/before.log")"
+    start_server "$BASE_JAR" "$((PORT + 1))" "$BASE_SOCK" "$WORK/before.log"
+    BASE_PID=$STARTED
     TRANSPORTS="tcp shm before"
 fi
 
@@ -104,9 +107,14 @@ bench() { # $1 = transport (tcp, shm, before), $2 = payload, $3 = concurrency, $
     taskset -c "$CLIENT_CPU" java -jar "$jar" bench --target "$target" --method Echo/Say --payload "$2" \
         --concurrency "$3" --duration "$4" --warmup "$5" --connections 1 --json
 }
-log "JIT warm-up of the server(s): ${WARMUP} s (every transport, 1 KB and 64 KB)"
-half=$(( (WARMUP + 1) / 2 ))
-for t in $TRANSPORTS; do bench "$t" 1024 16 "$half" 0 >/dev/null; bench "$t" 65536 4 1 0 >/dev/null; done
+log "JIT warm-up of the server(s): ${WARMUP} s per transport (1 KB at c=16 and c=$CONCURRENCY, 64 KB, 1 MB)"
+# Every code path the cases take is compiled before any is measured: a path first taken mid-run (a 1 MB
+# chain of slices, a batch of $CONCURRENCY calls) deoptimizes and recompiles the server's hot methods.
+third=$(( (WARMUP + 2) / 3 ))
+for t in $TRANSPORTS; do
+    bench "$t" 1024 16 "$third" 0 >/dev/null; bench "$t" 1024 "$CONCURRENCY" "$third" 0 >/dev/null
+    bench "$t" 65536 4 1 0 >/dev/null; bench "$t" 1048576 1 1 0 >/dev/null
+done
 
 for r in $(seq 1 "$ROUNDS"); do
     for size in $SIZES; do
@@ -167,6 +175,7 @@ else
     GO_NOTE="shmipc-go ping-pong skipped (no Go toolchain, or SKIP_GO=1)."
 fi
 
+mkdir -p "$ROOT/target" && cp "$WORK/raw.jsonl" "$ROOT/target/shm-bench-raw.jsonl" # every run's figures, per round
 DATE="$(date -u '+%Y-%m-%d %H:%M:%S UTC')" CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
 NPROC="$(nproc)" JAVA_VERSION="$(java -version 2>&1 | head -1)" CMD_LINE="$COMMAND_LINE" OUT_MD="$OUT_MD" \
 RAW="$WORK/raw.jsonl" ROUNDS="$ROUNDS" DURATION="$DURATION" CONCURRENCY="$CONCURRENCY" GO_NOTE="$GO_NOTE" \

@@ -85,6 +85,17 @@ class ShmPollingTest {
         return poller == null ? -1 : poller.polledSessions();
     }
 
+    /**
+     * An executor that completes each call where its answer arrived (the client's event loop), noting in
+     * {@code polled} how many sessions that loop polls at that moment.
+     */
+    private static Executor noting(List<Integer> polled) {
+        return task -> {
+            polled.add(polledHere());
+            task.run();
+        };
+    }
+
     private String call(String method, String request, CallOptions options) {
         return Await.result(channel.unary(TestServices.method(method, CallKind.UNARY), request, options), LIMIT);
     }
@@ -117,12 +128,7 @@ class ShmPollingTest {
         // A window longer than the test, and no back-off however busy the machine: both sessions poll throughout.
         start("window = 1 minute, stall = 1 hour");
         List<Integer> polledAtAnswer = new CopyOnWriteArrayList<>();
-        // Completes each call on the client's event loop, noting what it polls when the answer arrives.
-        Executor probe = task -> {
-            polledAtAnswer.add(polledHere());
-            task.run();
-        };
-        CallOptions options = CallOptions.DEFAULT.withExecutor(probe);
+        CallOptions options = CallOptions.DEFAULT.withExecutor(noting(polledAtAnswer));
         for (int i = 0; i < 200; i++) {
             assertEquals("m" + i, call(TestServices.ECHO, "m" + i, options));
         }
@@ -180,12 +186,8 @@ class ShmPollingTest {
     void withPollingOffNoLoopPollsAndEveryAnswerIsAnnouncedBySocket() throws Exception {
         start("window = 0s");
         List<Integer> polledAtAnswer = new CopyOnWriteArrayList<>();
-        Executor probe = task -> {
-            polledAtAnswer.add(polledHere());
-            task.run();
-        };
         for (int i = 0; i < 50; i++) {
-            assertEquals("m" + i, call(TestServices.ECHO, "m" + i, CallOptions.DEFAULT.withExecutor(probe)));
+            assertEquals("m" + i, call(TestServices.ECHO, "m" + i, CallOptions.DEFAULT.withExecutor(noting(polledAtAnswer))));
             assertEquals("0", call(PROBE, "", CallOptions.DEFAULT));
         }
         assertTrue(polledAtAnswer.stream().allMatch(n -> n == 0), () -> "never polled: " + polledAtAnswer);

@@ -2,8 +2,6 @@ package io.skein.shm.ipc;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -466,24 +464,7 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
 
     private void deliver(int streamId, int first) {
         BufferManager bm = buffers;
-        long bytes = bm.checkChain(first);
-        ByteBuf data;
-        if (!bm.hasNext(first)) {
-            data = Unpooled.wrappedBuffer(bm.memory().view(BufferManager.data(first) + bm.start(first), (int) bytes));
-        } else {
-            CompositeByteBuf composite = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-            for (int slice = first; ; slice = bm.next(slice)) {
-                int size = bm.size(slice);
-                if (size > 0) {
-                    composite.addComponent(true, Unpooled.wrappedBuffer(
-                            bm.memory().view(BufferManager.data(slice) + bm.start(slice), size)));
-                }
-                if (!bm.hasNext(slice)) {
-                    break;
-                }
-            }
-            data = composite;
-        }
+        ByteBuf data = Chains.view(bm, first);
         try {
             listener.onData(streamId, data, false);
         } finally {
@@ -519,27 +500,12 @@ public final class ShmipcSession extends ChannelInboundHandlerAdapter {
             sendFallback(streamId, data);
             return false;
         }
-        int from = data.readerIndex();
-        for (int slice = first; ; slice = bm.next(slice)) {
-            int n = Math.min(bm.capacity(slice), data.writerIndex() - from);
-            bm.memory().put(BufferManager.data(slice), data.nioBuffer(from, n));
-            bm.setData(slice, 0, n);
-            from += n;
-            if (!bm.hasNext(slice)) {
-                break;
-            }
-        }
+        Chains.fill(bm, first, data);
         data.release();
         if (sendSlices(streamId, first)) {
             return true;
         }
-        ByteBuf copy = ALLOC.buffer(length);
-        for (int slice = first; ; slice = bm.next(slice)) {
-            copy.writeBytes(bm.memory().view(BufferManager.data(slice) + bm.start(slice), bm.size(slice)));
-            if (!bm.hasNext(slice)) {
-                break;
-            }
-        }
+        ByteBuf copy = Chains.copy(bm, first, length, ALLOC);
         bm.recycleChain(first);
         sendFallback(streamId, copy);
         return false;
