@@ -139,17 +139,19 @@ for mode in modes:
 md.append("")
 
 # ---- client side
-clients = [(c, get("gradient", f"client-{c}")) for c in ("defaults", "retry-budget", "retry-nobudget")]
+clients = [(c, get("gradient", f"client-{c}")) for c in ("defaults", "breaker-re", "retry-budget", "retry-nobudget")]
 if any(r for _, r in clients):
     md.append(f"Client side at {env['CLIENT_LOAD']}× capacity against the adaptive gradient limit, through the client "
-              "governance chain (`bench --governance`): the default policies (no retry of refusals; service "
-              "breaker counting RESOURCE_EXHAUSTED as a failure), then `Say` idempotent with 2 retries on "
-              "RESOURCE_EXHAUSTED and UNAVAILABLE, with the default retry budget (stops above 10 % failed "
-              "attempts) and without it. *Attempts* are the calls that reached the wire, retries included.")
+              "governance chain (`bench --governance`): the default policies (no retry of refusals; breakers that "
+              "do not count RESOURCE_EXHAUSTED as a failure); the service breaker counting it (as it did before "
+              "issue 15); `Say` idempotent with 2 retries on RESOURCE_EXHAUSTED and UNAVAILABLE, with the default "
+              "retry budget (stops above 10 % failed attempts) and without it. *Attempts* are the calls that "
+              "reached the wire, retries included; breaker rejections fail locally with UNAVAILABLE.")
     md.append("")
     md.append("| client | sent/s | attempts/s | attempts per call | OK/s | admitted p99 ms | errors |")
     md.append("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
-    names = {"defaults": "default chain", "retry-budget": "retries, budget on", "retry-nobudget": "retries, budget off"}
+    names = {"defaults": "default chain", "breaker-re": "breaker counting RESOURCE_EXHAUSTED",
+             "retry-budget": "retries, budget on", "retry-nobudget": "retries, budget off"}
     for c, r in clients:
         if r is None:
             md.append(f"| {names[c]} | — | — | — | — | — | — |")

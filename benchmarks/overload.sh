@@ -10,8 +10,9 @@
 # 1. capacity = closed-loop QPS at concurrency 100 with CPU_US, limits off (after a JIT warm-up);
 # 2. per mode (a server of its own, its JIT warmed at 0.5x capacity): open-loop `bench --rate` at LOADS times
 #    the capacity (latency from each call's scheduled time, a TIMEOUT deadline per call); for `gradient`,
-#    the client side at CLIENT_LOAD times the capacity through `bench --governance` (the default chain, then
-#    retries of refusals with the retry budget on and off: attempts on the wire per call); then closed
+#    the client side at CLIENT_LOAD times the capacity through `bench --governance` (the default chain; a
+#    service breaker that counts RESOURCE_EXHAUSTED as a failure; retries of refusals with the retry budget
+#    on and off: attempts on the wire per call); then closed
 #    loop at CLOSED_C callers with and without CPU_US (callers that send again the moment they are
 #    answered or refused).
 # The server is pinned to CPU $SERVER_CPU and the load generator to CPU $CLIENT_CPU (taskset). Writes the
@@ -187,7 +188,9 @@ for mode in $MODES; do
         printf 'skein.client.services."skein.examples.echo.Echo" { %s }\n' "$retry" >"$WORK/retry-budget.conf"
         printf 'skein.client.services."skein.examples.echo.Echo" { %s, retry.budget.enabled = false }\n' "$retry" \
             >"$WORK/retry-nobudget.conf"
-        for client in defaults retry-budget retry-nobudget; do
+        printf 'skein.client.services."skein.examples.echo.Echo".circuit-breaker.failure-codes = %s\n' \
+            '[UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, UNAVAILABLE, DATA_LOSS]' >"$WORK/breaker-re.conf"
+        for client in defaults breaker-re retry-budget retry-nobudget; do
             args=(--governance)
             [[ "$client" != defaults ]] && args+=(--config "$WORK/$client.conf")
             bench "$mode" "client-$client" --cpu-us "$CPU_US" --rate "$rate" --max-in-flight "$MAX_IN_FLIGHT" \
