@@ -1,11 +1,13 @@
 // kitex-echo: a Kitex (Go) peer for Skein's interop test (examples/.../interop/KitexInteropTest.java).
 //
-//	kitex-echo server --addr 127.0.0.1:0
+//	kitex-echo server --addr 127.0.0.1:0 [--tls-cert PEM --tls-key PEM [--tls-ca PEM]]
 //	    serves skein.examples.echo.Echo/Say with Kitex over TTHeader + Kitex Protobuf and prints
-//	    "listening on HOST:PORT" once bound.
+//	    "listening on HOST:PORT" once bound. With --tls-cert over TLS (Kitex's go-net transport, see
+//	    tls.go); with --tls-ca too, client certificates chaining to it are required.
 //	kitex-echo client --addr HOST:PORT --message M [--metadata k=v]... [--persistent k=v]...
 //	                  [--timeout-ms N] [--delay-ms N] [--fail-with N] [--payload S]
 //	                  [--method Say|Missing] [--malformed]
+//	                  [--tls-ca PEM [--tls-server-name N] [--tls-cert PEM --tls-key PEM]]
 //	    calls Say (or --method) through a Kitex client (TTHeaderFramed, protobuf) and prints
 //	    "message=<m> served_by=<s> payload=<p>" (exit 0) or "ERROR <err>" (exit 1), then, for a
 //	    kerrors.BizStatusError, "biz_status=<code>", "biz_message=<msg>" and "biz_extra=<JSON, keys
@@ -46,6 +48,10 @@ const FailAsKey = "fail-as"
 // under the key without the prefix.
 const ExtraPrefix = "extra-"
 
+// TraceparentKey is the W3C Trace Context key that kitex-contrib/obs-opentelemetry's propagator writes
+// into (and reads from) transient metainfo, i.e. TTHeader string key RPC_TRANSIT_traceparent.
+const TraceparentKey = "traceparent"
+
 type kvFlag []string
 
 func (f *kvFlag) String() string { return strings.Join(*f, ",") }
@@ -83,7 +89,9 @@ type echoImpl struct{}
 // request message: by default with kerrors.NewBizStatusErrorWithExtra(fail_with, message, extra), extra
 // being the transient metainfo values whose keys start with "extra-" (prefix removed), which Kitex
 // sends as a Reply with biz-status/biz-message/biz-extra; with transient metainfo "fail-as" = "error"
-// with a plain Go error (a Kitex handler error: Exception, ErrorProto TypeID 6).
+// with a plain Go error (a Kitex handler error: Exception, ErrorProto TypeID 6). A W3C traceparent
+// among the transient metainfo values (where kitex-contrib/obs-opentelemetry's server middleware reads
+// it: metainfo.GetAllValues) is appended as "|traceparent:<v>".
 func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) {
 	if req.DelayMs > 0 {
 		select {
@@ -111,6 +119,9 @@ func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) 
 	if v, ok := metainfo.GetPersistentValue(ctx, EchoKey); ok {
 		msg += "|persistent:" + v
 	}
+	if v, ok := metainfo.GetAllValues(ctx)[TraceparentKey]; ok {
+		msg += "|traceparent:" + v
+	}
 	// A backward value, which a Skein client reads as transient response metadata.
 	metainfo.SendBackwardValue(ctx, "kitex-backward", "b1")
 	return &EchoReply{Message: msg, Payload: req.Payload, ServedBy: "kitex"}, nil
@@ -119,6 +130,10 @@ func (*echoImpl) Say(ctx context.Context, req *EchoRequest) (*EchoReply, error) 
 func runServer(args []string) {
 	fs := flag.NewFlagSet("server", flag.ExitOnError)
 	addr := fs.String("addr", "127.0.0.1:0", "listen address")
+	var tf tlsFlags
+	fs.StringVar(&tf.cert, "tls-cert", "", "PEM certificate chain: serve over TLS")
+	fs.StringVar(&tf.key, "tls-key", "", "PEM private key of --tls-cert")
+	fs.StringVar(&tf.ca, "tls-ca", "", "PEM CA bundle: require client certificates chaining to it")
 	_ = fs.Parse(args)
 
 	ln, err := net.Listen("tcp", *addr)
@@ -126,17 +141,26 @@ func runServer(args []string) {
 		fmt.Fprintf(os.Stderr, "listen %s: %v\n", *addr, err)
 		os.Exit(1)
 	}
-	svr := server.NewServer(
-		server.WithListener(ln),
+	bound := ln.Addr().String()
+	opts := []server.Option{
 		server.WithMetaHandler(transmeta.ServerTTHeaderHandler),
 		server.WithExitWaitTime(time.Second),
-	)
+	}
+	if tf.cert != "" {
+		var tlsOpts []server.Option
+		if ln, tlsOpts, err = serverTLS(&tf, ln); err != nil {
+			fmt.Fprintf(os.Stderr, "tls: %v\n", err)
+			os.Exit(1)
+		}
+		opts = append(opts, tlsOpts...)
+	}
+	svr := server.NewServer(append(opts, server.WithListener(ln))...)
 	if err := svr.RegisterService(echoServiceInfo(), &echoImpl{}); err != nil {
 		fmt.Fprintf(os.Stderr, "register: %v\n", err)
 		os.Exit(1)
 	}
 	// The listener is bound already; connections made before Run accepts them wait in the backlog.
-	fmt.Printf("listening on %s\n", ln.Addr().String())
+	fmt.Printf("listening on %s\n", bound)
 	if err := svr.Run(); err != nil {
 		fmt.Fprintf(os.Stderr, "server stopped: %v\n", err)
 		os.Exit(1)
@@ -156,6 +180,11 @@ func runClient(args []string) int {
 	var transient, persistent kvFlag
 	fs.Var(&transient, "metadata", "transient metainfo k=v (repeatable)")
 	fs.Var(&persistent, "persistent", "persistent metainfo k=v (repeatable)")
+	var tf tlsFlags
+	fs.StringVar(&tf.ca, "tls-ca", "", "PEM CA bundle: call over TLS, verifying the server against it")
+	fs.StringVar(&tf.serverName, "tls-server-name", "", "name the server's certificate must carry (default: the host)")
+	fs.StringVar(&tf.cert, "tls-cert", "", "PEM client certificate (mutual TLS)")
+	fs.StringVar(&tf.key, "tls-key", "", "PEM private key of --tls-cert")
 	_ = fs.Parse(args)
 	if *addr == "" {
 		fmt.Println("ERROR --addr is required")
@@ -167,6 +196,14 @@ func runClient(args []string) int {
 		client.WithHostPorts(*addr),
 		client.WithTransportProtocol(transport.TTHeaderFramed),
 		client.WithMetaHandler(transmeta.ClientTTHeaderHandler),
+	}
+	if tf.enabled() {
+		tlsOpts, err := clientTLS(&tf)
+		if err != nil {
+			fmt.Printf("ERROR tls: %v\n", err)
+			return 1
+		}
+		opts = append(opts, tlsOpts...)
 	}
 	if *timeoutMs > 0 {
 		opts = append(opts, client.WithRPCTimeout(time.Duration(*timeoutMs)*time.Millisecond))

@@ -13,6 +13,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
 
 /**
  * A protobuf service implemented by a typed actor: the service descriptor, the actor (as a behavior
@@ -31,8 +32,14 @@ import org.apache.pekko.actor.typed.Behavior;
  *         .build();
  * }</pre>
  *
- * <p>A spawned behavior is supervised with restart, and a failure while handling a
- * {@link CallMessage} fails only that call with {@code INTERNAL}.
+ * <p><b>Crashes.</b> An exception while the actor handles a {@link CallMessage} fails exactly that
+ * call: its caller gets {@code INTERNAL} with a fixed message (no exception text or class name; a
+ * status the service raised on purpose with {@code call.fail(status)} or a thrown
+ * {@code StatusException} goes out as it is), and the server logs the crash once with the call's id,
+ * service and method. A spawned behavior is then <em>resumed</em> by default: it keeps its state and
+ * the streams it already answered keep flowing. {@link Builder#onFailure} selects Pekko's
+ * {@code restart()} (fresh state; streams the actor serves from its state end with it) or
+ * {@code stop()} (later calls get {@code UNAVAILABLE}) instead.
  *
  * @param <T> the service actor's message type
  */
@@ -42,6 +49,7 @@ public final class ServiceDefinition<T> {
     private final Behavior<T> behavior;
     private final ActorRef<T> actor;
     private final int instances;
+    private final SupervisorStrategy supervision;
     private final Map<String, Function<?, ? extends T>> adapters;
 
     private ServiceDefinition(Builder<T> b) {
@@ -49,10 +57,11 @@ public final class ServiceDefinition<T> {
         this.behavior = b.behavior;
         this.actor = b.actor;
         this.instances = b.instances;
+        this.supervision = b.supervision;
         this.adapters = Collections.unmodifiableMap(new LinkedHashMap<>(b.adapters));
     }
 
-    /** A service served by {@code behavior}, which Skein spawns (and restarts on failure) when bound. */
+    /** A service served by {@code behavior}, which Skein spawns and supervises (see {@link Builder#onFailure}). */
     public static <T> Builder<T> forBehavior(Descriptors.ServiceDescriptor service, Behavior<T> behavior) {
         return new Builder<>(requireNonNull(service, "service"), requireNonNull(behavior, "behavior"), null);
     }
@@ -87,6 +96,11 @@ public final class ServiceDefinition<T> {
         return instances;
     }
 
+    /** How a spawned behavior is supervised when it throws: resume unless {@link Builder#onFailure} chose otherwise. */
+    public SupervisorStrategy supervision() {
+        return supervision;
+    }
+
     /** The adapter of each bound method, by method name. */
     public Map<String, Function<?, ? extends T>> adapters() {
         return adapters;
@@ -108,6 +122,7 @@ public final class ServiceDefinition<T> {
         private final ActorRef<T> actor;
         private final Map<String, Function<?, ? extends T>> adapters = new LinkedHashMap<>();
         private int instances = 1;
+        private SupervisorStrategy supervision = SupervisorStrategy.resume();
 
         private Builder(Descriptors.ServiceDescriptor descriptor, Behavior<T> behavior, ActorRef<T> actor) {
             this.descriptor = descriptor;
@@ -147,6 +162,22 @@ public final class ServiceDefinition<T> {
                 throw new IllegalStateException("instances apply to a spawned behavior, not an existing actor");
             }
             this.instances = n;
+            return this;
+        }
+
+        /**
+         * How the spawned actor is supervised when it throws (only for {@link #forBehavior}): Pekko's
+         * {@link SupervisorStrategy#resume()} by default (keeps state and open streams),
+         * {@link SupervisorStrategy#restart()} or {@link SupervisorStrategy#stop()} on request, or any
+         * other strategy. Either way the call being handled fails alone with a generic status; the crash
+         * is logged once by Skein, so the strategy's own logging is turned off.
+         */
+        public Builder<T> onFailure(SupervisorStrategy strategy) {
+            requireNonNull(strategy, "strategy");
+            if (actor != null) {
+                throw new IllegalStateException("supervision applies to a spawned behavior, not an existing actor");
+            }
+            this.supervision = strategy;
             return this;
         }
 

@@ -1,19 +1,15 @@
 package io.skein.examples;
 
 import com.typesafe.config.ConfigFactory;
-import io.skein.actors.client.BidiStreamingMethod;
-import io.skein.actors.client.ClientStreamingMethod;
-import io.skein.actors.client.ServerStreamingMethod;
-import io.skein.actors.client.ServiceClient;
-import io.skein.actors.client.UnaryMethod;
-import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoReply;
 import io.skein.examples.echo.EchoRequest;
 import io.skein.examples.echo.EchoService;
+import io.skein.examples.echo.EchoSkein;
 import io.skein.examples.echo.RepeatRequest;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.StatusException;
 import io.skein.runtime.SkeinNode;
+import io.skein.runtime.cli.CliErrors;
 import io.skein.transport.CallOptions;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,23 +37,21 @@ public final class Demo {
 
     private static final String ECHO = "skein.examples.echo.Echo";
     private static final Duration FORMING = Duration.ofSeconds(60);
+    /** How often the demo picks free management ports again when another process took one first. */
+    private static final int START_ATTEMPTS = 3;
 
     private Demo() {
     }
 
     /** Runs the demo, printing to {@code out}; returns 0 when every step worked. */
     public static int run(PrintStream out) {
-        int[] management = {freePort(), freePort(), freePort()};
         List<SkeinNode> nodes = new ArrayList<>();
         try {
-            for (int port : management) {
-                nodes.add(SkeinNode.builder()
-                        .config(ConfigFactory.parseString(nodeConfig(port, management)))
-                        .service(info -> EchoService.definition(info::nodeId))
-                        .start());
-            }
+            startNodes(nodes);
             for (SkeinNode n : nodes) {
-                out.println("node " + n.nodeId() + " serving " + n.services() + " at " + n.target());
+                out.println("node " + n.nodeId() + " serving " + n.services() + " at " + n.target()
+                        + n.metricsAddress().map(a -> "; metrics on http://127.0.0.1:" + a.getPort() + "/metrics")
+                                .orElse(""));
             }
             SkeinNode node = nodes.get(0);
             for (SkeinNode n : nodes) {
@@ -67,48 +61,41 @@ public final class Demo {
             out.println("cluster formed by ClusterBootstrap (config discovery): " + node.registry().members().size()
                     + " members Up; cluster://" + ECHO + " -> " + node.registry().instances(ECHO).snapshot().stream()
                     .map(i -> i.nodeId()).toList());
-            ServiceClient echo = node.client("cluster://" + ECHO, EchoProto.getDescriptor().findServiceByName("Echo"));
+            EchoSkein.Client echo = EchoSkein.client(node.system(), "cluster://" + ECHO);
             Materializer mat = Materializer.matFromSystem(node.system());
             CallOptions options = CallOptions.timeout(Duration.ofSeconds(10))
                     .withMetadata(Metadata.builder().put("demo", "yes").build());
 
-            UnaryMethod<EchoRequest, EchoReply> say = echo.unary("Say", EchoRequest.class, EchoReply.class);
             EchoRequest hello = EchoRequest.newBuilder().setMessage("hello, skein").build();
             out.println("unary Say           -> " + brief(hello));
-            out.println("                    <- " + brief(say.call(hello, options).toCompletableFuture().join()));
+            out.println("                    <- " + brief(echo.say(hello, options).toCompletableFuture().join()));
 
             out.println("unary Say x6, round robin over the cluster's endpoints");
             for (int i = 1; i <= 6; i++) {
                 EchoRequest r = EchoRequest.newBuilder().setMessage("call " + i).build();
-                out.println("                    <- " + brief(say.call(r, options).toCompletableFuture().join()));
+                out.println("                    <- " + brief(echo.say(r, options).toCompletableFuture().join()));
             }
 
-            ServerStreamingMethod<RepeatRequest, EchoReply> repeat =
-                    echo.serverStreaming("Repeat", RepeatRequest.class, EchoReply.class);
             RepeatRequest three = RepeatRequest.newBuilder().setMessage("tick").setCount(3).build();
             out.println("server stream Repeat -> {message: tick, count: 3}");
-            List<EchoReply> ticks = repeat.call(three, options).runWith(Sink.seq(), mat).toCompletableFuture().join();
+            List<EchoReply> ticks = echo.repeat(three, options).runWith(Sink.seq(), mat).toCompletableFuture().join();
             ticks.forEach(r -> out.println("                    <- " + brief(r)));
 
-            ClientStreamingMethod<EchoRequest, EchoReply> collect =
-                    echo.clientStreaming("Collect", EchoRequest.class, EchoReply.class);
             List<EchoRequest> words = List.of("a", "b", "c").stream()
                     .map(w -> EchoRequest.newBuilder().setMessage(w).build()).toList();
             out.println("client stream Collect -> a, b, c");
-            out.println("                    <- " + brief(collect.call(Source.from(words), options)
+            out.println("                    <- " + brief(echo.collect(Source.from(words), options)
                     .toCompletableFuture().join()));
 
-            BidiStreamingMethod<EchoRequest, EchoReply> chat = echo.bidiStreaming("Chat", EchoRequest.class, EchoReply.class);
             out.println("bidi stream Chat    -> x, y, z");
-            List<EchoReply> answers = Source.from(List.of("x", "y", "z"))
-                    .map(w -> EchoRequest.newBuilder().setMessage(w).build())
-                    .via(chat.call(options))
+            List<EchoReply> answers = echo.chat(Source.from(List.of("x", "y", "z"))
+                            .map(w -> EchoRequest.newBuilder().setMessage(w).build()), options)
                     .runWith(Sink.seq(), mat).toCompletableFuture().join();
             answers.forEach(r -> out.println("                    <- " + brief(r)));
 
             out.println("unary Say with fail_with=5 -> expect NOT_FOUND");
             try {
-                say.call(EchoRequest.newBuilder().setMessage("no such thing").setFailWith(5).build(), options)
+                echo.say(EchoRequest.newBuilder().setMessage("no such thing").setFailWith(5).build(), options)
                         .toCompletableFuture().join();
                 out.println("unexpected success");
                 return 1;
@@ -133,6 +120,32 @@ public final class Demo {
     }
 
     /**
+     * Starts the three nodes into {@code nodes}. The management ports are picked free beforehand (every
+     * node's contact points list all three); should another process take one before its node binds it,
+     * the nodes started so far are stopped and the demo picks again.
+     */
+    private static void startNodes(List<SkeinNode> nodes) {
+        for (int attempt = 1; ; attempt++) {
+            int[] management = {freePort(), freePort(), freePort()};
+            try {
+                for (int port : management) {
+                    nodes.add(SkeinNode.builder()
+                            .config(ConfigFactory.parseString(nodeConfig(port, management)))
+                            .service(info -> EchoService.definition(info::nodeId))
+                            .start());
+                }
+                return;
+            } catch (RuntimeException e) {
+                nodes.forEach(SkeinNode::close);
+                nodes.clear();
+                if (attempt == START_ATTEMPTS || !CliErrors.addressInUse(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * One node of the demo cluster: RPC and Artery on free ports on loopback, management on
      * {@code port}, contact points from config; joins only once all three answer.
      */
@@ -143,6 +156,8 @@ public final class Demo {
         }
         return String.join("\n",
                 "skein.server { host = \"127.0.0.1\", port = 0 }",
+                // One Kamon per JVM: the three endpoints show the same (whole demo's) metrics.
+                "skein.observability.http { host = \"127.0.0.1\", port = 0 }",
                 "skein.cluster { enabled = on, join = bootstrap, shutdown.propagation-delay = 500ms }",
                 "pekko.loglevel = WARNING",
                 "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",
@@ -151,6 +166,11 @@ public final class Demo {
                 "pekko.management.cluster.bootstrap.contact-point-discovery { service-name = skein-demo,",
                 "  discovery-method = config, required-contact-point-nr = 3, stable-margin = 1s }",
                 "pekko.management.cluster.bootstrap.contact-point.filter-on-fallback-port = false",
+                // The nodes start one after the other; on a busy machine a contact point can take longer
+                // than the default 3 s to answer, which pekko-management logs as an ERROR although it
+                // simply probes again. The demo waits FORMING for the cluster anyway.
+                "pekko.management.cluster.bootstrap.contact-point.probing-failure-timeout = "
+                        + FORMING.toSeconds() + "s",
                 "pekko.discovery.config.services.skein-demo.endpoints = [\n" + endpoints + "]");
     }
 

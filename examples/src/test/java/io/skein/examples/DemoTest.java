@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
 class DemoTest {
 
     private static final Pattern NODE = Pattern.compile(
-            "node (127\\.0\\.0\\.1:\\d+) serving \\[skein\\.examples\\.echo\\.Echo] at skein://127\\.0\\.0\\.1:\\d+");
+            "node (127\\.0\\.0\\.1:\\d+) serving \\[skein\\.examples\\.echo\\.Echo] at skein://127\\.0\\.0\\.1:\\d+"
+            + "(; metrics on http://127\\.0\\.0\\.1:\\d+/metrics)?");
     private static final Pattern SERVED_BY = Pattern.compile("served_by: (\\S+)}");
 
     @Test
@@ -41,6 +42,10 @@ class DemoTest {
             nodes.add(m.group(1));
         }
         assertEquals(3, nodes.size(), text);
+        // Each node's metrics endpoint (skein.observability.http on a free port in the demo) is printed.
+        for (int i = 0; i < 3; i++) {
+            assertTrue(lines.get(i).matches(".*; metrics on http://127\\.0\\.0\\.1:\\d+/metrics"), lines.get(i));
+        }
         assertTrue(lines.get(3).startsWith("cluster formed by ClusterBootstrap (config discovery): 3 members Up"), text);
 
         assertTrue(text.contains("unary Say           -> {message: hello, skein}"), text);

@@ -72,9 +72,19 @@ public final class Metadata {
         return transientValues.hashCode() * 31 + persistentValues.hashCode();
     }
 
+    /** Credentials are never printed: the value of {@code authorization} shows as {@code <redacted>}. */
     @Override
     public String toString() {
-        return "Metadata{transient=" + transientValues + ", persistent=" + persistentValues + '}';
+        return "Metadata{transient=" + redacted(transientValues) + ", persistent=" + redacted(persistentValues) + '}';
+    }
+
+    private static Map<String, String> redacted(Map<String, String> values) {
+        if (values.keySet().stream().noneMatch(k -> k.equalsIgnoreCase("authorization"))) {
+            return values;
+        }
+        Map<String, String> copy = new LinkedHashMap<>(values);
+        copy.replaceAll((k, v) -> k.equalsIgnoreCase("authorization") ? "<redacted>" : v);
+        return copy;
     }
 
     /** Builds {@link Metadata}. */

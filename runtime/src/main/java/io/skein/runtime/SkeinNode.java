@@ -16,13 +16,19 @@ import io.skein.runtime.cluster.ClusterRegistry;
 import io.skein.runtime.cluster.ClusterSettings;
 import io.skein.runtime.cluster.ClusterTargets;
 import io.skein.runtime.cluster.internal.ClusterJoin;
+import io.skein.runtime.health.HealthService;
+import io.skein.runtime.health.v1.HealthCheckResponse.ServingStatus;
+import io.skein.runtime.observability.NodeObservability;
 import io.skein.runtime.reflection.ReflectionService;
+import io.skein.transport.observe.CallObservers;
 import io.skein.transport.ClientChannel;
 import io.skein.transport.MethodRegistry;
 import io.skein.transport.ServerMethod;
 import io.skein.transport.ServerOptions;
 import io.skein.transport.ServerQueueStats;
 import io.skein.transport.RpcServer;
+import io.skein.shm.ShmServer;
+import io.skein.transport.tls.TlsSettings;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,20 +78,27 @@ public final class SkeinNode implements AutoCloseable {
     private final ActorSystem<Void> system;
     private final RpcServer server;
     private final String nodeId;
+    private final String host;
     private final List<String> services;
     private final ClusterRegistry registry;
     private final CompletableFuture<Done> published;
     private final ServerLimiter limits;
     private final ActorOwner owner;
+    private ShmServer shmServer;
+    private final NodeObservability observability;
+    private final HealthService health;
 
     private SkeinNode(ActorSystem<Void> system, RpcServer server, ActorOwner owner, ServerLimiter limits,
-                      String nodeId, List<String> services, ClusterRegistry registry,
-                      CompletableFuture<Done> published) {
+                      String nodeId, String host, List<String> services, ClusterRegistry registry,
+                      CompletableFuture<Done> published, NodeObservability observability, HealthService health) {
         this.system = system;
+        this.observability = observability;
+        this.health = health;
         this.server = server;
         this.owner = owner;
         this.limits = limits;
         this.nodeId = nodeId;
+        this.host = host;
         this.services = services;
         this.registry = registry;
         this.published = published;
@@ -141,6 +154,30 @@ public final class SkeinNode implements AutoCloseable {
         return owner;
     }
 
+    /**
+     * Where this node's observability endpoint answers ({@code GET /metrics} for Prometheus,
+     * {@code GET /health}), when {@code skein.observability.http} runs one.
+     */
+    public java.util.Optional<InetSocketAddress> metricsAddress() {
+        return observability.httpAddress();
+    }
+
+    /** The node's observability (Kamon, its call observer, its endpoint). */
+    public NodeObservability observability() {
+        return observability;
+    }
+
+    /**
+     * The node's {@code grpc.health.v1.Health} statuses: every service {@code SERVING} once the node is
+     * ready, {@code NOT_SERVING} from the start of its graceful shutdown; a client member has none.
+     */
+    public HealthService health() {
+        if (health == null) {
+            throw new IllegalStateException("a client member serves nothing and has no health service");
+        }
+        return health;
+    }
+
     /** Whether this node is a cluster member ({@code skein.cluster.enabled}). */
     public boolean clustered() {
         return registry != null;
@@ -180,9 +217,29 @@ public final class SkeinNode implements AutoCloseable {
         return services;
     }
 
-    /** The {@code skein://} target of this node, for clients in the same process. */
+    /**
+     * The {@code skein://} target of this node, with a host callers can dial: for a node bound to a
+     * wildcard address (the default {@code 0.0.0.0}), the advertised host in a cluster, else loopback.
+     */
     public String target() {
-        return "skein://" + address().getHostString() + ":" + address().getPort();
+        return Targets.format("skein", host, address().getPort());
+    }
+
+    /**
+     * The host this node is reached at: {@code skein.server.host} when it names one interface; for a
+     * wildcard bind, {@code skein.cluster.advertise-host} or the cluster address's host when clustered,
+     * loopback otherwise. Node ids are built from it.
+     */
+    public String host() {
+        return host;
+    }
+
+    /**
+     * The {@code shm://} target of this node's shared-memory server ({@code skein.server.shm.enabled}),
+     * or empty when it serves on its TCP port only.
+     */
+    public java.util.Optional<String> shmTarget() {
+        return java.util.Optional.ofNullable(shmServer).map(ShmServer::target);
     }
 
     /** A channel from this node's actor system to {@code target}. */
@@ -211,6 +268,7 @@ public final class SkeinNode implements AutoCloseable {
         private final List<Function<NodeInfo, ServiceDefinition<?>>> services = new ArrayList<>();
         private String name = "skein";
         private boolean reflection = true;
+        private final List<io.skein.transport.ServerInterceptor> interceptors = new ArrayList<>();
         private boolean client;
 
         private Builder() {
@@ -229,6 +287,15 @@ public final class SkeinNode implements AutoCloseable {
          * Whether the node also serves gRPC server reflection ({@code grpc.reflection.v1alpha} and
          * {@code v1} {@code ServerReflection}) describing its services; default {@code true}.
          */
+        /**
+         * Adds server middleware every call passes before its request is decoded, after the
+         * authentication and authorization of {@code skein.security} (so the principal is known).
+         */
+        public Builder interceptor(io.skein.transport.ServerInterceptor interceptor) {
+            interceptors.add(requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
         public Builder reflection(boolean enabled) {
             this.reflection = enabled;
             return this;
@@ -269,25 +336,58 @@ public final class SkeinNode implements AutoCloseable {
             boolean clientRole = client || clusterSettings.enabled()
                     && cfg.getStringList("pekko.cluster.roles").contains(ClusterSettings.CLIENT_ROLE);
             if (clusterSettings.enabled()) {
-                cfg = ClusterJoin.overlay(cfg, clientRole);
+                cfg = io.skein.runtime.cluster.internal.ClusterTls.overlay(ClusterJoin.overlay(cfg, clientRole));
             }
             ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), name, cfg);
+            ShmTargets.install();
+            NodeObservability observability = null;
             try {
+                // Before any channel of this system exists, so all of them are observed.
+                observability = NodeObservability.start(system, cfg);
+                CallObservers.install(system, observability.observer());
+                system.getWhenTerminated().thenRun(observability::close);
                 if (!clusterSettings.enabled()) {
-                    return start(system, cfg);
+                    return start(system, cfg, observability);
                 }
                 ClusterTargets.install();
                 ClusterRegistry registry = ClusterRegistry.get(system);
-                SkeinNode node = clientRole ? startClient(system, registry) : start(system, cfg);
+                SkeinNode node = clientRole ? startClient(system, registry, observability)
+                        : start(system, cfg, observability);
                 ClusterJoin.join(system, clusterSettings);
                 return node;
             } catch (RuntimeException e) {
                 system.terminate();
+                if (observability != null) {
+                    observability.close();
+                }
                 throw e;
             }
         }
 
-        private SkeinNode startClient(ActorSystem<Void> system, ClusterRegistry registry) {
+        /**
+         * The schemes a node's entry names: as configured in plaintext; only their TLS forms
+         * ({@code skeins}, {@code grpcs}) when the port requires TLS, so that {@code cluster://} callers
+         * connect with TLS; both when TLS is optional.
+         */
+        static java.util.Set<String> publishedProtocols(java.util.Set<String> configured, TlsSettings.Mode mode) {
+            if (mode == TlsSettings.Mode.OFF) {
+                return configured;
+            }
+            java.util.Set<String> out = new java.util.TreeSet<>(mode == TlsSettings.Mode.OPTIONAL ? configured : java.util.Set.of());
+            for (String p : configured) {
+                if (p.equals("skein") || p.equals("grpc")) {
+                    out.add(p + "s");
+                } else if (mode == TlsSettings.Mode.REQUIRED && !p.endsWith("s")) {
+                    log.warn("skein.cluster.protocols names {}, which a port that requires TLS does not serve in plaintext", p);
+                } else {
+                    out.add(p);
+                }
+            }
+            return out;
+        }
+
+        private SkeinNode startClient(ActorSystem<Void> system, ClusterRegistry registry,
+                                      NodeObservability observability) {
             CompletableFuture<Done> ready = new CompletableFuture<>();
             org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).registerOnMemberUp(() -> {
                 registry.publishNothing();
@@ -295,12 +395,25 @@ public final class SkeinNode implements AutoCloseable {
             });
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
                     () -> registry.withdraw().thenApply(had -> Done.getInstance()));
-            String id = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().toString();
-            log.info("client member {} started", id);
-            return new SkeinNode(system, null, null, null, id, List.of(), registry, ready);
+            org.apache.pekko.actor.Address self = org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system))
+                    .selfAddress();
+            String id = self.toString();
+            observability.watch(null, registry);
+            log.info("client member {} started{}", id, endpoint(observability));
+            return new SkeinNode(system, null, null, null, id, self.getHost().orElse("127.0.0.1"), List.of(),
+                    registry, ready, observability, null);
         }
 
-        private SkeinNode start(ActorSystem<Void> system, Config cfg) {
+        private static String endpoint(NodeObservability observability) {
+            return observability.httpAddress().map(a -> "; metrics on http://" + hostPort(a) + "/metrics").orElse("");
+        }
+
+        private static String hostPort(InetSocketAddress a) {
+            String host = a.getAddress() != null && a.getAddress().isAnyLocalAddress() ? "127.0.0.1" : a.getHostString();
+            return host + ":" + a.getPort();
+        }
+
+        private SkeinNode start(ActorSystem<Void> system, Config cfg, NodeObservability observability) {
             ClusterSettings clusterSettings = ClusterSettings.from(cfg);
             Config server = cfg.getConfig("skein.server");
             NodeInfo info = new NodeInfo();
@@ -312,8 +425,12 @@ public final class SkeinNode implements AutoCloseable {
             }
             List<ServiceDefinition<?>> toBind = new ArrayList<>(definitions);
             if (reflection) {
-                ReflectionService reflectionService = ReflectionService.of(
+                List<com.google.protobuf.Descriptors.ServiceDescriptor> described = new ArrayList<>(
                         definitions.stream().map(ServiceDefinition::descriptor).toList());
+                if (definitions.stream().noneMatch(d -> d.name().equals(HealthService.NAME))) {
+                    described.add(HealthService.DESCRIPTOR); // served by every node, so described too
+                }
+                ReflectionService reflectionService = ReflectionService.of(described);
                 for (ServiceDefinition<?> r : reflectionService.definitions()) {
                     // A node given its own reflection implementation keeps it.
                     if (definitions.stream().noneMatch(d -> d.name().equals(r.name()))) {
@@ -321,6 +438,12 @@ public final class SkeinNode implements AutoCloseable {
                     }
                 }
             }
+            HealthService health = new HealthService(
+                    definitions.stream().map(ServiceDefinition::name).toList(), ServingStatus.NOT_SERVING);
+            if (definitions.stream().noneMatch(d -> d.name().equals(HealthService.NAME))) {
+                toBind.add(health.definition());
+            }
+            observability.health(health);
             for (ServiceDefinition<?> definition : toBind) {
                 BoundService bound = definition.bind(system);
                 methods.addAll(bound.methods());
@@ -332,17 +455,46 @@ public final class SkeinNode implements AutoCloseable {
             ActorOwner owner = ActorOwner.create(system, "skein-node");
             ServerLimiter limiter;
             RpcServer skeinServer;
+            ServerOptions serverOptions;
             try {
                 limiter = ServerLimiter.fromConfig(owner);
-                skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods),
-                        ServerOptions.builder().admission(limiter).owner(owner).build()).toCompletableFuture().join();
+                ServerOptions.Builder options = ServerOptions.builder().admission(limiter).owner(owner)
+                        .observer(observability.observer());
+                io.skein.governance.security.SecurityInterceptor security =
+                        io.skein.governance.security.SecurityInterceptor.fromConfig(cfg);
+                if (security != null) {
+                    options.interceptor(security);
+                }
+                interceptors.forEach(options::interceptor);
+                serverOptions = options.build();
+                skeinServer = RpcServer.start(system, bindTo, MethodRegistry.of(methods), serverOptions)
+                        .toCompletableFuture().join();
             } catch (RuntimeException e) {
                 owner.close();
                 throw e;
             }
-            String configuredId = server.getString("node-id");
             InetSocketAddress bound = skeinServer.localAddress();
-            String host = bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
+            ShmServer shmServer = null;
+            if (server.getBoolean("shm.enabled")) {
+                String configured = server.getString("shm.path");
+                java.nio.file.Path shmPath = configured.isEmpty()
+                        ? java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "skein-" + bound.getPort() + ".sock")
+                        : java.nio.file.Path.of(configured);
+                try {
+                    // The same limits, interceptors (authentication) and observer as the TCP port.
+                    shmServer = ShmServer.start(system, shmPath, MethodRegistry.of(methods), serverOptions)
+                            .toCompletableFuture().join();
+                } catch (RuntimeException e) {
+                    skeinServer.shutdown(Duration.ZERO);
+                    owner.close();
+                    throw new IllegalStateException("cannot serve over shared memory on " + shmPath + ": "
+                            + (e.getCause() != null ? e.getCause().getMessage() : e.getMessage()), e);
+                }
+            }
+            String configuredId = server.getString("node-id");
+            // A wildcard bind is reached through loopback locally; in a cluster through the advertised host.
+            String host = !clusterSettings.advertiseHost().isEmpty() ? clusterSettings.advertiseHost()
+                    : bound.getAddress().isAnyLocalAddress() ? "127.0.0.1" : bound.getHostString();
             Instance self = null;
             if (clusterSettings.enabled()) {
                 // In a cluster the id must be unique and the address reachable from other nodes: the
@@ -352,9 +504,16 @@ public final class SkeinNode implements AutoCloseable {
                         : org.apache.pekko.cluster.Cluster.get(Adapter.toClassic(system)).selfAddress().getHost()
                                 .orElse(host);
                 int advertisedPort = clusterSettings.advertisePort() > 0 ? clusterSettings.advertisePort() : bound.getPort();
+                host = advertisedHost;
                 info.nodeId = configuredId.isEmpty() ? advertisedHost + ":" + advertisedPort : configuredId;
-                self = new Instance(info.nodeId, advertisedHost, advertisedPort, clusterSettings.protocols(),
-                        clusterSettings.weight(), clusterSettings.tags());
+                java.util.Map<String, String> tags = new java.util.HashMap<>(clusterSettings.tags());
+                if (shmServer != null) {
+                    tags.put(ShmTargets.PATH_TAG, shmServer.path().toAbsolutePath().toString());
+                    tags.put(ShmTargets.HOST_TAG, ShmTargets.hostId());
+                }
+                self = new Instance(info.nodeId, advertisedHost, advertisedPort,
+                        publishedProtocols(clusterSettings.protocols(), TlsSettings.Server.fromConfig(cfg).mode()),
+                        clusterSettings.weight(), tags);
             } else {
                 info.nodeId = configuredId.isEmpty() ? host + ":" + bound.getPort() : configuredId;
             }
@@ -363,7 +522,7 @@ public final class SkeinNode implements AutoCloseable {
             if (registry != null) {
                 Duration delay = clusterSettings.propagationDelay();
                 CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(), "skein-withdraw",
-                        () -> registry.withdraw().thenCompose(had -> {
+                        () -> withdrawn(health, registry).thenCompose(had -> {
                             if (!had || delay.isZero()) {
                                 return CompletableFuture.completedFuture(Done.getInstance());
                             }
@@ -376,18 +535,37 @@ public final class SkeinNode implements AutoCloseable {
                                     () -> CompletableFuture.completedFuture(Done.getInstance()));
                         }));
             }
+            ShmServer shm = shmServer;
             CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceUnbind(), "skein-drain", () -> {
-                log.info("node {} draining: refusing new calls, waiting up to {} for calls in flight",
-                        info.nodeId, exitWait);
-                // The limits stay in force through the drain; then the owner stops them with its subtree,
-                // whatever the drain's outcome (which is the task's).
-                CompletableFuture<Done> drained = skeinServer.shutdown(exitWait).toCompletableFuture();
-                return drained.handle((d, e) -> owner.closeAsync()).thenCompose(closed -> closed)
-                        .thenCompose(closed -> drained);
+                health.drain(); // NOT_SERVING before any call is refused; Watch streams end
+                long began = System.nanoTime();
+                return skeinServer.load().exceptionally(e -> new io.skein.transport.internal.connection.ServerActor
+                        .Load(-1, -1, -1, -1)).thenCompose(load -> {
+                            log.info("node {} draining: refusing new calls; {} connections, {} calls in flight,"
+                                    + " waiting up to {}", info.nodeId, load.connections(), load.activeCalls(),
+                                    exitWait);
+                            // The limits stay in force through the drain; then the owner stops them with its
+                            // subtree, whatever the drain's outcome (which is the task's).
+                            CompletableFuture<Done> tcp = skeinServer.shutdown(exitWait).toCompletableFuture();
+                            CompletableFuture<Done> drained = shm == null ? tcp
+                                    : shm.shutdown(exitWait).toCompletableFuture()
+                                            .thenCombine(tcp, (a, b) -> Done.getInstance());
+                            return drained.handle((d, e) -> {
+                                log.info("node {} stopped serving: drained {} calls in flight on {} connections in"
+                                        + " {} ms{}", info.nodeId, load.activeCalls(), load.connections(),
+                                        (System.nanoTime() - began) / 1_000_000,
+                                        e == null ? "" : " (" + e + ")");
+                                return owner.closeAsync();
+                            }).thenCompose(closed -> closed).thenCompose(closed -> drained);
+                        });
             });
-            log.info("node {} serving {} on {}", info.nodeId, names, bound);
+            observability.watch(limiter, registry);
+            log.info("node {} serving {} on {} (protocols skein, grpc){}{}", info.nodeId, names, hostPort(bound),
+                    shmServer == null ? "" : " and over shared memory on " + shmServer.path(),
+                    endpoint(observability));
             CompletableFuture<Done> ready = new CompletableFuture<>();
             if (registry == null) {
+                health.setAll(ServingStatus.SERVING);
                 ready.complete(Done.getInstance());
             } else {
                 Instance entry = self;
@@ -399,13 +577,22 @@ public final class SkeinNode implements AutoCloseable {
                                 log.error("node {} could not publish its entries: {}", entry.nodeId(), err.toString());
                                 ready.completeExceptionally(err);
                             } else {
+                                health.setAll(ServingStatus.SERVING);
                                 ready.complete(Done.getInstance());
                             }
                         }));
             }
-            return new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, List.copyOf(names), registry,
-                    ready);
+            SkeinNode node = new SkeinNode(system, skeinServer, owner, limiter, info.nodeId, host,
+                    List.copyOf(names), registry, ready, observability, health);
+            node.shmServer = shmServer;
+            return node;
         }
+    }
+
+    /** Marks every service NOT_SERVING (as /ready turns not ready), then withdraws the registry entries. */
+    private static CompletionStage<Boolean> withdrawn(HealthService health, ClusterRegistry registry) {
+        health.drain();
+        return registry.withdraw();
     }
 
     /** What a service may know of its node; the id is set once the port is bound, before any call. */

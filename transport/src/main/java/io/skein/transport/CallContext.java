@@ -5,17 +5,22 @@ import static java.util.Objects.requireNonNull;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.transport.observe.CallProbe;
+import io.skein.transport.observe.TraceContext;
+import io.skein.transport.tls.TlsPeer;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What a service knows of the call it is serving: method, request metadata, deadline, peer, whether
- * the call is still wanted, and which request messages arrived compressed. A service may set response
- * headers and trailers, and choose how its responses are compressed.
+ * What a service knows of the call it is serving: method, request metadata, deadline, peer, the TLS
+ * session and authenticated principal when there are any, whether the call is still wanted, and which
+ * request messages arrived compressed. A service may set response headers and trailers, and choose how
+ * its responses are compressed.
  *
  * <p>It also records when the call's wait inside the node ended: the transport creates the context as it
  * admits the call, and whoever hands the call to the service's own code marks it {@linkplain #markStarted
@@ -28,6 +33,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class CallContext {
 
     private static final long NO_DEADLINE = Long.MAX_VALUE;
+    private static final AtomicLong IDS = new AtomicLong();
+
+    private final long callId = IDS.incrementAndGet();
+
     private static final int WAITING = 0;
     private static final int STARTED = 1;
     private static final int ENDED_WAITING = 2;
@@ -50,10 +59,14 @@ public final class CallContext {
     private final Metadata metadata;
     private final long deadlineNanos;
     private final SocketAddress peer;
+    private final TlsPeer tls;
+    private volatile Principal principal;
     private final CompletableFuture<Status> termination = new CompletableFuture<>();
     private volatile Metadata responseHeaders = Metadata.EMPTY;
     private volatile Metadata responseTrailers = Metadata.EMPTY;
     private volatile String responseCompression;
+    // Set by the dispatcher before the call starts; ended once, by terminate().
+    private volatile CallProbe probe = CallProbe.NONE;
     // Requests that arrived compressed (true), and responses the service chose to send compressed or not.
     private final MessageMarks compressedRequests = new MessageMarks();
     private final MessageMarks responseChoices = new MessageMarks();
@@ -69,14 +82,34 @@ public final class CallContext {
      * @param peer          the remote address
      */
     public CallContext(String method, Metadata metadata, long timeoutMillis, SocketAddress peer) {
+        this(method, metadata, timeoutMillis, peer, null);
+    }
+
+    /**
+     * @param method        {@code package.Service/Method}
+     * @param metadata      request metadata
+     * @param timeoutMillis the remaining budget on arrival, or {@code 0} for none
+     * @param peer          the remote address
+     * @param tls           the connection's TLS session, or {@code null} for a plaintext connection
+     */
+    public CallContext(String method, Metadata metadata, long timeoutMillis, SocketAddress peer, TlsPeer tls) {
         this.method = requireNonNull(method, "method");
         this.metadata = requireNonNull(metadata, "metadata");
         this.deadlineNanos = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : NO_DEADLINE;
         this.peer = peer;
+        this.tls = tls;
     }
 
     public String method() {
         return method;
+    }
+
+    /**
+     * A number that names this call in this process's logs (unique per process, never sent): the
+     * server logs a crashed call with it.
+     */
+    public long callId() {
+        return callId;
     }
 
     /** The caller's metadata (transient and persistent). */
@@ -87,6 +120,24 @@ public final class CallContext {
     /** The remote address, when the transport has one. */
     public Optional<SocketAddress> peer() {
         return Optional.ofNullable(peer);
+    }
+
+    /**
+     * The TLS session the call arrived on (version, cipher, ALPN, and the client's verified certificate
+     * under mutual TLS); empty for a plaintext connection.
+     */
+    public Optional<TlsPeer> tls() {
+        return Optional.ofNullable(tls);
+    }
+
+    /** Who is calling, as an authenticating {@link ServerInterceptor} proved it; empty for an anonymous call. */
+    public Optional<Principal> principal() {
+        return Optional.ofNullable(principal);
+    }
+
+    /** Sets the call's principal; for authenticating {@link ServerInterceptor}s, before the service sees the call. */
+    public void setPrincipal(Principal principal) {
+        this.principal = requireNonNull(principal, "principal");
     }
 
     /** Whether the caller set a deadline. */
@@ -123,6 +174,25 @@ public final class CallContext {
         Status s = termination.getNow(null);
         return s != null && (s.code() == StatusCode.CANCELLED || s.code() == StatusCode.DEADLINE_EXCEEDED
                 || s.code() == StatusCode.UNAVAILABLE);
+    }
+
+    /**
+     * The trace this call belongs to, as the server's observer started it (its server span), or empty
+     * when nobody traces. Pass the context to {@link CallOptions#continuing} and the calls made while
+     * serving it continue the trace.
+     */
+    public Optional<TraceContext> trace() {
+        return Optional.ofNullable(probe.trace());
+    }
+
+    /** The call's {@link CallProbe} ({@link CallProbe#NONE} unless observed); used by the transport. */
+    public CallProbe probe() {
+        return probe;
+    }
+
+    /** Sets the call's probe, ended when the call terminates; used by the dispatcher before the call starts. */
+    public void observe(CallProbe probe) {
+        this.probe = requireNonNull(probe, "probe");
     }
 
     /** Metadata sent back before the first response (or with the unary response). */
@@ -255,11 +325,16 @@ public final class CallContext {
                 exit.left(false, System.nanoTime() - admittedNanos);
             }
         }
-        return termination.complete(status);
+        if (!termination.complete(status)) {
+            return false;
+        }
+        probe.ended(status);
+        return true;
     }
 
     @Override
     public String toString() {
-        return "CallContext{" + method + ", peer=" + peer + ", metadata=" + metadata + '}';
+        return "CallContext{#" + callId + " " + method + ", peer=" + peer
+                + (principal == null ? "" : ", principal=" + principal.name()) + ", metadata=" + metadata + '}';
     }
 }

@@ -3,6 +3,7 @@ package io.skein.transport;
 import static java.util.Objects.requireNonNull;
 
 import io.skein.protocols.Metadata;
+import io.skein.transport.observe.TraceContext;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Executor;
@@ -18,7 +19,7 @@ import java.util.function.Predicate;
 public final class CallOptions {
 
     /** No timeout, no metadata. */
-    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null, null, null);
+    public static final CallOptions DEFAULT = new CallOptions(null, Metadata.EMPTY, null, null, null, null, null);
 
     /** gzip: the compression {@link #withCompression} and {@link CallContext#setResponseCompression} take. */
     public static final String GZIP = "gzip";
@@ -33,9 +34,11 @@ public final class CallOptions {
     private final Executor executor;
     private final String compression;
     private final Predicate<Object> messageCompression;
+    private final TraceContext parentTrace;
 
     private CallOptions(Duration timeout, Metadata metadata, ResponseMetadata responseMetadata, Executor executor,
-                        String compression, Predicate<Object> messageCompression) {
+                        String compression, Predicate<Object> messageCompression, TraceContext parentTrace) {
+        this.parentTrace = parentTrace;
         this.timeout = timeout;
         this.metadata = metadata;
         this.responseMetadata = responseMetadata;
@@ -63,19 +66,24 @@ public final class CallOptions {
         if (timeout != null && (timeout.isNegative() || timeout.isZero())) {
             throw new IllegalArgumentException("timeout must be positive: " + timeout);
         }
-        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression);
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression, parentTrace);
     }
 
     /** A copy with the given request metadata. */
     public CallOptions withMetadata(Metadata metadata) {
         return new CallOptions(timeout, requireNonNull(metadata, "metadata"), responseMetadata, executor, compression,
-                messageCompression);
+                messageCompression, parentTrace);
+    }
+
+    /** A copy whose metadata carries {@code credentials} (a bearer token: {@link CallCredentials#bearer}). */
+    public CallOptions withCredentials(CallCredentials credentials) {
+        return withMetadata(requireNonNull(credentials, "credentials").applyTo(metadata));
     }
 
     /** A copy that records the server's response metadata into {@code capture}. */
     public CallOptions withResponseMetadata(ResponseMetadata capture) {
         return new CallOptions(timeout, metadata, requireNonNull(capture, "capture"), executor, compression,
-                messageCompression);
+                messageCompression, parentTrace);
     }
 
     /**
@@ -92,7 +100,7 @@ public final class CallOptions {
      * thread. {@code null} restores the default (completion on the I/O thread, the fastest).
      */
     public CallOptions withExecutor(Executor executor) {
-        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression);
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression, parentTrace);
     }
 
     /**
@@ -115,7 +123,7 @@ public final class CallOptions {
      */
     public CallOptions withCompression(String name) {
         return new CallOptions(timeout, metadata, responseMetadata, executor, compressionName(name),
-                messageCompression);
+                messageCompression, parentTrace);
     }
 
     /** Whether to compress a request message of a compressed call: every one unless {@link #withMessageCompression} chose. */
@@ -131,7 +139,20 @@ public final class CallOptions {
      * {@code null} restores the default: every message compressed.
      */
     public CallOptions withMessageCompression(Predicate<Object> compress) {
-        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, compress);
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, compress, parentTrace);
+    }
+
+    /**
+     * The trace this call continues (its client span becomes a child of this span), or {@code null}
+     * to start a new trace, or nothing when nobody traces.
+     */
+    public TraceContext parentTrace() {
+        return parentTrace;
+    }
+
+    /** A copy whose call continues the trace {@code parent} ({@code null}: a new trace). */
+    public CallOptions withParentTrace(TraceContext parent) {
+        return new CallOptions(timeout, metadata, responseMetadata, executor, compression, messageCompression, parent);
     }
 
     /** {@link #GZIP} for gzip, {@code null} for identity; anything else is an argument error. */
@@ -154,10 +175,12 @@ public final class CallOptions {
      * metadata travels on (transient values stop at one hop, as in Kitex's metainfo) and the parent's
      * remaining deadline becomes this call's timeout, so a call chain never outlives its caller.
      * A deadline already passed yields a 1 ms timeout, which fails at once with DEADLINE_EXCEEDED.
+     * When the parent call is traced, this call continues its trace ({@link #parentTrace()}).
      */
     public static CallOptions continuing(CallContext parent) {
         requireNonNull(parent, "parent");
-        CallOptions options = DEFAULT.withMetadata(parent.metadata().persistentOnly());
+        CallOptions options = DEFAULT.withMetadata(parent.metadata().persistentOnly())
+                .withParentTrace(parent.trace().orElse(null));
         return parent.timeRemaining()
                 .map(left -> options.withTimeout(left.toMillis() >= 1 ? left : Duration.ofMillis(1)))
                 .orElse(options);

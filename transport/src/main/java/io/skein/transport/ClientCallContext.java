@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.transport.observe.CallProbe;
+import io.skein.transport.observe.TraceContext;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.Optional;
@@ -38,6 +40,7 @@ public final class ClientCallContext {
     private volatile long deadlineNanos;
     private volatile String pickedInstance;
     private volatile SocketAddress remoteAddress;
+    private volatile CallProbe probe = CallProbe.NONE;
     // Cancellation: the status once cancelled, and the listeners to run then (guarded by this).
     private Status cancellation;
     private Object listeners; // null, one Consumer, or a Consumer[]
@@ -188,6 +191,25 @@ public final class ClientCallContext {
     /** Records the address the call went to (set by the transport). */
     public void remoteAddress(SocketAddress address) {
         this.remoteAddress = address;
+    }
+
+    /**
+     * The probe of this call as its channel's observer made it ({@link CallProbe#NONE} when nobody
+     * observes): for the logical call, the one {@link io.skein.transport.observe.CallObserver#clientCall}
+     * returned; an attempt's own probe is its transport's.
+     */
+    public CallProbe probe() {
+        return probe;
+    }
+
+    /** Sets this call's probe; used by the channel entry that made the call. */
+    public void observe(CallProbe probe) {
+        this.probe = requireNonNull(probe, "probe");
+    }
+
+    /** The trace of this call (its client span), or {@code null} when nobody traces it. */
+    public TraceContext trace() {
+        return probe.trace();
     }
 
     /** The executor that completes the caller's future, or {@code null} for the I/O thread (see {@link CallOptions#withExecutor}). */

@@ -1,5 +1,8 @@
 package io.skein.transport;
 
+import io.skein.protocols.Status;
+import io.skein.transport.observe.CallObserver;
+import io.skein.transport.observe.CallProbe;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -26,13 +29,31 @@ public interface ClientChannel extends AutoCloseable {
      */
     default <Req, Resp> CallFuture<Resp> unary(MethodDescriptor<Req, Resp> method, Req request, CallOptions options) {
         ClientCallContext context = ClientCallContext.create(method, options);
+        CallProbe probe = observer().clientCall(context);
+        if (probe != CallProbe.NONE) {
+            context.observe(probe);
+        }
         CompletionStage<Resp> call;
         try {
             call = unary(method, request, context);
         } catch (RuntimeException e) {
             call = java.util.concurrent.CompletableFuture.failedFuture(e);
         }
-        return CallFuture.of(context, call);
+        CallFuture<Resp> future = CallFuture.of(context, call);
+        if (probe != CallProbe.NONE) {
+            future.whenComplete((value, failure) -> probe.ended(failure == null ? Status.OK
+                    : Status.fromThrowable(failure)));
+        }
+        return future;
+    }
+
+    /**
+     * Who observes the calls made through this channel's entry (the logical calls): the observer
+     * {@linkplain io.skein.transport.observe.CallObservers#install installed} for the channel's actor
+     * system when it was created; {@link CallObserver#NONE} by default.
+     */
+    default CallObserver observer() {
+        return CallObserver.NONE;
     }
 
     /**
@@ -48,6 +69,15 @@ public interface ClientChannel extends AutoCloseable {
      * {@link io.skein.protocols.StatusException} when the call ends in error.
      */
     <Req, Resp> Flow<Req, Resp, NotUsed> stream(MethodDescriptor<Req, Resp> method, CallOptions options);
+
+    /**
+     * This channel with {@code credentials} added to every call made through the returned channel's
+     * entry points ({@link #unary(MethodDescriptor, Object, CallOptions)} and {@link #stream}); wrap the
+     * outermost channel of a chain. Closing the returned channel closes this one.
+     */
+    default ClientChannel withCredentials(CallCredentials credentials) {
+        return new CredentialsChannel(this, credentials);
+    }
 
     /** Closes every connection; calls in flight end with UNAVAILABLE. */
     CompletionStage<Done> closeAsync();

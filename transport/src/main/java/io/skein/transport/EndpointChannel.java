@@ -12,7 +12,13 @@ import io.skein.transport.internal.connection.EndpointPool;
 import io.skein.transport.internal.grpc.GrpcClientProtocol;
 import io.skein.transport.internal.nativeproto.KitexClientProtocol;
 import io.skein.transport.internal.nativeproto.NativeClientProtocol;
+import io.skein.transport.observe.CallObserver;
+import io.skein.transport.observe.CallObservers;
+import io.skein.transport.internal.tls.TlsClientContexts;
+import io.skein.transport.internal.tls.TlsClientProtocol;
+import io.skein.transport.tls.TlsSettings;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.NotUsed;
@@ -26,7 +32,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * ({@code skein.client.connections-per-endpoint}) opened on first use and replaced when lost.
  * {@link #create} speaks Skein's native protocol to a Skein server ({@code skein://}), {@link #kitex}
  * TTHeader + Kitex Protobuf to a Kitex server ({@code kitex://}), {@link #grpc} gRPC over HTTP/2 to
- * any gRPC server, a Skein server's gRPC side included ({@code grpc://}).
+ * any gRPC server, a Skein server's gRPC side included ({@code grpc://}). The overloads taking
+ * {@link TlsSettings.Client} speak the same protocols over TLS ({@code skeins://}, {@code grpcs://}).
  *
  * <p>A unary call's future completes on the I/O thread that read the answer unless the call's
  * {@link CallOptions#withExecutor executor} says otherwise; its deadline starts when the call is made,
@@ -37,11 +44,13 @@ public final class EndpointChannel implements ClientChannel {
     private final EndpointPool pool;
     private final NettyResources resources;
     private final ClientProtocol protocol;
+    private final CallObserver observer;
 
-    private EndpointChannel(NettyResources resources, InetSocketAddress address, ClientProtocol protocol) {
+    private EndpointChannel(NettyResources resources, SocketAddress address, ClientProtocol protocol) {
         this.resources = resources;
         this.protocol = protocol;
-        this.pool = new EndpointPool(resources, address, protocol);
+        this.observer = CallObservers.of(resources.system());
+        this.pool = new EndpointPool(resources, address, protocol, observer);
     }
 
     /** A channel to the Skein server at {@code address} (native protocol); connects lazily. */
@@ -72,7 +81,52 @@ public final class EndpointChannel implements ClientChannel {
         return of(system, address, new GrpcClientProtocol());
     }
 
-    private static EndpointChannel of(ActorSystem<?> system, InetSocketAddress address, ClientProtocol protocol) {
+    /**
+     * A channel to the Skein server at {@code address} in the native protocol over TLS ({@code skeins://}):
+     * the server's certificate verified as {@code tls} says (CAs, host name), the client certificate
+     * presented when {@code tls} has one. A failed handshake fails calls with UNAVAILABLE and its reason.
+     *
+     * @throws IllegalArgumentException when {@code tls}'s key material cannot be loaded
+     */
+    public static EndpointChannel create(ActorSystem<?> system, InetSocketAddress address, TlsSettings.Client tls) {
+        return of(system, address, overTls(system, address, new NativeClientProtocol(), tls));
+    }
+
+    /**
+     * A channel to a gRPC server over TLS ({@code grpcs://host:port}, ALPN h2), as {@link #grpc} otherwise.
+     *
+     * @throws IllegalArgumentException when {@code tls}'s key material cannot be loaded
+     */
+    public static EndpointChannel grpc(ActorSystem<?> system, InetSocketAddress address, TlsSettings.Client tls) {
+        return of(system, address, overTls(system, address, new GrpcClientProtocol(), tls));
+    }
+
+    /**
+     * A channel to a Kitex server over TLS ({@code kitexs://host:port}), as {@link #kitex} otherwise. Kitex
+     * itself has no TLS option for TTHeader; this reaches a Kitex server given a TLS listener (see
+     * docs/security.md).
+     *
+     * @throws IllegalArgumentException when {@code tls}'s key material cannot be loaded
+     */
+    public static EndpointChannel kitex(ActorSystem<?> system, InetSocketAddress address, TlsSettings.Client tls) {
+        return of(system, address, overTls(system, address, new KitexClientProtocol(), tls));
+    }
+
+    private static ClientProtocol overTls(ActorSystem<?> system, InetSocketAddress address, ClientProtocol inner,
+                                          TlsSettings.Client tls) {
+        requireNonNull(system, "system");
+        requireNonNull(address, "address");
+        requireNonNull(tls, "tls");
+        return new TlsClientProtocol(inner, tls,
+                TlsClientContexts.get(system).context(tls, TlsClientProtocol.alpn(inner)), address);
+    }
+
+    /**
+     * A channel speaking {@code protocol} to {@code address}: how transports in other modules (shared
+     * memory) reuse the pool, the unary call and the stream stage. {@code protocol} is internal API.
+     */
+    @org.apache.pekko.annotation.InternalApi
+    public static EndpointChannel of(ActorSystem<?> system, SocketAddress address, ClientProtocol protocol) {
         requireNonNull(system, "system");
         requireNonNull(address, "address");
         return new EndpointChannel(NettyResources.get(system), address, protocol);
@@ -83,11 +137,12 @@ public final class EndpointChannel implements ClientChannel {
         return pool;
     }
 
-    public InetSocketAddress address() {
+    /** The endpoint's address (a TCP address, or a Unix socket for shared memory). */
+    public SocketAddress address() {
         return pool.address();
     }
 
-    /** The wire protocol this channel speaks ("skein", "kitex" or "grpc"). */
+    /** The wire protocol this channel speaks ("skein", "kitex", "grpc", or over TLS "skeins", "kitexs", "grpcs"). */
     public String protocol() {
         return protocol.name();
     }
@@ -100,7 +155,7 @@ public final class EndpointChannel implements ClientChannel {
         requireNonNull(request, "request");
         requireNonNull(context, "context");
         return ClientUnaryCall.start(context, method, request, pool, protocol.maxMessageSize(resources.settings()),
-                resources.group());
+                resources.group(), observer.clientAttempt(context, protocol.name()));
     }
 
     @Override
@@ -116,7 +171,14 @@ public final class EndpointChannel implements ClientChannel {
         }
         return Flow.fromGraph(CallStreamStage.client(method.fullName(), method.kind(), method.requests(),
                 method.responses(), options.metadata(), options.timeout(), options.responseMetadata(), pool,
-                resources.settings().streamWindow(), options.compression(), options.messageCompression()));
+                resources.settings().streamWindow(), options.compression(), options.messageCompression(),
+                observer.clientStream(method, options, protocol.name())));
+    }
+
+    /** The observer installed for this channel's actor system when it was created. */
+    @Override
+    public CallObserver observer() {
+        return observer;
     }
 
     @Override

@@ -15,10 +15,15 @@ import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ServerDispatcher;
 import io.skein.transport.internal.call.ServerQueues;
 import io.skein.transport.internal.connection.ServerActor;
+import io.skein.transport.internal.connection.ServerDrain;
 import io.skein.transport.internal.connection.ServerChannels;
 import io.skein.transport.internal.connection.ServerProtocol;
 import io.skein.transport.internal.grpc.GrpcServerProtocol;
+import io.skein.transport.internal.http1.Http1RefusalProtocol;
 import io.skein.transport.internal.nativeproto.NativeServerProtocol;
+import io.skein.transport.internal.tls.ReloadingSslContext;
+import io.skein.transport.internal.tls.TlsServerProtocol;
+import io.skein.transport.tls.TlsSettings;
 import java.util.List;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -37,7 +42,8 @@ import org.slf4j.LoggerFactory;
 /**
  * An RPC server on one TCP port, serving the methods of a {@link MethodRegistry} in every protocol the
  * port speaks: Skein's native protocol (TTHeader, which Kitex clients speak too) and gRPC over HTTP/2,
- * told apart by a connection's first bytes. Connections are owned by connection actors under one
+ * told apart by a connection's first bytes, each also over TLS when the port's TLS is on
+ * ({@code skein.tls.server} or {@link ServerOptions.Builder#tls}). Connections are owned by connection actors under one
  * server actor; every call of every protocol goes through one dispatcher.
  *
  * <pre>{@code
@@ -61,10 +67,13 @@ public final class RpcServer {
     // learns of a connection once its first bytes arrived). Closed channels leave the group by themselves.
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
+    private final ReloadingSslContext tls; // null without TLS
     private final ServerQueues queues;
 
     private RpcServer(ActorSystem<?> system, Channel serverChannel, OwnedActor<ServerActor.Command> actor,
-                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ServerQueues queues) {
+                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ReloadingSslContext tls,
+                      ServerQueues queues) {
+        this.tls = tls;
         this.system = system;
         this.serverChannel = serverChannel;
         this.actor = actor;
@@ -87,7 +96,10 @@ public final class RpcServer {
     /**
      * Like {@link #start(ActorSystem, InetSocketAddress, MethodRegistry)}, with {@code options}: the
      * {@linkplain ServerOptions#admission() admission} is asked for every accepted connection and, before
-     * the request is decoded, for every call (server limits).
+     * the request is decoded, for every call (server limits), after the
+     * {@linkplain ServerOptions#interceptors() interceptors}; the port's TLS is the options' or
+     * {@code skein.tls.server}'s. Fails with {@link IllegalArgumentException} when TLS is on and its key
+     * material cannot be loaded.
      */
     public static CompletionStage<RpcServer> start(ActorSystem<?> system, InetSocketAddress address,
                                                      MethodRegistry registry, ServerOptions options) {
@@ -103,9 +115,25 @@ public final class RpcServer {
         // A restart keeps the connection actors: they own live connections the server still drains.
         OwnedActor<ServerActor.Command> actor = owner.spawn("server", ServerActor.create(owner.supervision()), false);
         ChannelGroup accepted = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+        TlsSettings.Server tlsSettings;
+        ReloadingSslContext tls;
+        try {
+            tlsSettings = options.tls() != null ? options.tls() : TlsSettings.Server.fromConfig(system.settings().config());
+            tls = tlsSettings.enabled() ? ReloadingSslContext.server(tlsSettings).watch(system) : null;
+        } catch (RuntimeException e) {
+            actor.tell(new ServerActor.Stop());
+            if (ownOwner != null) {
+                ownOwner.closeAsync();
+            }
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
         ServerQueues queues = new ServerQueues(registry, settings.queues());
-        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, queues, resources.materializer());
-        List<ServerProtocol> protocols = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        ServerDispatcher dispatcher = new ServerDispatcher(registry, admission, options.interceptors(), queues,
+                resources.materializer(), options.observer());
+        List<ServerProtocol> spoken = List.of(new NativeServerProtocol(settings), new GrpcServerProtocol(settings));
+        // Plain HTTP/1.x gets a short answer naming what the port speaks instead of a silent close.
+        List<ServerProtocol> protocols = TlsServerProtocol.protocols(tlsSettings, tls,
+                List.of(spoken.get(0), spoken.get(1), new Http1RefusalProtocol(spoken)));
         AtomicBoolean shuttingDown = new AtomicBoolean();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(resources.group())
@@ -135,11 +163,18 @@ public final class RpcServer {
         ChannelFuture bind = bootstrap.bind(address);
         bind.addListener(f -> {
             if (f.isSuccess()) {
-                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown,
+                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown, tls,
                         queues);
-                log.info("Skein server listening on {}", server.localAddress);
+                log.info("Skein server listening on {}{}", server.localAddress,
+                        tls == null ? "" : " (TLS " + tlsSettings.mode().name().toLowerCase(java.util.Locale.ROOT)
+                                + ", client certificates " + tlsSettings.clientAuth().name().toLowerCase(java.util.Locale.ROOT)
+                                + ", " + (tls.current() instanceof io.netty.handler.ssl.OpenSslContext ? "BoringSSL" : "JDK TLS")
+                                + ")");
                 result.complete(server);
             } else {
+                if (tls != null) {
+                    tls.stop();
+                }
                 actor.tell(new ServerActor.Stop());
                 if (ownOwner != null) {
                     ownOwner.closeAsync();
@@ -159,6 +194,14 @@ public final class RpcServer {
     @org.apache.pekko.annotation.InternalApi
     public OwnedActor<ServerActor.Command> actor() {
         return actor;
+    }
+
+    /**
+     * Re-reads the TLS key material now if its files changed (as the periodic check does); true when new
+     * material was loaded for new connections. False without TLS.
+     */
+    public boolean reloadTls() {
+        return tls != null && tls.reloadIfChanged();
     }
 
     /**
@@ -185,23 +228,13 @@ public final class RpcServer {
         // unknown to the server actor, so they were neither drained nor closed and served calls after
         // shutdown. They carry no calls: close them now; any detected from here on is drained at once.
         shuttingDown.set(true);
+        if (tls != null) {
+            tls.stop();
+        }
         serverChannel.close().addListener(f -> {
             accepted.forEach(ServerChannels::closeIfUndetected);
-            CompletionStage<Done> drained = actor.ask(r -> new ServerActor.DrainAll(exitWait, r),
-                    exitWait.plusSeconds(5));
-            drained.whenComplete((d, err) -> {
-                if (err != null) {
-                    log.warn("server {} did not drain cleanly: {}", localAddress, err.toString());
-                }
-                actor.tell(new ServerActor.Stop());
-                accepted.close().addListener(c -> {
-                    if (ownOwner != null) {
-                        ownOwner.closeAsync().whenComplete((o, e) -> done.complete(Done.getInstance()));
-                    } else {
-                        done.complete(Done.getInstance());
-                    }
-                });
-            });
+            ServerDrain.drainAndStop(actor, exitWait, accepted, ownOwner, "server " + localAddress)
+                    .thenRun(() -> done.complete(Done.getInstance()));
         });
         return done;
     }

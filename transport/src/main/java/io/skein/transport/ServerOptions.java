@@ -2,7 +2,11 @@ package io.skein.transport;
 
 import static java.util.Objects.requireNonNull;
 
+import io.skein.transport.observe.CallObserver;
 import io.skein.transport.supervision.ActorOwner;
+import io.skein.transport.tls.TlsSettings;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Optional parts of a {@link RpcServer}, beyond its address and methods. Immutable; build with
@@ -19,10 +23,16 @@ public final class ServerOptions {
 
     private final CallAdmission admission;
     private final ActorOwner owner;
+    private final CallObserver observer;
+    private final TlsSettings.Server tls;
+    private final List<ServerInterceptor> interceptors;
 
     private ServerOptions(Builder builder) {
         this.admission = builder.admission;
         this.owner = builder.owner;
+        this.observer = builder.observer;
+        this.tls = builder.tls;
+        this.interceptors = List.copyOf(builder.interceptors);
     }
 
     /** A builder with every option at its default. */
@@ -43,17 +53,46 @@ public final class ServerOptions {
         return owner;
     }
 
+    /** Who watches the server's calls and connections; default {@link CallObserver#NONE}. */
+    public CallObserver observer() {
+        return observer;
+    }
+
+    /**
+     * The port's TLS, or {@code null} (the default) to read it from {@code skein.tls.server} of the actor
+     * system's configuration.
+     */
+    public TlsSettings.Server tls() {
+        return tls;
+    }
+
+    /** The interceptors every call passes before it is decoded, in order; none by default. */
+    public List<ServerInterceptor> interceptors() {
+        return interceptors;
+    }
+
     @Override
     public String toString() {
-        return "ServerOptions{admission=" + admission + (owner == null ? "" : ", owner=" + owner) + '}';
+        return "ServerOptions{admission=" + admission + (owner == null ? "" : ", owner=" + owner)
+                + (tls == null ? "" : ", tls=" + tls.mode()) + (interceptors.isEmpty() ? "" : ", interceptors=" + interceptors)
+                + '}';
     }
 
     /** Builds {@link ServerOptions}. */
     public static final class Builder {
         private CallAdmission admission = CallAdmission.unlimited();
         private ActorOwner owner;
+        private CallObserver observer = CallObserver.NONE;
+        private TlsSettings.Server tls;
+        private final List<ServerInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
+        }
+
+        /** Who watches the server's calls (started and refused) and connections: metrics, tracing, logs. */
+        public Builder observer(CallObserver observer) {
+            this.observer = requireNonNull(observer, "observer");
+            return this;
         }
 
         /** The owner the server's actors (server, connections) live under, e.g. its node's. */
@@ -65,6 +104,18 @@ public final class ServerOptions {
         /** The admission control for calls and connections (server limits). */
         public Builder admission(CallAdmission admission) {
             this.admission = requireNonNull(admission, "admission");
+            return this;
+        }
+
+        /** The port's TLS (instead of {@code skein.tls.server} from the configuration). */
+        public Builder tls(TlsSettings.Server tls) {
+            this.tls = requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /** Adds an interceptor every call passes before it is decoded, after those added before. */
+        public Builder interceptor(ServerInterceptor interceptor) {
+            interceptors.add(requireNonNull(interceptor, "interceptor"));
             return this;
         }
 

@@ -147,9 +147,10 @@ class ConnectionLifecycleTest {
             port = probe.getLocalPort();
         }
         EndpointChannel channel = channel(new InetSocketAddress("127.0.0.1", port));
-        Duration quickly = Duration.ofSeconds(3); // well below the 10 s connect timeout
+        // A refused connect fails at once; the bound only has to stay below the 10 s connect timeout,
+        // which is what a refusal mistaken for a silent peer would wait for.
+        Duration quickly = Duration.ofSeconds(8);
         for (int attempt = 0; attempt < 2; attempt++) {
-            long start = System.nanoTime();
             Throwable unary = Await.failure(channel.unary(ECHO, "x", CallOptions.DEFAULT), quickly);
             assertEquals(StatusCode.UNAVAILABLE, codeOf(unary), unary::toString);
             Throwable stream = Await.failure(Source.single("x")
@@ -157,7 +158,6 @@ class ConnectionLifecycleTest {
                             CallOptions.DEFAULT))
                     .runWith(Sink.seq(), testKit.system()), quickly);
             assertEquals(StatusCode.UNAVAILABLE, codeOf(stream), stream::toString);
-            assertTrue(System.nanoTime() - start < quickly.toNanos());
         }
     }
 

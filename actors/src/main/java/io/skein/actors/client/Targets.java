@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import io.skein.transport.ClientChannel;
 import io.skein.transport.EndpointChannel;
+import io.skein.transport.tls.TlsSettings;
 import java.net.URI;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,8 +13,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
  * Opens a {@link ClientChannel} for a target URI. Built in: {@code skein://host:port} (a Skein server)
- * {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only) and
- * {@code grpc://host:port} (gRPC over HTTP/2, cleartext);
+ * {@code kitex://host:port} (a Kitex server over TTHeader + Kitex Protobuf, unary calls only),
+ * {@code grpc://host:port} (gRPC over HTTP/2, cleartext), and over TLS {@code skeins://host:port},
+ * {@code grpcs://host:port} and {@code kitexs://host:port} (verified as {@code skein.tls.client} of the
+ * actor system's configuration says);
  * higher modules register more schemes ({@code grpc://}, {@code cluster://}) with {@link #register}.
  */
 public final class Targets {
@@ -26,6 +29,12 @@ public final class Targets {
                 new java.net.InetSocketAddress(host(uri), port(uri))));
         SCHEMES.put("grpc", (system, uri) -> EndpointChannel.grpc(system,
                 new java.net.InetSocketAddress(host(uri), port(uri))));
+        SCHEMES.put("skeins", (system, uri) -> EndpointChannel.create(system,
+                new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
+        SCHEMES.put("grpcs", (system, uri) -> EndpointChannel.grpc(system,
+                new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
+        SCHEMES.put("kitexs", (system, uri) -> EndpointChannel.kitex(system,
+                new java.net.InetSocketAddress(host(uri), port(uri)), clientTls(system)));
     }
 
     private Targets() {
@@ -39,12 +48,41 @@ public final class Targets {
     /** A channel for {@code target}, e.g. {@code skein://127.0.0.1:8080}. */
     public static ClientChannel open(ActorSystem<?> system, String target) {
         requireNonNull(system, "system");
-        URI uri = URI.create(requireNonNull(target, "target"));
-        var factory = uri.getScheme() == null ? null : SCHEMES.get(uri.getScheme());
+        URI uri = parse(target);
+        var factory = SCHEMES.get(uri.getScheme());
         if (factory == null) {
-            throw new IllegalArgumentException("unsupported target " + target + "; known schemes: " + SCHEMES.keySet());
+            throw new IllegalArgumentException("unsupported target " + target + "; known schemes: "
+                    + new java.util.TreeSet<>(SCHEMES.keySet()));
         }
         return factory.apply(system, uri);
+    }
+
+    private static TlsSettings.Client clientTls(ActorSystem<?> system) {
+        return TlsSettings.Client.fromConfig(system.settings().config());
+    }
+
+    /**
+     * {@code target} as a URI with a scheme; a target without one (such as {@code 127.0.0.1:8080})
+     * fails with a message that suggests {@code skein://}.
+     *
+     * @throws IllegalArgumentException for a target that is not {@code scheme://...}
+     */
+    public static URI parse(String target) {
+        requireNonNull(target, "target");
+        if (!target.matches("[A-Za-z][A-Za-z0-9+.-]*://.*")) {
+            throw new IllegalArgumentException("target " + target + " has no scheme; did you mean skein://"
+                    + target + " ?");
+        }
+        try {
+            return new URI(target);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("target " + target + " is not a valid URI: " + e.getReason());
+        }
+    }
+
+    /** {@code scheme://host:port}, with an IPv6 literal in brackets. */
+    public static String format(String scheme, String host, int port) {
+        return scheme + "://" + (host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
     }
 
     /** The host of a {@code scheme://host:port} URI. */

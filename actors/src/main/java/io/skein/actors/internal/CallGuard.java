@@ -3,17 +3,24 @@ package io.skein.actors.internal;
 import io.skein.actors.CallMessage;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.transport.observe.TraceContext;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.MDC;
 
 /**
- * Wraps a service behavior so that a failure while it handles a call fails that call with
- * {@code INTERNAL} before supervision restarts the actor: one bad call never hangs or takes down
- * the others.
+ * Wraps a service behavior so that a failure while it handles a call fails that call before the
+ * service's supervision (resume by default) applies: one bad call never hangs or takes down the others.
+ * The call is failed with a crash status (not raised, the exception as its local cause), which the
+ * transport answers generically and logs once with the call's id; a failure on any other message is
+ * logged here, since the supervisor's own logging is off. A call message the behavior leaves unhandled
+ * (a method it has no case for) fails with {@code UNIMPLEMENTED}. While the actor handles a call that is traced, the call's
+ * trace and span ids are in the SLF4J MDC ({@value #TRACE_ID}, {@value #SPAN_ID}), so whatever the
+ * service logs carries them; an untraced call costs one null check. Runs in the service actor.
  *
  * <p>It also marks each call {@linkplain io.skein.transport.CallContext#markStarted started} as the actor
  * takes its message from the mailbox: the end of the call's wait in the node, which server limits measure.
@@ -24,6 +31,11 @@ import org.slf4j.LoggerFactory;
 final class CallGuard<T> extends BehaviorInterceptor<T, T> {
 
     private static final Logger log = LoggerFactory.getLogger(CallGuard.class);
+
+    /** MDC key of the trace id (32 hex digits) while a traced call is handled. */
+    static final String TRACE_ID = "traceId";
+    /** MDC key of the server span id (16 hex digits) while a traced call is handled. */
+    static final String SPAN_ID = "spanId";
 
     private final String service;
 
@@ -41,15 +53,33 @@ final class CallGuard<T> extends BehaviorInterceptor<T, T> {
                     carrier.call().method());
             return Behaviors.same();
         }
+        TraceContext trace = msg instanceof CallMessage carrier && carrier.call() != null
+                ? carrier.call().context().trace().orElse(null) : null;
+        if (trace != null) {
+            MDC.put(TRACE_ID, trace.traceId());
+            MDC.put(SPAN_ID, trace.spanId());
+        }
         try {
-            return target.apply(ctx, msg);
+            Behavior<T> next = target.apply(ctx, msg);
+            if (Behavior.isUnhandled(next) && msg instanceof CallMessage carrier && carrier.call() != null) {
+                // The actor has no case for this method: the caller hears so instead of waiting forever.
+                carrier.call().fail(Status.of(StatusCode.UNIMPLEMENTED, carrier.call().method()
+                        + " is not implemented by the service"));
+            }
+            return next;
         } catch (RuntimeException | LinkageError e) {
             if (msg instanceof CallMessage carrier && carrier.call() != null) {
-                log.warn("service {} failed on {}; failing that call and restarting", service, carrier.call().method(), e);
-                carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " failed: " + e)
-                        .withCause(e));
+                carrier.call().fail(Status.of(StatusCode.INTERNAL, "service " + service + " crashed").withCause(e));
+            } else {
+                log.error("service {} failed on a {}; applying its supervision", service,
+                        msg == null ? "null message" : msg.getClass().getSimpleName(), e);
             }
             throw e;
+        } finally {
+            if (trace != null) {
+                MDC.remove(TRACE_ID);
+                MDC.remove(SPAN_ID);
+            }
         }
     }
 

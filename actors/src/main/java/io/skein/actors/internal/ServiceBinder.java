@@ -15,7 +15,6 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.Props;
-import org.apache.pekko.actor.typed.SupervisorStrategy;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Routers;
@@ -37,7 +36,7 @@ public final class ServiceBinder {
         boolean spawned = actor == null;
         if (actor == null) {
             Behavior<T> guarded = Behaviors.supervise(Behaviors.intercept(() -> new CallGuard<T>(name),
-                    definition.behavior())).onFailure(SupervisorStrategy.restart());
+                    definition.behavior())).onFailure(definition.supervision().withLoggingEnabled(false));
             Behavior<T> served = definition.instances() > 1
                     ? Routers.pool(definition.instances(), guarded).withRoundRobinRouting()
                     : guarded;

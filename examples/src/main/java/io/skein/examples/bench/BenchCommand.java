@@ -18,7 +18,7 @@ import java.util.StringJoiner;
  * loop ({@code --rate}), through the client governance chain with {@code --governance} (its policies from
  * {@code --config}), and prints what it measured, as aligned lines or (with {@code --json}) as one JSON
  * object on stdout. Exit code 0 when the run completed (call errors are reported, not fatal), 1 when the
- * target could not be reached at all, 2 for usage errors.
+ * target could not be reached at all, 64 (ExitCodes.USAGE) for usage errors.
  */
 public final class BenchCommand {
 
@@ -60,14 +60,16 @@ public final class BenchCommand {
         }
         String target = args.get("target", null);
         if (target == null) {
-            throw new IllegalArgumentException("bench needs --target URI (skein://host:port or grpc://host:port)");
+            throw new IllegalArgumentException("bench needs --target URI (skein://host:port, grpc://host:port or shm://PATH)");
         }
         java.net.URI uri = java.net.URI.create(target);
         if (uri.getScheme() == null) {
             throw new IllegalArgumentException("target needs a scheme (skein:// or grpc://): " + target);
         }
-        Targets.host(uri);
-        Targets.port(uri);
+        if (!"shm".equals(uri.getScheme())) { // shm://PATH names a socket, not host:port
+            Targets.host(uri);
+            Targets.port(uri);
+        }
         LoadGenerator.Method method = LoadGenerator.Method.parse(args.get("method", "Echo/Say"));
         Integer connections = args.has("connections") ? args.getInt("connections", 0) : null;
         Duration timeout = args.has("timeout") ? Duration.ofMillis(positiveLong(args, "timeout")) : null;

@@ -343,6 +343,7 @@ public final class LoadGenerator {
                     .withFallback(config);
         }
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-bench", clientConfig.resolve());
+        io.skein.runtime.ShmTargets.install();
         try {
             LoadGenerator generator = new LoadGenerator(settings);
             ClientChannel channel = governed ? generator.governedChannel(system, settings.target())

@@ -1,12 +1,14 @@
 package io.skein.examples.echo;
 
 import com.google.protobuf.ByteString;
-import io.skein.actors.BidiStreamingCall;
 import io.skein.actors.CallMessage;
-import io.skein.actors.ClientStreamingCall;
-import io.skein.actors.ServerStreamingCall;
+import io.skein.actors.ServiceCall;
 import io.skein.actors.ServiceDefinition;
 import io.skein.actors.UnaryCall;
+import io.skein.examples.echo.EchoSkein.Chat;
+import io.skein.examples.echo.EchoSkein.Collect;
+import io.skein.examples.echo.EchoSkein.Repeat;
+import io.skein.examples.echo.EchoSkein.Say;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import java.time.Duration;
@@ -28,30 +30,25 @@ import org.apache.pekko.stream.javadsl.Source;
  * {@code count} replies (forever when {@code count <= 0}); {@code Collect} joins the messages it
  * receives; {@code Chat} answers each request in order.
  *
+ * <p>Its protocol and wiring are generated from {@code echo.proto} ({@link EchoSkein}); the actor's own
+ * protocol is wider (a timer message of its own), so each call arrives wrapped in {@link Rpc}.
+ *
  * <p>{@code cpu_us} is business work: {@code Say} spends that much CPU ({@link CpuWork#burn}) in the
  * actor as it takes the call, before any delay or answer, so one Echo actor serves at most about
  * {@code 1 / cpu_us} calls per second; {@code Chat} spends it per message in the stream that answers it.
  */
 public final class EchoService {
 
-    /** The Echo actor's protocol. */
+    /** The Echo actor's protocol: the calls, and the actor's own timer message. */
     public sealed interface Command {
     }
 
-    /** A {@code Say} call. */
-    public record Say(UnaryCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
-    }
-
-    /** A {@code Repeat} call. */
-    public record Repeat(ServerStreamingCall<RepeatRequest, EchoReply> call) implements Command, CallMessage {
-    }
-
-    /** A {@code Collect} call. */
-    public record Collect(ClientStreamingCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
-    }
-
-    /** A {@code Chat} call. */
-    public record Chat(BidiStreamingCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
+    /** A call of any Echo method (the generated {@link EchoSkein.Command}); a crash while handling it fails the call. */
+    public record Rpc(EchoSkein.Command command) implements Command, CallMessage {
+        @Override
+        public ServiceCall<?, ?> call() {
+            return command.call();
+        }
     }
 
     private record DelayedAnswer(UnaryCall<EchoRequest, EchoReply> call) implements Command {
@@ -62,13 +59,7 @@ public final class EchoService {
 
     /** The Echo service definition; {@code servedBy} names the serving node in every reply. */
     public static ServiceDefinition<Command> definition(Supplier<String> servedBy) {
-        return ServiceDefinition
-                .forBehavior(EchoProto.getDescriptor().findServiceByName("Echo"), create(servedBy))
-                .unary("Say", Say::new)
-                .serverStreaming("Repeat", Repeat::new)
-                .clientStreaming("Collect", Collect::new)
-                .bidiStreaming("Chat", Chat::new)
-                .build();
+        return EchoSkein.definition(create(servedBy), Rpc::new).build();
     }
 
     /** The Echo actor. */
@@ -76,36 +67,36 @@ public final class EchoService {
         return Behaviors.setup(ctx -> {
             Materializer mat = Materializer.matFromSystem(ctx.getSystem());
             return Behaviors.receive(Command.class)
-                    .onMessage(Say.class, m -> onSay(ctx, m.call(), servedBy))
                     .onMessage(DelayedAnswer.class, m -> {
                         answer(m.call(), servedBy);
                         return Behaviors.same();
                     })
-                    .onMessage(Repeat.class, m -> {
-                        m.call().respond(repeat(m.call().request(), servedBy));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Collect.class, m -> {
-                        m.call().reply(m.call().requests()
-                                .runWith(Sink.fold(new StringBuilder[] {null, new StringBuilder()},
-                                        (acc, req) -> collect(acc, req)), mat)
-                                .thenApply(acc -> EchoReply.newBuilder()
-                                        .setMessage(acc[1].toString())
-                                        .setSeq(acc[0] == null ? 0 : acc[0].length())
-                                        .setServedBy(servedBy.get())
-                                        .build()));
-                        return Behaviors.same();
-                    })
-                    .onMessage(Chat.class, m -> {
-                        m.call().respond(chat(m.call().requests(), servedBy));
+                    .onMessage(Rpc.class, rpc -> {
+                        EchoSkein.Command command = rpc.command();
+                        if (command instanceof Say m) {
+                            onSay(ctx, m.call(), servedBy);
+                        } else if (command instanceof Repeat m) {
+                            m.call().respond(repeat(m.call().request(), servedBy));
+                        } else if (command instanceof Collect m) {
+                            m.call().reply(m.call().requests()
+                                    .runWith(Sink.fold(new StringBuilder[] {null, new StringBuilder()},
+                                            (acc, req) -> collect(acc, req)), mat)
+                                    .thenApply(acc -> EchoReply.newBuilder()
+                                            .setMessage(acc[1].toString())
+                                            .setSeq(acc[0] == null ? 0 : acc[0].length())
+                                            .setServedBy(servedBy.get())
+                                            .build()));
+                        } else if (command instanceof Chat m) {
+                            m.call().respond(chat(m.call().requests(), servedBy));
+                        }
                         return Behaviors.same();
                     })
                     .build();
         });
     }
 
-    private static Behavior<Command> onSay(ActorContext<Command> ctx, UnaryCall<EchoRequest, EchoReply> call,
-                                           Supplier<String> servedBy) {
+    private static void onSay(ActorContext<Command> ctx, UnaryCall<EchoRequest, EchoReply> call,
+                              Supplier<String> servedBy) {
         CpuWork.burn(call.request().getCpuUs());
         int delay = call.request().getDelayMs();
         if (delay > 0) {
@@ -113,7 +104,6 @@ public final class EchoService {
         } else {
             answer(call, servedBy);
         }
-        return Behaviors.same();
     }
 
     private static void answer(UnaryCall<EchoRequest, EchoReply> call, Supplier<String> servedBy) {

@@ -15,7 +15,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 /**
  * {@code interop-client}: gRPC's interop client with gRPC's own flag names
  * ({@code --server_host}, {@code --server_port}, {@code --test_case}, {@code --use_tls}), plus
- * {@code --transport grpc|skein} (default {@code grpc}). Prints one line per case on standard output,
+ * {@code --transport grpc|skein} (default {@code grpc}). With {@code --use_tls=true} the target is
+ * {@code grpcs://} or {@code skeins://}: the server's certificate is verified against {@code --ca_file}
+ * (else {@code skein.tls.client} of {@code --config}, else the JDK's trust store), for the name
+ * {@code --server_host_override} when given, and {@code --cert_file}/{@code --key_file} are presented
+ * as the client certificate (mutual TLS). Prints one line per case on standard output,
  * every failure on standard error; exits 0 only when every case run passed, 1 otherwise, 2 on a usage
  * error. The compression cases need gRPC: over {@code skein} (no message compression) {@code all}
  * leaves them out, saying so on standard error, and naming one is a usage error.
@@ -24,7 +28,7 @@ public final class InteropCommand {
 
     /** Options {@code interop-client} takes. */
     public static final Set<String> CLIENT_OPTIONS = Set.of("server_host", "server_port", "test_case", "use_tls",
-            "transport", "server_host_override", "use_test_ca", "config");
+            "transport", "server_host_override", "use_test_ca", "config", "ca_file", "cert_file", "key_file");
 
     private InteropCommand() {
     }
@@ -38,15 +42,65 @@ public final class InteropCommand {
         return tls.equals("false");
     }
 
+    /**
+     * The configuration of {@code interop-server}: with {@code --use_tls=true} the port requires TLS, with
+     * the certificate and key of {@code --cert_file} / {@code --key_file} (or of {@code skein.tls.server}
+     * in {@code --config}).
+     */
+    public static Config serverTls(Args args, Config config) {
+        if (plaintext(args)) {
+            return config;
+        }
+        StringBuilder hocon = new StringBuilder("skein.tls.server.mode = required\n");
+        if (args.has("cert_file") != args.has("key_file")) {
+            throw new IllegalArgumentException("options --cert_file and --key_file go together");
+        }
+        if (args.has("cert_file")) {
+            hocon.append("skein.tls.server.certificate = ").append(quote(args.get("cert_file", null))).append('\n')
+                    .append("skein.tls.server.private-key = ").append(quote(args.get("key_file", null))).append('\n');
+        } else if (config.getString("skein.tls.server.certificate").isEmpty()) {
+            throw new IllegalArgumentException("--use_tls=true needs --cert_file and --key_file (or skein.tls.server in --config)");
+        }
+        return ConfigFactory.parseString(hocon.toString()).withFallback(config).resolve();
+    }
+
+    private static String quote(String value) {
+        return com.typesafe.config.ConfigUtil.quoteString(value);
+    }
+
+    /** The client configuration of {@code interop-client}: {@code --config}, then the TLS flags over it. */
+    private static Config clientConfig(Args args) {
+        Config config = ConfigFactory.parseString("pekko.loglevel = WARNING");
+        if (args.has("config")) {
+            java.io.File file = new java.io.File(args.get("config", null));
+            if (!file.isFile()) {
+                throw new IllegalArgumentException("no config file " + file);
+            }
+            config = config.withFallback(ConfigFactory.parseFile(file));
+        }
+        StringBuilder tls = new StringBuilder();
+        if (args.has("ca_file")) {
+            tls.append("skein.tls.client.trust-certificates = ").append(quote(args.get("ca_file", null))).append('\n');
+        }
+        if (args.has("server_host_override")) {
+            tls.append("skein.tls.client.server-name = ").append(quote(args.get("server_host_override", null))).append('\n');
+        }
+        if (args.has("cert_file") != args.has("key_file")) {
+            throw new IllegalArgumentException("options --cert_file and --key_file go together");
+        }
+        if (args.has("cert_file")) {
+            tls.append("skein.tls.client.certificate = ").append(quote(args.get("cert_file", null))).append('\n')
+                    .append("skein.tls.client.private-key = ").append(quote(args.get("key_file", null))).append('\n');
+        }
+        return ConfigFactory.parseString(tls.toString()).withFallback(config).withFallback(ConfigFactory.load()).resolve();
+    }
+
     /** Runs {@code interop-client}; returns the exit code. */
     public static int client(Args args, PrintStream out, PrintStream err) {
         if (!args.positionals().isEmpty()) {
             throw new IllegalArgumentException("interop-client takes no positional arguments: " + args.positionals());
         }
-        if (!plaintext(args)) {
-            err.println("ERROR: --use_tls=true is not supported: Skein speaks plaintext (HTTP/2 prior knowledge)");
-            return 2;
-        }
+        boolean tls = !plaintext(args);
         String host = args.get("server_host", "localhost");
         int port = args.getInt("server_port", 8080);
         String testCase = args.get("test_case", "empty_unary");
@@ -62,9 +116,8 @@ public final class InteropCommand {
         if (!compression && InteropClient.COMPRESSION_CASES.contains(testCase)) {
             throw new IllegalArgumentException(InteropClient.withoutCompression(testCase));
         }
-        String target = transport + "://" + host + ":" + port;
-        Config config = ConfigFactory.parseString("pekko.loglevel = WARNING")
-                .withFallback(ConfigFactory.load()).resolve();
+        String target = transport + (tls ? "s" : "") + "://" + host + ":" + port;
+        Config config = clientConfig(args);
         ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "skein-interop-client", config);
         try {
             ClientChannel channel;

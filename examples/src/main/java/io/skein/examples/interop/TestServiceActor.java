@@ -1,10 +1,6 @@
 package io.skein.examples.interop;
 
 import com.google.protobuf.ByteString;
-import io.skein.actors.BidiStreamingCall;
-import io.skein.actors.CallMessage;
-import io.skein.actors.ClientStreamingCall;
-import io.skein.actors.ServerStreamingCall;
 import io.skein.actors.ServiceCall;
 import io.skein.actors.ServiceDefinition;
 import io.skein.actors.UnaryCall;
@@ -19,7 +15,7 @@ import io.skein.examples.grpc.testing.StreamingInputCallRequest;
 import io.skein.examples.grpc.testing.StreamingInputCallResponse;
 import io.skein.examples.grpc.testing.StreamingOutputCallRequest;
 import io.skein.examples.grpc.testing.StreamingOutputCallResponse;
-import io.skein.examples.grpc.testing.TestProto;
+import io.skein.examples.grpc.testing.TestServiceSkein;
 import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
@@ -68,83 +64,34 @@ public final class TestServiceActor {
     /** Metadata the server echoes in its trailers. */
     public static final String ECHO_TRAILING = "x-grpc-test-echo-trailing-bin";
 
-    /** The TestService actor's protocol. */
-    public sealed interface Command {
-    }
-
-    /** An {@code EmptyCall}. */
-    public record EmptyCall(UnaryCall<Empty, Empty> call) implements Command, CallMessage {
-    }
-
-    /** A {@code UnaryCall}. */
-    public record Unary(UnaryCall<SimpleRequest, SimpleResponse> call) implements Command, CallMessage {
-    }
-
-    /** A {@code CacheableUnaryCall}. */
-    public record CacheableUnary(UnaryCall<SimpleRequest, SimpleResponse> call) implements Command, CallMessage {
-    }
-
-    /** A {@code StreamingOutputCall}. */
-    public record StreamingOutput(ServerStreamingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call)
-            implements Command, CallMessage {
-    }
-
-    /** A {@code StreamingInputCall}. */
-    public record StreamingInput(ClientStreamingCall<StreamingInputCallRequest, StreamingInputCallResponse> call)
-            implements Command, CallMessage {
-    }
-
-    /** A {@code FullDuplexCall}. */
-    public record FullDuplex(BidiStreamingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call)
-            implements Command, CallMessage {
-    }
-
-    /** A {@code HalfDuplexCall}. */
-    public record HalfDuplex(BidiStreamingCall<StreamingOutputCallRequest, StreamingOutputCallResponse> call)
-            implements Command, CallMessage {
-    }
-
-    /** An {@code UnimplementedCall}. */
-    public record Unimplemented(UnaryCall<Empty, Empty> call) implements Command, CallMessage {
-    }
-
     private TestServiceActor() {
     }
 
     /** {@code grpc.testing.TestService}. */
     public static com.google.protobuf.Descriptors.ServiceDescriptor descriptor() {
-        return TestProto.getDescriptor().findServiceByName("TestService");
+        return TestServiceSkein.descriptor();
     }
 
     /** The TestService definition; {@code serverId} fills {@code server_id} when a request asks for it. */
-    public static ServiceDefinition<Command> definition(Supplier<String> serverId) {
-        return ServiceDefinition.forBehavior(descriptor(), create(serverId))
-                .unary("EmptyCall", EmptyCall::new)
-                .unary("UnaryCall", Unary::new)
-                .unary("CacheableUnaryCall", CacheableUnary::new)
-                .serverStreaming("StreamingOutputCall", StreamingOutput::new)
-                .clientStreaming("StreamingInputCall", StreamingInput::new)
-                .bidiStreaming("FullDuplexCall", FullDuplex::new)
-                .bidiStreaming("HalfDuplexCall", HalfDuplex::new)
-                .unary("UnimplementedCall", Unimplemented::new)
-                .build();
+    public static ServiceDefinition<TestServiceSkein.Command> definition(Supplier<String> serverId) {
+        return TestServiceSkein.definition(create(serverId)).build();
     }
 
     /** The TestService actor. */
-    public static Behavior<Command> create(Supplier<String> serverId) {
+    public static Behavior<TestServiceSkein.Command> create(Supplier<String> serverId) {
         return Behaviors.setup(ctx -> {
             Materializer mat = Materializer.matFromSystem(ctx.getSystem());
-            return Behaviors.receive(Command.class)
-                    .onMessage(EmptyCall.class, m -> {
+            return Behaviors.receive(TestServiceSkein.Command.class)
+                    .onMessage(TestServiceSkein.EmptyCall.class, m -> {
                         echoMetadata(m.call());
                         m.call().reply(Empty.getDefaultInstance());
                         return Behaviors.same();
                     })
-                    .onMessage(Unary.class, m -> {
+                    .onMessage(TestServiceSkein.UnaryCall.class, m -> {
                         unary(m.call(), serverId);
                         return Behaviors.same();
                     })
-                    .onMessage(CacheableUnary.class, m -> {
+                    .onMessage(TestServiceSkein.CacheableUnaryCall.class, m -> {
                         echoMetadata(m.call());
                         m.call().reply(SimpleResponse.newBuilder()
                                 .setPayload(Payload.newBuilder()
@@ -152,7 +99,7 @@ public final class TestServiceActor {
                                 .build());
                         return Behaviors.same();
                     })
-                    .onMessage(StreamingOutput.class, m -> {
+                    .onMessage(TestServiceSkein.StreamingOutputCall.class, m -> {
                         echoMetadata(m.call());
                         StreamingOutputCallRequest req = m.call().request();
                         Status status = status(req.hasResponseStatus() ? req.getResponseStatus() : null);
@@ -163,7 +110,7 @@ public final class TestServiceActor {
                         m.call().respond(out);
                         return Behaviors.same();
                     })
-                    .onMessage(StreamingInput.class, m -> {
+                    .onMessage(TestServiceSkein.StreamingInputCall.class, m -> {
                         echoMetadata(m.call());
                         CallContext context = m.call().context();
                         m.call().reply(m.call().requests()
@@ -176,13 +123,13 @@ public final class TestServiceActor {
                                         .setAggregatedPayloadSize(sum).build()));
                         return Behaviors.same();
                     })
-                    .onMessage(FullDuplex.class, m -> {
+                    .onMessage(TestServiceSkein.FullDuplexCall.class, m -> {
                         echoMetadata(m.call());
                         CallContext context = m.call().context();
                         m.call().respond(m.call().requests().flatMapConcat(r -> answer(r, context)));
                         return Behaviors.same();
                     })
-                    .onMessage(HalfDuplex.class, m -> {
+                    .onMessage(TestServiceSkein.HalfDuplexCall.class, m -> {
                         echoMetadata(m.call());
                         m.call().respond(m.call().requests()
                                 .fold(new ArrayList<StreamingOutputCallRequest>(), (all, r) -> {
@@ -193,7 +140,7 @@ public final class TestServiceActor {
                                 .flatMapConcat(r -> answer(r, m.call().context())));
                         return Behaviors.same();
                     })
-                    .onMessage(Unimplemented.class, m -> {
+                    .onMessage(TestServiceSkein.UnimplementedCall.class, m -> {
                         m.call().fail(Status.of(StatusCode.UNIMPLEMENTED,
                                 m.call().method() + " is not implemented by the interop server"));
                         return Behaviors.same();

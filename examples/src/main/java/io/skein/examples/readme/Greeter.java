@@ -1,12 +1,8 @@
 package io.skein.examples.readme;
 
-import io.skein.actors.BidiStreamingCall;
-import io.skein.actors.CallMessage;
 import io.skein.actors.ServiceDefinition;
-import io.skein.actors.UnaryCall;
-import io.skein.examples.echo.EchoProto;
 import io.skein.examples.echo.EchoReply;
-import io.skein.examples.echo.EchoRequest;
+import io.skein.examples.echo.EchoSkein;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
@@ -16,34 +12,21 @@ public final class Greeter {
     private Greeter() {
     }
 
-    /** Greeter's protocol. */
-    sealed interface Command {
-    }
-
-    record Say(UnaryCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
-    }
-
-    record Chat(BidiStreamingCall<EchoRequest, EchoReply> call) implements Command, CallMessage {
-    }
-
-    static Behavior<Command> create() {
-        return Behaviors.receive(Command.class)
-                .onMessage(Say.class, m -> {
+    static Behavior<EchoSkein.Command> create() {
+        return Behaviors.receive(EchoSkein.Command.class)
+                .onMessage(EchoSkein.Say.class, m -> {
                     m.call().reply(EchoReply.newBuilder().setMessage("hello " + m.call().request().getMessage()).build());
                     return Behaviors.same();
                 })
-                .onMessage(Chat.class, m -> {
+                .onMessage(EchoSkein.Chat.class, m -> {
                     m.call().respond(m.call().requests().map(r -> EchoReply.newBuilder().setMessage(r.getMessage()).build()));
                     return Behaviors.same();
                 })
-                .build();
+                .build();   // Repeat and Collect have no case here: their callers get UNIMPLEMENTED
     }
 
     /** The service definition a node serves. */
-    public static ServiceDefinition<?> definition() {
-        return ServiceDefinition.forBehavior(EchoProto.getDescriptor().findServiceByName("Echo"), create())
-                .unary("Say", Say::new)
-                .bidiStreaming("Chat", Chat::new)
-                .build();
+    public static ServiceDefinition<EchoSkein.Command> definition() {
+        return EchoSkein.definition(create()).build();
     }
 }

@@ -13,6 +13,7 @@ import com.google.protobuf.util.JsonFormat;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.skein.examples.Main;
+import io.skein.runtime.cli.ExitCodes;
 import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.cli.Args;
@@ -116,7 +117,7 @@ class BenchCommandTest {
     }
 
     @Test
-    void usageErrorsExitWithTwo() {
+    void usageErrorsExitWithTheUsageCodeAndAMissingConfigWithTheConfigCode() {
         for (List<String> argv : List.of(
                 List.of("bench"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--method", "Echo/Repeat"),
@@ -131,7 +132,6 @@ class BenchCommandTest {
                 List.of("bench", "--target", "skein://127.0.0.1:1", "extra"),
                 List.of("bench", "--target", "127.0.0.1:1"),
                 List.of("bench", "--target", "skein://127.0.0.1"),
-                List.of("bench", "--target", "skein://127.0.0.1:1", "--config", "/no/such/file.conf"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "0"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "fast"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "10", "--concurrency", "5"),
@@ -139,8 +139,10 @@ class BenchCommandTest {
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--rate", "10", "--max-in-flight", "0"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--max-in-flight", "10"),
                 List.of("bench", "--target", "skein://127.0.0.1:1", "--cpu-us", "-1"))) {
-            assertEquals(2, Main.run(argv.toArray(String[]::new)), String.join(" ", argv));
+            assertEquals(ExitCodes.USAGE, Main.run(argv.toArray(String[]::new)), String.join(" ", argv));
         }
+        assertEquals(ExitCodes.CONFIG, Main.run(new String[] {"bench", "--target", "skein://127.0.0.1:1", "--config",
+                "/no/such/file.conf"}));
         assertThrows(IllegalArgumentException.class, () -> parse("--target", "skein://h:1", "--method", "Chat"));
     }
 

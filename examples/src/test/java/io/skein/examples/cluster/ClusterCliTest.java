@@ -31,7 +31,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The cluster from the command line, as a user runs it: three {@code serve} child JVMs form a cluster
  * by ClusterBootstrap with {@code config} discovery (the shipped {@code examples/cluster/local.conf},
- * on free ports); {@code members} lists them; {@code call cluster://... --repeat} reaches all three; after {@code kill -9} of one
+ * on free ports); {@code members} lists them (from a contact point, without joining); {@code call cluster://... --repeat} reaches all three; after {@code kill -9} of one
  * and its downing every call succeeds on the other two; a SIGTERM to the node serving a stream lets
  * the stream complete.
  */
@@ -141,8 +141,8 @@ class ClusterCliTest {
             assertTrue(members.stdout().stream().anyMatch(l -> l.matches("pekko://skein@127\\.0\\.0\\.1:\\d+ Up .*node="
                     + Pattern.quote(id) + " services=\\[skein\\.examples\\.echo\\.Echo]")), members::toString);
         }
-        assertTrue(members.stdout().stream().anyMatch(l -> l.contains("roles=[client") && l.endsWith("services=[]")),
-                members::toString);
+        // members asks a contact point's management endpoint: it joins nothing and logs nothing.
+        assertTrue(members.stderr().isBlank(), members::toString);
         assertEquals(0, spread.awaitExit(CALL), spread::toString);
         List<EchoReply> replies = spread.stdout().stream().map(ClusterCliTest::parse).toList();
         assertEquals(12, replies.size(), spread::toString);

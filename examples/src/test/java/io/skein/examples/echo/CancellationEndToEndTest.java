@@ -166,13 +166,14 @@ class CancellationEndToEndTest {
     }
 
     @Test
-    void serverStreamThrowingMidwayFailsTheClientWithInternal() {
+    void serverStreamThrowingMidwayFailsTheClientWithAGenericInternal() {
         List<EchoReply> received = new CopyOnWriteArrayList<>();
         CompletionStage<Done> run = probed.serverStreaming("Repeat", RepeatRequest.class, EchoReply.class)
                 .call(RepeatRequest.newBuilder().setMessage("throw").setCount(2).build(), WITH_DEADLINE)
                 .runWith(Sink.foreach(received::add), mat);
         StatusException e = assertFails(StatusCode.INTERNAL, run, BOUND);
-        assertTrue(e.status().message().contains("probe stream threw after 2"), e.status().message());
+        // A crash is answered generically: the exception's text stays on the server.
+        assertEquals("internal error", e.status().message());
         assertEquals(2, received.size());
     }
 

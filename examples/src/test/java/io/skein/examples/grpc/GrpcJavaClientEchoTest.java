@@ -176,12 +176,10 @@ class GrpcJavaClientEchoTest {
     @Test
     void deadlineExceededOnBothSides() {
         observed.calls.clear();
-        long start = System.nanoTime();
+        // DEADLINE_EXCEEDED is the proof the deadline cut the call short: the 5 s reply would be OK.
         assertStatus(Status.Code.DEADLINE_EXCEEDED, () -> EchoGrpc.newBlockingStub(observedChannel)
                 .withDeadlineAfter(300, TimeUnit.MILLISECONDS)
                 .say(EchoRequest.newBuilder().setMessage("slow").setDelayMs(5_000).build()));
-        long tookMs = (System.nanoTime() - start) / 1_000_000;
-        assertTrue(tookMs < 4_000, "the deadline did not cut the call short: " + tookMs + " ms");
         CallContext ctx = observed.nextCall(GrpcJava.TIMEOUT);
         // grpc-timeout reached the server...
         assertTrue(ctx.hasDeadline(), "the server saw no deadline");

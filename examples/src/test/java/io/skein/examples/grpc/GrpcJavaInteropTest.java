@@ -36,6 +36,7 @@ import io.skein.examples.interop.TestServiceActor;
 import io.skein.examples.testing.TestNodes;
 import io.skein.runtime.SkeinNode;
 import io.skein.transport.ClientChannel;
+import io.skein.transport.testing.TestPki;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,14 +94,25 @@ class GrpcJavaInteropTest {
         private SkeinNode server;
         private ManagedChannel channel;
 
+        /** Extra server configuration (the TLS variants below set skein.tls.server). */
+        String serverConfig() {
+            return "";
+        }
+
+        /** The grpc-java channel to the server (the TLS variants below build theirs with TLS). */
+        ManagedChannel openChannel(java.net.InetSocketAddress address) {
+            return GrpcJava.channel(address);
+        }
+
         @BeforeAll
         void start() {
             server = SkeinNode.builder()
-                    .config(com.typesafe.config.ConfigFactory.parseString(TestNodes.LOOPBACK + "pekko.loglevel = WARNING"))
+                    .config(com.typesafe.config.ConfigFactory.parseString(TestNodes.LOOPBACK + "pekko.loglevel = WARNING\n"
+                            + serverConfig()))
                     .service(info -> TestServiceActor.definition(info::nodeId))
                     .service(info -> EchoService.definition(info::nodeId))
                     .start();
-            channel = GrpcJava.channel(server.address());
+            channel = openChannel(server.address());
         }
 
         @AfterAll
@@ -393,11 +405,25 @@ class GrpcJavaInteropTest {
         private ClientChannel channel;
         private InteropClient interop;
 
+        /** The grpc-java server (the TLS variants below start theirs with TLS). */
+        Server startServer() throws IOException {
+            return GrpcJavaTestService.start();
+        }
+
+        /** Extra client configuration and the target scheme (the TLS variants: skein.tls.client, grpcs). */
+        String clientConfig() {
+            return "";
+        }
+
+        String scheme() {
+            return "grpc";
+        }
+
         @BeforeAll
         void start() throws IOException {
-            server = GrpcJavaTestService.start();
-            client = TestNodes.clientSystem("interop-grpc-client", "pekko.loglevel = WARNING");
-            channel = Targets.open(client, "grpc://127.0.0.1:" + server.getPort());
+            server = startServer();
+            client = TestNodes.clientSystem("interop-grpc-client", "pekko.loglevel = WARNING\n" + clientConfig());
+            channel = Targets.open(client, scheme() + "://127.0.0.1:" + server.getPort());
             interop = new InteropClient(client, channel, Duration.ofSeconds(20));
         }
 
@@ -422,6 +448,113 @@ class GrpcJavaInteropTest {
         void skeinInteropCasePassesAgainstGrpcJava(String testCase) {
             InteropClient.Result result = interop.run(testCase);
             assertTrue(result.passed(), result::toString);
+        }
+    }
+
+    // ---- (3) both directions over TLS and mutual TLS, with a test CA made by the run ---------------
+
+    /** The run's test CA (TEST-ONLY key material under target/, never committed) and its certificates. */
+    static final class Pki {
+        static final TestPki PKI = TestPki.create(java.nio.file.Path.of("target", "test-pki",
+                "interop-" + java.util.UUID.randomUUID()));
+        static final TestPki.Issued SERVER = PKI.server("server");
+        static final TestPki.Issued CLIENT = PKI.client("interop-client");
+
+        private Pki() {
+        }
+
+        /** A grpc-java TLS channel trusting the test CA, presenting the client certificate when {@code mutual}. */
+        static ManagedChannel channel(java.net.InetSocketAddress address, boolean mutual) {
+            try {
+                var ssl = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forClient()
+                        .trustManager(PKI.caCertificate().toFile());
+                if (mutual) {
+                    ssl.keyManager(CLIENT.certificate().toFile(), CLIENT.privateKey().toFile());
+                }
+                return io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder.forAddress("localhost", address.getPort())
+                        .sslContext(ssl.build()).build();
+            } catch (javax.net.ssl.SSLException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        /** A grpc-java TLS server of the interop service, requiring a client certificate when {@code mutual}. */
+        static Server server(boolean mutual) throws IOException {
+            var ssl = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(SERVER.certificate().toFile(),
+                    SERVER.privateKey().toFile()).trustManager(PKI.caCertificate().toFile())
+                    .clientAuth(mutual ? io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.REQUIRE
+                            : io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth.NONE);
+            return GrpcJavaTestService.start(ssl.build());
+        }
+
+        static String skeinServer(boolean mutual) {
+            return PKI.hocon(SERVER, "required", mutual ? "require" : "none", null);
+        }
+
+        static String skeinClient(boolean mutual) {
+            return PKI.hocon(SERVER, "off", "none", mutual ? CLIENT : null);
+        }
+    }
+
+    @Nested
+    class GrpcJavaClientOverTlsAgainstSkeinServer extends GrpcJavaClientAgainstSkeinServer {
+        @Override
+        String serverConfig() {
+            return Pki.skeinServer(false);
+        }
+
+        @Override
+        ManagedChannel openChannel(java.net.InetSocketAddress address) {
+            return Pki.channel(address, false);
+        }
+    }
+
+    @Nested
+    class GrpcJavaClientOverMutualTlsAgainstSkeinServer extends GrpcJavaClientAgainstSkeinServer {
+        @Override
+        String serverConfig() {
+            return Pki.skeinServer(true);
+        }
+
+        @Override
+        ManagedChannel openChannel(java.net.InetSocketAddress address) {
+            return Pki.channel(address, true);
+        }
+    }
+
+    @Nested
+    class SkeinClientOverTlsAgainstGrpcJavaServer extends SkeinClientAgainstGrpcJavaServer {
+        @Override
+        Server startServer() throws IOException {
+            return Pki.server(false);
+        }
+
+        @Override
+        String clientConfig() {
+            return Pki.skeinClient(false);
+        }
+
+        @Override
+        String scheme() {
+            return "grpcs";
+        }
+    }
+
+    @Nested
+    class SkeinClientOverMutualTlsAgainstGrpcJavaServer extends SkeinClientAgainstGrpcJavaServer {
+        @Override
+        Server startServer() throws IOException {
+            return Pki.server(true);
+        }
+
+        @Override
+        String clientConfig() {
+            return Pki.skeinClient(true);
+        }
+
+        @Override
+        String scheme() {
+            return "grpcs";
         }
     }
 }

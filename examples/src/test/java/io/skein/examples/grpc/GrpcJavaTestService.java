@@ -41,7 +41,16 @@ final class GrpcJavaTestService extends TestServiceGrpc.TestServiceImplBase {
 
     /** A plaintext grpc-java server of this service on an ephemeral loopback port, echoing metadata. */
     static Server start() throws IOException {
-        return NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        return start(null);
+    }
+
+    /** The same server over TLS with {@code ssl} (grpc-java's shaded Netty context), or plaintext when null. */
+    static Server start(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext ssl) throws IOException {
+        NettyServerBuilder builder = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+        if (ssl != null) {
+            builder.sslContext(ssl);
+        }
+        return builder
                 .addService(ServerInterceptors.intercept(new GrpcJavaTestService(), ECHO_METADATA))
                 .addStreamTracerFactory(WireSizes.SERVER)
                 .build()

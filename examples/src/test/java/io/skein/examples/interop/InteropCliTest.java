@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.examples.Main;
+import io.skein.runtime.cli.ExitCodes;
 import io.skein.examples.testing.ChildJvm;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,15 +106,14 @@ class InteropCliTest {
 
     @Test
     @Order(5)
-    void usageErrorsExitTwoInProcess() {
-        assertEquals(2, Main.run(new String[] {"interop-client", "--test_case", "no_such_case", "--transport", "skein"}));
-        assertEquals(2, Main.run(new String[] {"interop-client", "--use_tls=true"}));
-        assertEquals(2, Main.run(new String[] {"interop-client", "--use_tls=maybe"}));
-        assertEquals(2, Main.run(new String[] {"interop-client", "--transport", "carrier-pigeon"}));
-        assertEquals(2, Main.run(new String[] {"interop-client", "--no_such_flag", "1"}));
-        assertEquals(2, Main.run(new String[] {"interop-client", "--test_case=client_compressed_unary",
+    void usageErrorsExitWithTheUsageCodeInProcess() {
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"interop-client", "--test_case", "no_such_case", "--transport", "skein"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"interop-client", "--use_tls=maybe"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"interop-client", "--transport", "carrier-pigeon"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"interop-client", "--no_such_flag", "1"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"interop-client", "--test_case=client_compressed_unary",
                 "--transport=skein"}));
-        assertEquals(2, Main.run(new String[] {"interop-server", "--use_tls=true"}));
+        assertEquals(ExitCodes.USAGE, Main.run(new String[] {"interop-server", "--use_tls=true"}));
     }
 
     @Test

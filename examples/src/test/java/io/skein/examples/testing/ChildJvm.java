@@ -90,7 +90,8 @@ public final class ChildJvm implements AutoCloseable {
         return start(Map.of(), args);
     }
 
-    private static String mainLogbackConfig() {
+    /** The CLI's own {@code logback.xml} (logs on stderr), for {@code -Dlogback.configurationFile}. */
+    public static String mainLogbackConfig() {
         URL url = Main.class.getClassLoader().getResource("logback.xml");
         if (url == null) {
             throw new IllegalStateException("the CLI's logback.xml is not on the classpath");

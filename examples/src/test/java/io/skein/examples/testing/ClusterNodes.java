@@ -65,8 +65,13 @@ public final class ClusterNodes {
 
     /** A member with role client (no server) joining through {@code seed}. */
     public static SkeinNode client(SkeinNode seed) {
+        return client(seed, "");
+    }
+
+    /** A member with role client (no server) joining through {@code seed}, with {@code extra} config. */
+    public static SkeinNode client(SkeinNode seed, String extra) {
         return SkeinNode.builder()
-                .config(ConfigFactory.parseString(BASE + seeds(seed)))
+                .config(ConfigFactory.parseString(BASE + seeds(seed) + extra))
                 .client()
                 .start();
     }

@@ -20,8 +20,9 @@ public final class TestNodes {
     /** The Echo service descriptor. */
     public static final Descriptors.ServiceDescriptor ECHO = EchoProto.getDescriptor().findServiceByName("Echo");
 
-    /** Binds loopback on a free port. */
-    public static final String LOOPBACK = "skein.server { host = \"127.0.0.1\", port = 0 }\n";
+    /** Binds loopback on a free port; the observability endpoint too. */
+    public static final String LOOPBACK = "skein.server { host = \"127.0.0.1\", port = 0 }\n"
+            + "skein.observability.http { host = \"127.0.0.1\", port = 0 }\n";
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
 

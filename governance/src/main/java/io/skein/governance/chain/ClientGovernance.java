@@ -165,8 +165,10 @@ public final class ClientGovernance {
                 // Its actor stops with the owner; the wrapper forwards closeAsync to the channel below.
                 below = ClientConcurrencyLimit.create(owner, service, limit).wrap(below);
             }
-            return new GovernedChannel(owner, caller != null ? caller : system.name(), p, user, below, balanced,
-                    instanceBreakers, fallbacks);
+            GovernedChannel channel = new GovernedChannel(owner, caller != null ? caller : system.name(), p, user,
+                    below, balanced, instanceBreakers, fallbacks);
+            GovernedChannels.opened(system, channel);
+            return channel;
         }
     }
 }

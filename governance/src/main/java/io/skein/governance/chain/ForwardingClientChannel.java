@@ -36,6 +36,12 @@ public abstract class ForwardingClientChannel implements ClientChannel {
         return delegate.stream(method, options);
     }
 
+    /** The delegate's observer: a forwarding layer observes what the channel below it does. */
+    @Override
+    public io.skein.transport.observe.CallObserver observer() {
+        return delegate.observer();
+    }
+
     @Override
     public CompletionStage<Done> closeAsync() {
         return delegate.closeAsync();

@@ -59,11 +59,13 @@ public final class GovernedChannel implements ClientChannel {
     private final Map<String, Fallback<?, ?>> fallbacks;
     private final Map<String, CircuitBreaker> breakers = new ConcurrentHashMap<>();
     private volatile ClientPolicies policies;
+    private final io.skein.transport.observe.CallObserver observer;
 
     GovernedChannel(ActorOwner owner, String caller, ClientPolicies policies, ClientMiddleware user,
             ClientChannel below, BalancedChannel balanced, InstanceBreakers instanceBreakers,
             Map<String, Fallback<?, ?>> fallbacks) {
         this.owner = owner;
+        this.observer = io.skein.transport.observe.CallObservers.of(owner.system());
         this.caller = caller;
         this.policies = policies;
         this.balanced = balanced;
@@ -71,6 +73,12 @@ public final class GovernedChannel implements ClientChannel {
         this.fallbacks = Map.copyOf(fallbacks);
         this.retry = RetryChannel.create(owner, below, m -> this.policies.method(m.methodName()).retry());
         this.inner = user.wrap(retry);
+    }
+
+    /** The observer installed for the channel's actor system: logical calls are observed at this entry. */
+    @Override
+    public io.skein.transport.observe.CallObserver observer() {
+        return observer;
     }
 
     /** The service this channel calls. */
@@ -201,6 +209,7 @@ public final class GovernedChannel implements ClientChannel {
      */
     @Override
     public CompletionStage<Done> closeAsync() {
+        GovernedChannels.closed(owner.system(), this);
         breakers.clear();
         CompletionStage<Done> below = inner.closeAsync();
         return below.thenCombine(owner.closeAsync(), (channels, actors) -> Done.getInstance());

@@ -13,7 +13,8 @@ import java.util.Set;
  * @param nodeId    the serving node's id, unique in the cluster
  * @param host      the RPC host
  * @param port      the RPC port
- * @param protocols target schemes the port answers ({@code skein}, {@code grpc}, {@code kitex})
+ * @param protocols target schemes the port answers ({@code skein}, {@code grpc}, {@code kitex}; over TLS
+ *                  {@code skeins}, {@code grpcs}: a node that requires TLS publishes only those)
  * @param weight    relative share of calls for weighted balancers; at least 1
  * @param tags      free-form labels
  */
@@ -44,8 +45,14 @@ public record Instance(String nodeId, String host, int port, Set<String> protoco
         return new Instance(nodeId, host, port, SKEIN_PROTOCOLS, 1, Map.of());
     }
 
-    /** The client target for {@code protocol}, e.g. {@code skein://10.0.0.5:8080}. */
+    /**
+     * The client target for {@code protocol}, e.g. {@code skein://10.0.0.5:8080}; over TLS
+     * ({@code skeins://}) when the instance speaks {@code protocol} only over TLS (its node requires TLS).
+     */
     public String target(String protocol) {
+        if (!protocols.contains(protocol) && protocols.contains(protocol + "s")) {
+            return protocol + "s://" + host + ":" + port;
+        }
         if (!protocols.contains(protocol)) {
             throw new IllegalArgumentException(nodeId + " does not speak " + protocol + " (speaks " + protocols + ")");
         }

@@ -37,6 +37,8 @@ public final class RetryBudget implements AutoCloseable {
     private final OwnedActor<Command> actor;
     private final AtomicBoolean evaluationRequested = new AtomicBoolean();
     private final LongAdder denied = new LongAdder();
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder backups = new LongAdder();
     private volatile BudgetSettings settings;
     private volatile BudgetSettings requested;
     private volatile WindowCounter counter;
@@ -63,9 +65,12 @@ public final class RetryBudget implements AutoCloseable {
      * @param allowed   whether retries are allowed now
      * @param successes attempts that did not fail retryably in the window
      * @param failures  attempts that failed retryably in the window
-     * @param denied    retries and backups refused since creation
+     * @param denied    retries and backups refused since creation (budget stops)
+     * @param retries   failure retries sent since creation
+     * @param backups   backup requests sent since creation
      */
-    public record Stats(String name, boolean allowed, long successes, long failures, long denied) {
+    public record Stats(String name, boolean allowed, long successes, long failures, long denied, long retries,
+                        long backups) {
     }
 
     /** Whether a retry (or backup) may be sent now; counts a refusal when not. */
@@ -75,6 +80,16 @@ public final class RetryBudget implements AutoCloseable {
         }
         denied.increment();
         return false;
+    }
+
+    /** Counts one failure retry sent (for stats and metrics). */
+    public void countRetry() {
+        retries.increment();
+    }
+
+    /** Counts one backup request sent (for stats and metrics). */
+    public void countBackup() {
+        backups.increment();
     }
 
     /** Whether retries are allowed now (the actor's published decision). */
@@ -105,7 +120,7 @@ public final class RetryBudget implements AutoCloseable {
     /** The state and counts now, without a round trip. */
     public Stats stats() {
         WindowCounter.Totals t = counter.totals();
-        return new Stats(name, allowed, t.successes(), t.failures(), denied.sum());
+        return new Stats(name, allowed, t.successes(), t.failures(), denied.sum(), retries.sum(), backups.sum());
     }
 
     /** Stops the budget's actor (its owner's closing stops it too). */

@@ -142,6 +142,7 @@ final class RetryingCall<Req, Resp> {
             }
             backupsLeft--;
         }
+        budget.countBackup();
         launch();
     }
 
@@ -168,6 +169,7 @@ final class RetryingCall<Req, Resp> {
                     long backoff = retry.backoff().nextDelayNanos();
                     if (timeLeft(backoff) && budget.tryRetry()) {
                         retriesLeft--;
+                        budget.countRetry();
                         if (backoff > 0) {
                             retryTimer = system.scheduler().scheduleOnce(Duration.ofNanos(backoff), this::retryAfterBackoff,
                                     system.executionContext());

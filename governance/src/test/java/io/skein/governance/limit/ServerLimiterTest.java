@@ -75,9 +75,10 @@ class ServerLimiterTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"skein", "grpc"})
-    void qpsLimitNeverAdmitsMoreThanItsRateAndBurstAndNeverDecodesARefusedCall(String protocol) throws Exception {
-        // A 250 ms bucket (50 calls) at 200 calls/s, offered 400 calls/s. Only the bucket's guarantee is
-        // checked (at most rate x time + burst), not how close to it a busy machine lets it get.
+    void qpsLimitNeverAdmitsMoreThanItsTokenBucketAllowsAndRefusedCallsAreNeverDecoded(String protocol) throws Exception {
+        // A 250 ms bucket (50 calls): on a shared 2-core machine the pacer or the event loop can stall
+        // for longer than the default 100 ms, and a token bucket rightly forgets capacity left idle
+        // beyond its size. The initial full bucket adds at most 50 calls (5 %) to the 1,000 expected.
         server = new LimitedServer(testKit.system(), ServerLimits.UNLIMITED.withServer(
                 LimitSettings.rate(200).withQpsBurst(50)));
         EndpointChannel channel = channel(protocol);
@@ -101,7 +102,7 @@ class ServerLimiterTest {
         AtomicLong issued = new AtomicLong();
         long admittedBefore = server.limiter.stats().server().admitted();
         server.resetClock();
-        long clientStart = System.nanoTime();
+        long start = System.nanoTime();
         ScheduledFuture<?> load = pacer.scheduleAtFixedRate(() -> {
             if (issued.incrementAndGet() > 2_000) {
                 return;
@@ -126,21 +127,20 @@ class ServerLimiterTest {
         }
         CompletableFuture.allOf(calls.stream().map(c -> c.exceptionally(t -> null)).toArray(CompletableFuture[]::new))
                 .get(30, TimeUnit.SECONDS);
-        // Every admission happened between the first call sent and the last one answered.
-        double clientSeconds = (System.nanoTime() - clientStart) / 1e9;
-        double seconds = (server.lastServed.get() - server.firstServed.get()) / 1e9;
+        // An invariant, not a rate (rates are measured in benchmarks): over any interval a token bucket
+        // admits at most its burst plus rate x the interval's length, however busy the machine was.
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double bound = 50 + 200 * seconds;
         LimiterStats stats = server.limiter.stats().server();
         long admitted = stats.admitted() - admittedBefore;
         long served = server.served.get() - servedBefore;
         long refusedOnServer = stats.refusedRate() - refusedBefore;
         String report = protocol + ": " + seconds + " s, client ok " + ok + " refused " + refused + " other " + other
-                + ", server admitted " + admitted + " refused " + refusedOnServer + " served " + served;
+                + ", server admitted " + admitted + " refused " + refusedOnServer + " served " + served
+                + ", bound " + bound;
         assertEquals(0, other.get(), report);
         assertEquals(2_000, ok.get() + refused.get(), report);
-        // A token bucket's guarantee: over any span it admits at most rate x span + its burst. (How close
-        // to that it gets depends on how evenly the calls arrive, which a busy machine decides: a pacer
-        // starved for a while sends a burst, and the bucket rightly refuses what exceeds its size.)
-        assertTrue(ok.get() <= 200 * clientSeconds + 50, report + ", over " + clientSeconds + " s at most");
+        assertTrue(ok.get() <= bound, report);
         assertEquals(ok.get(), admitted, report);
         assertEquals(refused.get(), refusedOnServer, report);
         assertEquals(ok.get(), served, report);

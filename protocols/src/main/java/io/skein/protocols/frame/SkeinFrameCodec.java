@@ -85,6 +85,45 @@ public final class SkeinFrameCodec {
         }
     }
 
+    /**
+     * Writes every byte of {@code frame} that comes before its payload, with the lengths set for the
+     * payload's {@code readableBytes()}, and returns how many payload bytes must follow to complete the
+     * frame (0 when the frame carries none, as a failed UnaryResponse). For a transport that serializes
+     * the payload in place and puts the header in front of it (shared memory); {@link #encode} with the
+     * payload appended gives the same bytes. Does not read or release the payload.
+     */
+    public static int encodeHeader(PayloadFrame frame, ByteBuf out) {
+        requireNonNull(frame, "frame");
+        int n = frame.payload().readableBytes();
+        int start = out.writerIndex();
+        boolean unary;
+        if (frame instanceof StreamMessage m) {
+            encode(new StreamMessage(m.streamId(), Unpooled.EMPTY_BUFFER), out);
+            unary = false;
+        } else if (frame instanceof UnaryRequest r) {
+            encode(new UnaryRequest(r.streamId(), r.method(), r.metadata(), r.timeoutMillis(), Unpooled.EMPTY_BUFFER), out);
+            unary = true;
+        } else {
+            UnaryResponse r = (UnaryResponse) frame;
+            encode(new UnaryResponse(r.streamId(), r.method(), r.status(), r.metadata(), Unpooled.EMPTY_BUFFER), out);
+            if (!r.status().isOk()) {
+                return 0;
+            }
+            unary = true;
+        }
+        long length = (out.getInt(start) & 0xFFFFFFFFL) + n;
+        if (length > TTHeader.MAX_LENGTH) {
+            out.writerIndex(start);
+            throw new IllegalArgumentException("TTHeader frame LENGTH " + length + " exceeds " + TTHeader.MAX_LENGTH);
+        }
+        out.setInt(start, (int) length);
+        if (unary) {
+            int envelope = start + 14 + out.getUnsignedShort(start + 12) * 4;
+            out.setInt(envelope, out.getInt(envelope) + n);
+        }
+        return n;
+    }
+
     private static void encodeRequest(UnaryRequest r, ByteBuf out) {
         String method = requireNonNull(r.method(), "method");
         Metadata md = requireNonNull(r.metadata(), "metadata");

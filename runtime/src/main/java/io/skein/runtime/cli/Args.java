@@ -55,6 +55,15 @@ public final class Args {
         return args;
     }
 
+    /**
+     * @throws IllegalArgumentException when {@code command} was given positional arguments
+     */
+    public void requireNoPositionals(String command) {
+        if (!positionals.isEmpty()) {
+            throw new IllegalArgumentException(command + " takes no arguments, got " + String.join(" ", positionals));
+        }
+    }
+
     public List<String> positionals() {
         return positionals;
     }
@@ -72,6 +81,20 @@ public final class Args {
 
     public boolean has(String name) {
         return options.containsKey(name);
+    }
+
+    /**
+     * A positive number of milliseconds, or {@code fallback}.
+     *
+     * @throws IllegalArgumentException for a value that is not a positive integer
+     */
+    public int getPositiveMillis(String name, int fallback) {
+        int v = getInt(name, fallback);
+        if (has(name) && v <= 0) {
+            throw new IllegalArgumentException("option --" + name + " must be a positive number of milliseconds, got "
+                    + get(name, ""));
+        }
+        return v;
     }
 
     /** An integer option, or {@code fallback}. */

@@ -24,7 +24,9 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -37,7 +39,7 @@ import org.apache.pekko.stream.javadsl.Source;
  * prints each response as one line of JSON. Unary and server streaming take the request as an
  * argument; client and bidi streaming read one JSON request per line from standard input (or take the
  * one request given as an argument). {@code --repeat N} makes the call N times in a row (requests
- * given as an argument only), stopping at the first error. An error
+ * given as an argument only) and stops at the first failed call, exiting with its status. An error
  * prints {@code ERROR <CODE>: <message>} to standard error; the exit code is the numeric status.
  *
  * <p>Methods resolve from the compiled proto files the command is given; a service not among them is
@@ -66,17 +68,51 @@ public final class CallCommand {
     public CallCommand(ActorSystem<?> system, Collection<Descriptors.FileDescriptor> files, InputStream in,
                        PrintStream out, PrintStream err) {
         this.system = system;
-        this.files = files;
+        // grpc.health.v1.Health is on every node: callable without reflection.
+        List<Descriptors.FileDescriptor> known = new ArrayList<>(files);
+        known.add(io.skein.runtime.health.v1.HealthProto.getDescriptor());
+        this.files = known;
         this.in = in;
         this.out = out;
         this.err = err;
     }
 
-    /** Runs the command; returns the exit code (0 or the status code). */
-    public int run(Args args) {
+    /**
+     * Checks the arguments that need no connection: target, method and options. The command line runs
+     * it before anything starts, so a usage error costs no actor system.
+     *
+     * @throws IllegalArgumentException (a usage error, {@link ExitCodes#USAGE}) naming what is wrong
+     */
+    public static void validate(Args args) {
         if (args.positionals().size() < 2) {
-            err.println("usage: call TARGET package.Service/Method [JSON] [--timeout MS] [--metadata k=v]... [--repeat N]");
-            return 2;
+            throw new IllegalArgumentException("call needs TARGET and package.Service/Method (see call --help)");
+        }
+        if (args.positionals().size() > 3) {
+            throw new IllegalArgumentException("call takes TARGET, METHOD and one JSON request, got "
+                    + args.positionals().size() + " arguments (quote the JSON)");
+        }
+        Targets.parse(args.positionals().get(0));
+        String methodName = args.positionals().get(1);
+        int slash = methodName.indexOf('/');
+        if (slash <= 0 || slash == methodName.length() - 1) {
+            throw new IllegalArgumentException("method must be package.Service/Method, got " + methodName);
+        }
+        if (args.getInt("repeat", 1) < 1) {
+            throw new IllegalArgumentException("option --repeat must be at least 1, got " + args.get("repeat", ""));
+        }
+        options(args);
+    }
+
+    /**
+     * Runs the command; returns the exit code: 0, the status code of a failed call, or
+     * {@link ExitCodes#USAGE} for a usage error.
+     */
+    public int run(Args args) {
+        try {
+            validate(args);
+        } catch (IllegalArgumentException e) {
+            err.println("ERROR: " + e.getMessage());
+            return ExitCodes.USAGE;
         }
         String target = args.positionals().get(0);
         String methodName = args.positionals().get(1);
@@ -84,16 +120,11 @@ public final class CallCommand {
         try {
             CallOptions options = options(args);
             int repeat = args.getInt("repeat", 1);
-            if (repeat < 1) {
-                throw new IllegalArgumentException("--repeat must be at least 1: " + repeat);
-            }
             int slash = methodName.indexOf('/');
-            if (slash <= 0 || slash == methodName.length() - 1) {
-                throw new IllegalArgumentException("method must be package.Service/Method: " + methodName);
-            }
             String service = methodName.substring(0, slash);
             String method = methodName.substring(slash + 1);
             Descriptors.ServiceDescriptor compiled = findCompiled(service);
+            io.skein.runtime.ShmTargets.install();
             ClientChannel raw = Targets.open(system, target);
             // The client policies of --config (skein.client.services."<service>"): cluster:// targets
             // are governed already; a direct target gets the same chain over its one endpoint.
@@ -147,10 +178,14 @@ public final class CallCommand {
                      CallOptions options, int repeat) {
         boolean fromStdin = json == null && (descriptor.kind() == io.skein.protocols.CallKind.CLIENT_STREAMING
                 || descriptor.kind() == io.skein.protocols.CallKind.BIDI_STREAMING);
+        if (json == null && !fromStdin) {
+            err.println("ERROR: " + method.getFullName() + " is " + descriptor.kind() + ": give its request as"
+                    + " a JSON argument, e.g. '{}' for an empty " + method.getInputType().getName());
+            return ExitCodes.USAGE;
+        }
         if (repeat > 1 && fromStdin) {
-            err.println("ERROR " + StatusCode.INVALID_ARGUMENT + ": --repeat needs the request as an argument "
-                    + "(standard input can be read once)");
-            return StatusCode.INVALID_ARGUMENT.value();
+            err.println("ERROR: --repeat needs the request as an argument (standard input can be read once)");
+            return ExitCodes.USAGE;
         }
         for (int i = 0; i < repeat; i++) {
             int code = callOnce(channel, method, descriptor, prototype, json, options);
@@ -233,10 +268,10 @@ public final class CallCommand {
         return null;
     }
 
-    private static CallOptions options(Args args) {
+    static CallOptions options(Args args) {
         CallOptions options = CallOptions.DEFAULT;
         if (args.has("timeout")) {
-            options = options.withTimeout(Duration.ofMillis(args.getInt("timeout", 0)));
+            options = options.withTimeout(Duration.ofMillis(args.getPositiveMillis("timeout", 0)));
         }
         Metadata.Builder md = Metadata.builder();
         for (String kv : args.all("metadata")) {

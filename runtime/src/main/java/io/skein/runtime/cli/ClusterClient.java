@@ -8,26 +8,17 @@ import io.skein.governance.discovery.InstanceSource;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
 import io.skein.runtime.SkeinNode;
-import io.skein.runtime.cluster.ClusterSettings;
-import io.skein.runtime.cluster.MemberInfo;
-import java.io.PrintStream;
 import java.time.Duration;
-import java.util.Comparator;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.pekko.actor.Cancellable;
 
 /**
- * The command line as a cluster member: {@code call cluster://...} and {@code members} join the
- * cluster the configuration describes as a member with role {@code client} (no server, no entries,
- * never forming a cluster of its own), do their work and leave again.
+ * The command line as a cluster member: {@code call cluster://...} joins the cluster the configuration
+ * describes as a member with role {@code client} (no server, no entries, never forming a cluster of its
+ * own), makes its calls and leaves again. ({@code members} joins nothing: {@link ManagementMembers}.)
  */
 public final class ClusterClient {
-
-    /** Options of {@code members}. */
-    public static final java.util.Set<String> MEMBERS_OPTIONS = java.util.Set.of("config", "timeout");
 
     /** How long to wait for the cluster when no {@code --timeout} is given. */
     public static final Duration DEFAULT_WAIT = Duration.ofSeconds(30);
@@ -91,41 +82,5 @@ public final class ClusterClient {
         } catch (Exception e) {
             throw Status.of(StatusCode.UNAVAILABLE, "waiting for " + service + " failed: " + e).asException();
         }
-    }
-
-    /**
-     * {@code members}: prints one line per member (address, status, reachability, roles, node id and
-     * the services it serves), after waiting (at most {@code wait}) until every serving member's
-     * entry has reached this one.
-     */
-    public static int members(SkeinNode node, Duration wait, PrintStream out) {
-        // Entries arrive by gossip a moment after joining: check the local view until it is complete.
-        CompletableFuture<Void> complete = new CompletableFuture<>();
-        Cancellable check = node.system().scheduler().scheduleAtFixedRate(Duration.ZERO, Duration.ofMillis(100), () -> {
-            if (complete(node.registry().members())) {
-                complete.complete(null);
-            }
-        }, node.system().executionContext());
-        try {
-            complete.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (TimeoutException e) {
-            // print what is known: some member has not published (yet)
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException(e);
-        } finally {
-            check.cancel();
-        }
-        node.registry().members().stream().sorted(Comparator.comparing(m -> m.address().toString()))
-                .forEach(out::println);
-        out.flush();
-        return 0;
-    }
-
-    /** Whether every Up member that is not a client has published its entry. */
-    private static boolean complete(List<MemberInfo> members) {
-        return members.stream().filter(m -> m.status().equals("Up") && !m.roles().contains(ClusterSettings.CLIENT_ROLE))
-                .allMatch(m -> !m.nodeId().isEmpty());
     }
 }

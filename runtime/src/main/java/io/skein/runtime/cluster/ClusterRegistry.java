@@ -157,10 +157,18 @@ public final class ClusterRegistry implements Extension {
     public GovernedChannel channel(String service, String protocol) {
         return ClientGovernance.builder(system, service)
                 .instances(instances(service))
-                .balancedChannel(b -> b.protocol(protocol != null ? protocol : settings.clientProtocol())
+                .balancedChannel(b -> preferShm(b.protocol(protocol != null ? protocol : settings.clientProtocol()),
+                                protocol != null ? protocol : settings.clientProtocol())
                         .retireAfter(settings.retireAfter())
                         .transparentRetries(settings.transparentRetries()))
                 .build();
+    }
+
+    /** Instances on this host that serve over shared memory are reached there (skein.cluster.client.prefer-shm). */
+    private io.skein.governance.balancer.BalancedChannel.Builder preferShm(
+            io.skein.governance.balancer.BalancedChannel.Builder b, String protocol) {
+        return system.settings().config().getBoolean("skein.cluster.client.prefer-shm")
+                ? b.opener(io.skein.runtime.ShmTargets.opener(system, protocol)) : b;
     }
 
     /** The members as this node sees them now, with the services each published, by address. */

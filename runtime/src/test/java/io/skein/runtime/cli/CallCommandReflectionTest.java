@@ -86,6 +86,18 @@ class CallCommandReflectionTest {
     }
 
     @Test
+    void healthCheckWorksOnAnyNodeWithoutReflection() {
+        Outcome o = run(plain, List.of(), "", "grpc.health.v1.Health/Check", "{}", "--timeout", "10000");
+        assertEquals(0, o.exit(), o::toString);
+        assertEquals(List.of("{\"status\":\"SERVING\"}"), o.out(), o::toString);
+        o = run(plain, List.of(), "", "grpc.health.v1.Health/Check", "{\"service\":\"skein.reflect.test.Greeter\"}");
+        assertEquals(List.of("{\"status\":\"SERVING\"}"), o.out(), o::toString);
+        o = run(plain, List.of(), "", "grpc.health.v1.Health/Check", "{\"service\":\"no.Such\"}");
+        assertEquals(5, o.exit(), o::toString);
+        assertEquals("ERROR NOT_FOUND: unknown service no.Such", o.err().strip(), o::toString);
+    }
+
+    @Test
     void unaryThroughReflection() {
         Outcome o = run(node, List.of(), "", "skein.reflect.test.Greeter/Greet",
                 "{\"name\":\"dyn\",\"mood\":\"HAPPY\"}", "--timeout", "10000");

@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.typesafe.config.ConfigFactory;
 import io.skein.governance.discovery.Instance;
 import io.skein.runtime.SkeinNode;
 import io.skein.runtime.reflection.Greeters;
 import io.skein.testing.Await;
 import io.skein.testing.LeakDetectionExtension;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -44,14 +41,6 @@ class ClusteredNodeTest {
         Greeters.close(node);
     }
 
-    private static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private int status(int port, String path) {
         try {
             return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
@@ -66,17 +55,9 @@ class ClusteredNodeTest {
 
     @Test
     void publishesWhenUpAndWithdrawsBeforeDraining() {
-        int management = freePort();
-        node = SkeinNode.builder()
-                .config(ConfigFactory.parseString(String.join("\n",
-                        "skein.server { host = \"127.0.0.1\", port = 0 }",
-                        "skein.cluster { enabled = on, join = self, shutdown.propagation-delay = 3s }",
-                        "skein.cluster.tags { zone = z1 }",
-                        "pekko.loglevel = WARNING",
-                        "pekko.remote.artery.canonical { hostname = \"127.0.0.1\", port = 0 }",
-                        "pekko.management.http { hostname = \"127.0.0.1\", port = " + management + " }")))
-                .service(Greeters.definition())
-                .start();
+        int management = ClusteredNodes.freePort();
+        node = ClusteredNodes.selfJoined(management, "skein.cluster.shutdown.propagation-delay = 3s",
+                "skein.cluster.tags { zone = z1 }");
         assertTrue(node.clustered());
         assertFalse(node.isClient());
         assertEquals("org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",

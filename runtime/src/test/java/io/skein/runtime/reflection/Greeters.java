@@ -52,6 +52,7 @@ public final class Greeters {
     public static SkeinNode node(boolean reflection) {
         return SkeinNode.builder()
                 .config(ConfigFactory.parseString("skein.server { host = \"127.0.0.1\", port = 0 }\n"
+                        + "skein.observability.http { host = \"127.0.0.1\", port = 0 }\n"
                         + "pekko.loglevel = WARNING"))
                 .service(definition())
                 .reflection(reflection)

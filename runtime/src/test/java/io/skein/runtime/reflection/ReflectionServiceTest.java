@@ -88,10 +88,11 @@ class ReflectionServiceTest {
     }
 
     @Test
-    void listsTheNodesServicesAndItself() {
+    void listsTheNodesServicesHealthAndItself() {
         ServerReflectionResponse r = ask(ServerReflectionRequest.newBuilder().setHost("h").setListServices("").build())
                 .get(0);
-        assertEquals(List.of(GREETER, ReflectionService.V1ALPHA, ReflectionService.V1),
+        assertEquals(List.of(GREETER, io.skein.runtime.health.HealthService.NAME, ReflectionService.V1ALPHA,
+                        ReflectionService.V1),
                 r.getListServicesResponse().getServiceList().stream().map(s -> s.getName()).toList());
         assertEquals("h", r.getValidHost());
         assertEquals("h", r.getOriginalRequest().getHost());
@@ -189,10 +190,11 @@ class ReflectionServiceTest {
                         io.skein.runtime.reflection.v1.ServerReflectionRequest.class,
                         io.skein.runtime.reflection.v1.ServerReflectionResponse.class).call(CallOptions.timeout(BOUND)))
                 .runWith(Sink.seq(), mat), BOUND);
-        assertEquals(3, answers.get(0).getListServicesResponse().getServiceCount());
+        assertEquals(4, answers.get(0).getListServicesResponse().getServiceCount());
         assertEquals(4, answers.get(1).getFileDescriptorResponse().getFileDescriptorProtoCount());
         assertEquals(Await.result(new ReflectionClient(client, channel, CallOptions.timeout(BOUND)).listServices(),
-                BOUND), List.of(GREETER, ReflectionService.V1ALPHA, ReflectionService.V1));
+                BOUND), List.of(GREETER, io.skein.runtime.health.HealthService.NAME, ReflectionService.V1ALPHA,
+                ReflectionService.V1));
     }
 
     @Test

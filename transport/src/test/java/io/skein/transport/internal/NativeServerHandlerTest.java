@@ -34,7 +34,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -495,10 +494,6 @@ class NativeServerHandlerTest {
     }
 
     @Test
-    @Disabled("bug: a service failure's exception text crosses the wire. DESIGN (failure model): a handler that throws"
-            + " fails its call with a generic status, no exception text or class name unless the service raised a status"
-            + " on purpose; today the answer is INTERNAL 'IllegalStateException: secret detail' (Status.fromThrowable in"
-            + " ServerUnaryCall.complete and CallStreamStage.localFailed)")
     void serviceThatThrowsFailsOnlyItsCallWithAGenericStatus() {
         server.send(unary(1, THROWS, "a"), open(3, FAILS, CallKind.BIDI_STREAMING, 4));
 

@@ -8,6 +8,7 @@ import io.skein.protocols.StatusCode;
 import io.skein.transport.CallContext;
 import io.skein.transport.Marshaller;
 import io.skein.transport.ResponseMetadata;
+import io.skein.transport.observe.CallProbe;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicReference;
@@ -66,12 +67,15 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
     private final Predicate<Object> compressMessage; // client side: which requests of a compressed call
     private final ServerStream serverWire; // server side
     private final CallContext context;    // server side
+    private final CallProbe probe;        // the call's (server: its context's, ended when it terminates)
 
     private CallStreamStage(boolean server, String method, CallKind kind, Marshaller<W> writer, Marshaller<R> reader,
                             Metadata requestMetadata, Duration timeout, ResponseMetadata responseCapture,
                             TransportSource source, int clientWindow, String compression,
-                            Predicate<Object> compressMessage, ServerStream serverWire, CallContext context) {
+                            Predicate<Object> compressMessage, ServerStream serverWire, CallContext context,
+                            CallProbe probe) {
         this.server = server;
+        this.probe = probe;
         this.method = method;
         this.kind = kind;
         this.writer = writer;
@@ -109,8 +113,22 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                                                                  TransportSource source, int window,
                                                                  String compression,
                                                                  Predicate<Object> compressMessage) {
+        return client(method, kind, requests, responses, metadata, timeout, capture, source, window, compression,
+                compressMessage, CallProbe.NONE);
+    }
+
+    /**
+     * A client call observed by {@code probe}: it hears every message's size, adds its propagation
+     * metadata to the request, and is ended exactly once with the call's final status.
+     */
+    public static <Req, Resp> CallStreamStage<Req, Resp> client(String method, CallKind kind, Marshaller<Req> requests,
+                                                                 Marshaller<Resp> responses, Metadata metadata,
+                                                                 Duration timeout, ResponseMetadata capture,
+                                                                 TransportSource source, int window,
+                                                                 String compression,
+                                                                 Predicate<Object> compressMessage, CallProbe probe) {
         return new CallStreamStage<>(false, method, kind, requests, responses, metadata, timeout, capture, source,
-                window, compression, compressMessage, null, null);
+                window, compression, compressMessage, null, null, probe);
     }
 
     /** The server side of a streaming call on {@code wire}: inlet = responses, outlet = requests. */
@@ -119,7 +137,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                                                           Marshaller<Resp> responses, CallContext context) {
         Duration timeout = timeoutMillis > 0 ? Duration.ofMillis(timeoutMillis) : null;
         return new CallStreamStage<>(true, method, kind, responses, requests, context.metadata(), timeout, null,
-                null, 0, null, null, wire, context);
+                null, 0, null, null, wire, context, context.probe());
     }
 
     // What the I/O thread hands the stage's logic besides the StreamEvents it passes on as they are.
@@ -170,6 +188,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         // Client: the request stream completed before the call was open on the wire (e.g. an empty
         // client stream), so the half-close is sent as soon as the wire is there.
         private boolean halfClosePending;
+        // Client: whether the probe was told the call's end (exactly once).
+        private boolean probeEnded;
 
         Logic() {
             super(shape);
@@ -211,6 +231,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
         @Override
         public void onEvent(StreamEvent event) {
             if (event instanceof StreamEvent.Message m) {
+                probe.messageReceived(m.payload().readableBytes());
                 Object parsed;
                 try {
                     parsed = reader.parse(m.payload());
@@ -266,8 +287,8 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 deadlineNanos = System.nanoTime() + timeout.toNanos();
                 deadlineNanos = deadlineNanos == 0 ? 1 : deadlineNanos; // 0 means "none"
             }
-            ClientCallHead opening = new ClientCallHead(method, kind, requestMetadata, deadlineNanos, clientWindow,
-                    compression, true);
+            ClientCallHead opening = new ClientCallHead(method, kind, probe.outbound(requestMetadata), deadlineNanos,
+                    clientWindow, compression, true);
             ClientTransport ready = source.ready();
             if (ready != null) {
                 ready.open(opening, null, this);
@@ -422,6 +443,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             if (sendCredits != Integer.MAX_VALUE) {
                 sendCredits--;
             }
+            probe.messageSent(payload.readableBytes());
             wire.sendMessage(payload, compress);
             maybePull();
         }
@@ -453,13 +475,13 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
 
         /** This side's message source failed. */
         private void localFailed(Throwable ex) {
-            Status status = Status.fromThrowable(ex);
             if (server) {
-                end(status, true);
-            } else {
-                writeReset(StatusCode.CANCELLED, "client request stream failed: " + status.message());
-                end(Status.of(StatusCode.CANCELLED, "request stream failed: " + status.message()).withCause(ex), false);
+                end(ServiceFailures.answer(context, ex), true);
+                return;
             }
+            Status status = Status.fromThrowable(ex);
+            writeReset(StatusCode.CANCELLED, "client request stream failed: " + status.message());
+            end(Status.of(StatusCode.CANCELLED, "request stream failed: " + status.message()).withCause(ex), false);
         }
 
         /** This side no longer wants the peer's messages. */
@@ -488,6 +510,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             if (responseCapture != null) {
                 responseCapture.completeTrailers(trailers);
             }
+            endProbe(status);
             peerFinalStatus = status;
             peerKnowsEnd = true;
             finished = true; // nothing more to send; the server ended the call
@@ -549,7 +572,16 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
             failOrComplete(status);
         }
 
+        /** Client: tells the probe how the call ended, once (the server's probe ends with its context). */
+        private void endProbe(Status status) {
+            if (!server && !probeEnded) {
+                probeEnded = true;
+                probe.ended(status);
+            }
+        }
+
         private void failOrComplete(Status status) {
+            endProbe(status);
             buffer.clear();
             if (status.isOk()) {
                 completeStage();
@@ -572,6 +604,7 @@ public final class CallStreamStage<W, R> extends GraphStage<FlowShape<W, R>> {
                 serverWire.detach(this);
                 return;
             }
+            endProbe(Status.of(StatusCode.CANCELLED, "client stopped the call"));
             Object w = openedWire.getAndSet(STOPPED);
             if (w instanceof ClientStream opened) {
                 if (notifyPeer) {

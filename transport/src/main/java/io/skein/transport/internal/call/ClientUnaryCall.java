@@ -14,6 +14,7 @@ import io.skein.transport.CallFuture;
 import io.skein.transport.ClientCallContext;
 import io.skein.transport.MethodDescriptor;
 import io.skein.transport.ResponseMetadata;
+import io.skein.transport.observe.CallProbe;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
@@ -48,6 +49,7 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
     private final MethodDescriptor<?, Resp> method;
     private final CallFuture<Resp> future;
     private final ResponseMetadata capture;
+    private final CallProbe probe; // this wire call's; ended once, when the future settles
     private volatile ClientStream stream;
     private volatile ScheduledFuture<?> timer;
     private volatile int resetSent;
@@ -59,9 +61,10 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
     private Status failure;
     private boolean hasResponse;
 
-    private ClientUnaryCall(ClientCallContext context, MethodDescriptor<?, Resp> method) {
+    private ClientUnaryCall(ClientCallContext context, MethodDescriptor<?, Resp> method, CallProbe probe) {
         this.context = context;
         this.method = method;
+        this.probe = probe;
         this.future = new CallFuture<>(context);
         this.capture = context.responseMetadata();
     }
@@ -76,7 +79,18 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
     public static <Req, Resp> CallFuture<Resp> start(ClientCallContext context, MethodDescriptor<Req, Resp> method,
                                                      Req request, TransportSource source, int maxMessageSize,
                                                      EventExecutorGroup timers) {
-        ClientUnaryCall<Resp> call = new ClientUnaryCall<>(context, method);
+        return start(context, method, request, source, maxMessageSize, timers, CallProbe.NONE);
+    }
+
+    /**
+     * {@link #start(ClientCallContext, MethodDescriptor, Object, TransportSource, int, EventExecutorGroup)}
+     * observed by {@code probe}: it hears the request and response sizes, adds its propagation metadata
+     * to the request, and is ended exactly once when the call's future settles.
+     */
+    public static <Req, Resp> CallFuture<Resp> start(ClientCallContext context, MethodDescriptor<Req, Resp> method,
+                                                     Req request, TransportSource source, int maxMessageSize,
+                                                     EventExecutorGroup timers, CallProbe probe) {
+        ClientUnaryCall<Resp> call = new ClientUnaryCall<>(context, method, probe);
         if (method.kind() != CallKind.UNARY) {
             call.fail(Status.of(StatusCode.INTERNAL, method.fullName() + " is " + method.kind() + ", not unary"));
             return call.future;
@@ -142,7 +156,8 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
         }
         loop = transport.connection().channel().eventLoop();
         context.remoteAddress(transport.connection().channel().remoteAddress());
-        transport.open(new ClientCallHead(method.fullName(), CallKind.UNARY, context.metadata(),
+        probe.messageSent(payload.readableBytes());
+        transport.open(new ClientCallHead(method.fullName(), CallKind.UNARY, probe.outbound(context.metadata()),
                 context.deadlineNanos(), Integer.MAX_VALUE, context.options().compression(), compressRequest),
                 payload, this);
     }
@@ -214,7 +229,9 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
                 Resp value = response;
                 response = null;
                 cancelTimer();
-                future.succeed(value);
+                if (future.succeed(value)) {
+                    probe.ended(Status.OK);
+                }
             }
         } else if (event instanceof StreamEvent.Reset r) {
             ended();
@@ -235,6 +252,7 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
             response = null;
             return;
         }
+        probe.messageReceived(payload.readableBytes());
         try {
             response = method.responses().parse(payload);
             hasResponse = true;
@@ -266,6 +284,7 @@ public final class ClientUnaryCall<Resp> implements CallListener, Consumer<Statu
         if (!future.fail(new StatusException(status))) {
             return false;
         }
+        probe.ended(status);
         cancelTimer();
         ByteBuf request = UNSENT.getAndSet(this, null);
         if (request != null) {

@@ -93,6 +93,9 @@ public abstract class Connection {
         return draining;
     }
 
+    /** The name of this connection's protocol ({@code skein}, {@code grpc}), for observers and logs. */
+    public abstract String protocol();
+
     /** Tells the peer, in this connection's protocol, that no new calls will be taken here. */
     public abstract void sendGoAway(String reason);
 

@@ -9,7 +9,11 @@ import io.skein.transport.CallAdmission;
 import io.skein.transport.CallContext;
 import io.skein.transport.CallRefusals;
 import io.skein.transport.MethodRegistry;
+import io.skein.transport.ServerInterceptor;
 import io.skein.transport.ServerMethod;
+import io.skein.transport.observe.CallObserver;
+import io.skein.transport.observe.CallProbe;
+import java.util.List;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.annotation.InternalApi;
 import org.apache.pekko.stream.Materializer;
@@ -19,11 +23,14 @@ import org.apache.pekko.stream.javadsl.Source;
 /**
  * The one server dispatch path, for every protocol: once a protocol handler has read a call's head it
  * calls {@link #dispatch}, which looks the method up, refuses what cannot start (unknown method,
- * wrong call kind, connection draining), checks the server's bounded queues ({@link ServerQueues}) and
- * asks the {@link CallAdmission} before any message is parsed, creates the call's {@link CallContext}
- * (which takes the call out of its service's queue when the service starts it, and releases the
- * admission when the call ends), and starts
- * either a {@link ServerUnaryCall} or a {@link CallStreamStage} on the protocol's {@link ServerStream}.
+ * wrong call kind, connection draining), creates the call's {@link CallContext} (with the connection's
+ * TLS session), runs the server's {@link ServerInterceptor}s (authentication and authorization among
+ * them), checks the server's bounded queues ({@link ServerQueues}) and then asks the
+ * {@link CallAdmission}, all before any message is parsed (the context takes the call out of its
+ * service's queue when the service starts it, and releases the admission when the call ends), and
+ * starts either a {@link ServerUnaryCall} or a {@link CallStreamStage} on the protocol's
+ * {@link ServerStream}. A dispatcher made by {@link #refusingAll} refuses every call (plaintext on a
+ * port that requires TLS).
  * Protocol handlers only frame bytes: they feed the call's later {@link StreamEvent}s to the listener
  * the dispatcher {@linkplain ServerStream#attach attached}.
  *
@@ -37,13 +44,45 @@ public final class ServerDispatcher {
     private final CallAdmission admission;
     private final ServerQueues queues;
     private final Materializer materializer;
+    private final CallObserver observer;
+    private final ServerInterceptor[] interceptors;
+    private final Status refuseAll;
 
+    /** A dispatcher without interceptors or observer, its queues bounded as {@code registry}'s transport says. */
     public ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerQueues queues,
                             Materializer materializer) {
+        this(registry, admission, List.of(), queues, materializer, CallObserver.NONE);
+    }
+
+    /**
+     * A dispatcher running {@code interceptors} before its queues and admission on every call, whose
+     * calls (started and refused) {@code observer} watches.
+     */
+    public ServerDispatcher(MethodRegistry registry, CallAdmission admission, List<ServerInterceptor> interceptors,
+                            ServerQueues queues, Materializer materializer, CallObserver observer) {
+        this(registry, admission, interceptors.toArray(ServerInterceptor[]::new), queues, materializer, observer, null);
+    }
+
+    private ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerInterceptor[] interceptors,
+                             ServerQueues queues, Materializer materializer, CallObserver observer, Status refuseAll) {
         this.registry = requireNonNull(registry, "registry");
         this.admission = requireNonNull(admission, "admission");
+        this.interceptors = interceptors;
         this.queues = requireNonNull(queues, "queues");
         this.materializer = requireNonNull(materializer, "materializer");
+        this.observer = requireNonNull(observer, "observer");
+        this.refuseAll = refuseAll;
+    }
+
+    /** Who watches this dispatcher's calls. */
+    public CallObserver observer() {
+        return observer;
+    }
+
+    /** A dispatcher that answers every call with {@code status} and starts none. */
+    public ServerDispatcher refusingAll(Status status) {
+        return new ServerDispatcher(registry, admission, interceptors, queues, materializer, observer,
+                requireNonNull(status, "status"));
     }
 
     /** The server's bounded queues. */
@@ -57,26 +96,46 @@ public final class ServerDispatcher {
      * called before this returns. On the connection's I/O thread.
      */
     public void dispatch(Connection connection, ServerCallHead head, ServerStream stream) {
+        if (refuseAll != null) {
+            stream.refuse(refuseAll);
+            return;
+        }
         ServerMethod<?, ?> method = registry.lookup(head.method());
         Status refusal = refusal(method, head, connection);
         if (refusal != null) {
+            observer.serverRefused(head.method(), connection.protocol(), refusal, head.peer());
             stream.refuse(refusal);
             return;
         }
         String name = method.descriptor().fullName();
-        // Queues and admission before any message is parsed: a refused call costs no decoding.
+        CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer(),
+                connection.channel().attr(ConnectionTls.PEER).get());
+        // Interceptors (authentication, authorization), then the queues and admission (limits), all before
+        // any message is parsed: a refused call costs no decoding, and a call an interceptor refuses takes
+        // no place in a queue and no permit.
+        Status denied = Interceptors.intercept(interceptors, context);
+        if (denied != null) {
+            observer.serverRefused(name, connection.protocol(), denied, head.peer());
+            stream.refuse(denied);
+            return;
+        }
         Status overloaded = queues.enter(name, connection);
         if (overloaded != null) {
+            observer.serverRefused(name, connection.protocol(), overloaded, head.peer());
             stream.refuse(overloaded);
             return;
         }
         CallAdmission.Decision admitted = Admissions.admit(admission, name, head.peer());
         if (!admitted.isAdmitted()) {
             queues.abandon(name);
+            observer.serverRefused(name, connection.protocol(), admitted.refusal(), head.peer());
             stream.refuse(admitted.refusal());
             return;
         }
-        CallContext context = new CallContext(name, head.metadata(), head.timeoutMillis(), head.peer());
+        CallProbe probe = observer.serverCall(context, connection.protocol());
+        if (probe != CallProbe.NONE) {
+            context.observe(probe); // before anything can terminate the call
+        }
         CallContext.QueueExit exit = queues.exit(name, Admissions.queueExit(admitted));
         if (exit != null) {
             context.onQueueExit(exit);

@@ -9,7 +9,6 @@ import io.skein.protocols.StatusCode;
 import io.skein.transport.CallContext;
 import io.skein.transport.ServerMethod;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -82,6 +81,7 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
             end(Status.of(StatusCode.INTERNAL, "unary call with more than one request message"));
             return;
         }
+        context.probe().messageReceived(payload.readableBytes());
         try {
             request = method.descriptor().requests().parse(payload);
         } catch (Exception e) {
@@ -120,8 +120,7 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
         ByteBuf payload = Unpooled.EMPTY_BUFFER;
         boolean compress = true;
         if (error != null) {
-            status = Status.fromThrowable(error instanceof CompletionException && error.getCause() != null
-                    ? error.getCause() : error);
+            status = ServiceFailures.answer(context, error);
         } else if (response == null) {
             status = Status.of(StatusCode.INTERNAL, "service returned no response for " + method.descriptor().fullName());
         } else {
@@ -136,9 +135,11 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
                     payload = Unpooled.EMPTY_BUFFER;
                 }
             } catch (RuntimeException e) {
-                status = Status.of(StatusCode.INTERNAL, "cannot serialize response of " + method.descriptor().fullName()
-                        + ": " + e);
+                status = ServiceFailures.crashed(context, e, "its response cannot be serialized");
             }
+        }
+        if (status.isOk()) {
+            context.probe().messageSent(payload.readableBytes()); // before terminate() ends the probe
         }
         if (!context.terminate(status)) {
             payload.release(); // cancelled or expired meanwhile: the caller gets nothing more

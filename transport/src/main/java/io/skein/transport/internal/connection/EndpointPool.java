@@ -1,20 +1,12 @@
 package io.skein.transport.internal.connection;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.WriteBufferWaterMark;
-import io.netty.util.AttributeKey;
 import io.skein.protocols.StatusCode;
 import io.skein.protocols.StatusException;
 import io.skein.transport.CallRefusals;
-import io.skein.transport.TransportSettings;
 import io.skein.transport.internal.NettyResources;
 import io.skein.transport.internal.call.ClientTransport;
 import io.skein.transport.internal.call.TransportSource;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -42,9 +34,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  */
 public final class EndpointPool implements TransportSource {
 
-    private static final AttributeKey<ClientTransport> TRANSPORT = AttributeKey.valueOf(EndpointPool.class, "transport");
-
-    private final InetSocketAddress address;
+    private final SocketAddress address;
     private final NettyResources resources;
     private final ActorOwner owner;
     private final OwnedActor<Command> actor;
@@ -62,8 +52,16 @@ public final class EndpointPool implements TransportSource {
     private final java.util.concurrent.atomic.AtomicBoolean closing = new java.util.concurrent.atomic.AtomicBoolean();
 
     private final ClientProtocol protocol;
+    private final io.skein.transport.observe.CallObserver observer;
 
-    public EndpointPool(NettyResources resources, InetSocketAddress address, ClientProtocol protocol) {
+    public EndpointPool(NettyResources resources, SocketAddress address, ClientProtocol protocol) {
+        this(resources, address, protocol, io.skein.transport.observe.CallObserver.NONE);
+    }
+
+    /** A pool whose connections (opened, closed) {@code observer} watches. */
+    public EndpointPool(NettyResources resources, SocketAddress address, ClientProtocol protocol,
+                        io.skein.transport.observe.CallObserver observer) {
+        this.observer = observer;
         this.resources = resources;
         this.address = address;
         this.protocol = protocol;
@@ -82,7 +80,7 @@ public final class EndpointPool implements TransportSource {
         return owner;
     }
 
-    public InetSocketAddress address() {
+    public SocketAddress address() {
         return address;
     }
 
@@ -206,31 +204,25 @@ public final class EndpointPool implements TransportSource {
 
         private void connect() {
             connecting++;
-            TransportSettings settings = resources.settings();
             ActorRef<Command> self = getContext().getSelf();
-            Bootstrap bootstrap = new Bootstrap()
-                    .group(resources.group())
-                    .channel(resources.channelClass())
-                    .option(ChannelOption.TCP_NODELAY, true)
-                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                    .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(
-                            settings.writeBufferLowWaterMark(), settings.writeBufferHighWaterMark()))
-                    .handler(new ChannelInitializer<>() {
-                        @Override
-                        protected void initChannel(Channel ch) {
-                            ch.attr(TRANSPORT).set(protocol.install(ch, settings, () -> self.tell(new Changed())));
-                        }
+            CompletionStage<ClientTransport> connected;
+            try {
+                connected = protocol.connect(resources, address, () -> self.tell(new Changed()));
+            } catch (RuntimeException e) {
+                connected = CompletableFuture.failedFuture(e);
+            }
+            connected.whenComplete((t, err) -> {
+                if (err == null && closed) {
+                    t.connection().channel().close(); // the pool closed while this connection was being made
+                } else if (err == null) {
+                    observer.connectionOpened(protocol.name(), false);
+                    t.connection().channel().closeFuture().addListener(cf -> {
+                        observer.connectionClosed(protocol.name(), false);
+                        self.tell(new Changed());
                     });
-            ChannelFuture future = bootstrap.connect(address);
-            future.addListener(f -> {
-                if (f.isSuccess() && closed) {
-                    future.channel().close(); // the pool closed while this connection was being made
-                } else if (f.isSuccess()) {
-                    ClientTransport t = future.channel().attr(TRANSPORT).get();
-                    future.channel().closeFuture().addListener(cf -> self.tell(new Changed()));
                     self.tell(new Connected(t));
                 } else {
-                    self.tell(new ConnectFailed(f.cause()));
+                    self.tell(new ConnectFailed(err));
                 }
             });
         }
@@ -253,7 +245,8 @@ public final class EndpointPool implements TransportSource {
         private Behavior<Command> onConnectFailed(ConnectFailed failed) {
             connecting--;
             if (connecting == 0 && live.length == 0) {
-                StatusException error = CallRefusals.cannotConnect(address, failed.cause().getMessage()).asException();
+                StatusException error = CallRefusals.cannotConnect(address,
+                        protocol.describeConnectFailure(failed.cause())).asException();
                 waiting.forEach(w -> w.completeExceptionally(error));
                 waiting.clear();
             }

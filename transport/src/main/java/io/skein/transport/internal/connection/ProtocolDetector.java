@@ -56,6 +56,23 @@ public final class ProtocolDetector extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * A connection that fails before its protocol is known (a peer that resets right after connecting or
+     * after its TLS handshake) is closed here, in one line: a socket error at debug level, anything else
+     * as a warning; nothing travels on to the end of the pipeline.
+     */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            log.debug("connection from {} ended before its protocol was known: {}", ctx.channel().remoteAddress(),
+                    cause.getMessage());
+        } else {
+            log.warn("closing connection from {} before its protocol was known: {}", ctx.channel().remoteAddress(),
+                    cause.toString());
+        }
+        ctx.close();
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int readable = in.readableBytes();

@@ -26,6 +26,9 @@ public final class ServerChannels {
         // Fix (tests: ConnectionLifecycleTest): a connection accepted before shutdown but silent until
         // after it began was never drained, so it served calls after the server's shutdown completed.
         Consumer<Connection> opened = connection -> {
+            String protocol = connection.protocol();
+            dispatcher.observer().connectionOpened(protocol, true);
+            connection.channel().closeFuture().addListener(f -> dispatcher.observer().connectionClosed(protocol, true));
             if (shuttingDown.getAsBoolean()) {
                 connection.sendGoAway("server shutting down");
                 connection.drain(() -> connection.channel().close());

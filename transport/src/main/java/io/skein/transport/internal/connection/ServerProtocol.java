@@ -18,6 +18,11 @@ public interface ServerProtocol {
     /** A short name for logs ("skein", "grpc"). */
     String name();
 
+    /** What a person should read to know the protocol, e.g. "gRPC (HTTP/2 with prior knowledge)". */
+    default String description() {
+        return name();
+    }
+
     /** Bytes needed before {@link #matches} can decide. */
     int prefixLength();
 

@@ -14,6 +14,12 @@ import java.util.Set;
 /** An HTTP/2 connection carrying gRPC calls (one HTTP/2 stream each); GOAWAY is HTTP/2's own. */
 final class GrpcConnection extends Connection {
 
+    @Override
+    public String protocol() {
+        return "grpc";
+    }
+
+
     // The server streams whose channels are open; event loop only (empty on a client).
     private final Set<GrpcServerStreamHandler> streams = new HashSet<>();
 

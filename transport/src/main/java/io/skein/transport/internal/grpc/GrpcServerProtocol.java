@@ -46,6 +46,11 @@ public final class GrpcServerProtocol implements ServerProtocol {
     }
 
     @Override
+    public String description() {
+        return "gRPC (HTTP/2 with prior knowledge)";
+    }
+
+    @Override
     public int prefixLength() {
         return 6;
     }

@@ -23,6 +23,17 @@ public class NativeClientProtocol implements ClientProtocol {
         return transport(connection);
     }
 
+    /**
+     * Adds the native protocol's client handler alone at the end of {@code channel}'s pipeline and returns
+     * the transport that opens calls on it, for a transport with its own framing (shared memory; see
+     * {@link NativeServerProtocol#installFrameHandler}).
+     */
+    public static ClientTransport installFrameHandler(Channel channel, TransportSettings settings, Runnable onGoAway) {
+        NativeConnection connection = new NativeConnection(channel, settings, Integer.MAX_VALUE);
+        channel.pipeline().addLast("skein-client", new NativeClientHandler(connection, onGoAway));
+        return new NativeClientTransport(connection);
+    }
+
     NativeClientTransport transport(NativeConnection connection) {
         return new NativeClientTransport(connection);
     }

@@ -20,6 +20,12 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class NativeConnection extends Connection {
 
+    @Override
+    public String protocol() {
+        return "skein";
+    }
+
+
     private final AtomicInteger nextStreamId = new AtomicInteger(1);
     private final Queue<SkeinFrame> outbound = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean drainScheduled = new AtomicBoolean();

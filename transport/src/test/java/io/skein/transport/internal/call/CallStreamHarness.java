@@ -66,6 +66,9 @@ final class CallStreamHarness {
     private volatile CallListener stream;
     private volatile boolean deferOpen;
     private volatile boolean openedOnWire;
+    // Set when the stage took its wire (it reads the wire's window as it does): from then on, events the
+    // test thread sends reach the stage after it knows its wire, as on an I/O thread that opened the call.
+    private volatile boolean wireTaken;
     private volatile Status connectFailure;
     private final List<Object> openedWith = new ArrayList<>();
 
@@ -168,7 +171,7 @@ final class CallStreamHarness {
 
     /** Waits until the stage started on its wire (attached on the server, asked to open on the client). */
     void awaitStarted() {
-        Await.until(LIMIT, () -> stream != null, () -> "the stage to start");
+        Await.until(LIMIT, () -> stream != null && (!openedOnWire || wireTaken), () -> "the stage to start");
     }
 
     // ---- the peer, on the test thread (which plays the event loop)
@@ -281,6 +284,7 @@ final class CallStreamHarness {
 
         @Override
         public int window() {
+            wireTaken = true;
             return settings.window();
         }
 

@@ -46,6 +46,11 @@ class ServerQueuesTest {
     private final Channel channel = new LocalChannel();
     private final Connection connection = new Connection(channel, null, Integer.MAX_VALUE) {
         @Override
+        public String protocol() {
+            return "test";
+        }
+
+        @Override
         public void sendGoAway(String reason) {
         }
     };

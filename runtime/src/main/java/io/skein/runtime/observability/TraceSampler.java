@@ -1,0 +1,71 @@
+package io.skein.runtime.observability;
+
+import io.skein.transport.observe.TraceContext;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Decides, for each call, whether it gets a Kamon span, and gives the calls that do not one anyway as
+ * bare W3C ids: a call whose caller sent a {@code traceparent} follows the caller's sampled flag; a new
+ * trace is sampled as {@code skein.observability.tracing.sampler} says ({@code always}, {@code never},
+ * {@code random} with its probability) here, without Kamon, or by Kamon's own sampler for
+ * {@code adaptive}. An unsampled call still propagates its trace (new span id, same trace id, flag
+ * {@code 00}), so logs correlate, but costs no Kamon span: a few random numbers and one small object.
+ *
+ * <p>Immutable and thread-safe (ids come from {@link ThreadLocalRandom}).
+ */
+final class TraceSampler {
+
+    /** The decision for a new trace. */
+    enum Decision { SAMPLE, DROP, KAMON }
+
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+
+    private final String sampler;
+    private final double probability;
+
+    TraceSampler(String sampler, double probability) {
+        this.sampler = sampler;
+        this.probability = probability;
+    }
+
+    /** Whether a call with {@code parent} (null: a new trace) gets a span, and who decides. */
+    Decision decide(TraceContext parent) {
+        if (parent != null) {
+            return parent.sampled() ? Decision.SAMPLE : Decision.DROP;
+        }
+        return switch (sampler) {
+            case "always" -> Decision.SAMPLE;
+            case "never" -> Decision.DROP;
+            case "random" -> probability > 0 && ThreadLocalRandom.current().nextDouble() < probability
+                    ? Decision.SAMPLE : Decision.DROP;
+            default -> Decision.KAMON;
+        };
+    }
+
+    /** The trace context of an unsampled call: a new span of {@code parent}'s trace, or of a new trace. */
+    static TraceContext unsampled(TraceContext parent, String traceState) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String traceId = parent != null ? parent.traceId() : hex(nonZero(random), random.nextLong());
+        return new TraceContext(traceId, hex(nonZero(random)), false,
+                traceState != null ? traceState : parent != null ? parent.traceState() : "");
+    }
+
+    private static long nonZero(ThreadLocalRandom random) {
+        long v;
+        do {
+            v = random.nextLong();
+        } while (v == 0);
+        return v;
+    }
+
+    private static String hex(long... values) {
+        char[] out = new char[values.length * 16];
+        int i = 0;
+        for (long v : values) {
+            for (int shift = 60; shift >= 0; shift -= 4) {
+                out[i++] = HEX[(int) (v >>> shift) & 0xf];
+            }
+        }
+        return new String(out);
+    }
+}

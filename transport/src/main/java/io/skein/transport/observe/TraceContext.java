@@ -1,0 +1,99 @@
+package io.skein.transport.observe;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.Locale;
+
+/**
+ * The W3C Trace Context of one span (https://www.w3.org/TR/trace-context/): what a service sees of the
+ * trace its call belongs to ({@link io.skein.transport.CallContext#trace()}), what
+ * {@link io.skein.transport.CallOptions#continuing} carries to the calls it makes, and what travels on
+ * the wire as {@code traceparent} and {@code tracestate} request metadata (gRPC headers; TTHeader
+ * string keys {@code RPC_TRANSIT_traceparent}, as Kitex's OpenTelemetry integration sends them).
+ * Immutable.
+ *
+ * @param traceId    32 lower-case hex digits, not all zero
+ * @param spanId     16 lower-case hex digits, not all zero
+ * @param sampled    the {@code sampled} trace flag
+ * @param traceState the {@code tracestate} value, empty for none
+ */
+public record TraceContext(String traceId, String spanId, boolean sampled, String traceState) {
+
+    /** Request metadata key of the W3C {@code traceparent} value. */
+    public static final String TRACEPARENT = "traceparent";
+    /** Request metadata key of the W3C {@code tracestate} value. */
+    public static final String TRACESTATE = "tracestate";
+
+    public TraceContext {
+        requireNonNull(traceId, "traceId");
+        requireNonNull(spanId, "spanId");
+        requireNonNull(traceState, "traceState");
+        if (!isHex(traceId, 32) || !isHex(spanId, 16)) {
+            throw new IllegalArgumentException("not a W3C trace/span id: " + traceId + "/" + spanId);
+        }
+    }
+
+    /** The {@code traceparent} value: {@code 00-<trace id>-<span id>-<flags>}. */
+    public String traceparent() {
+        return "00-" + traceId + "-" + spanId + (sampled ? "-01" : "-00");
+    }
+
+    /**
+     * Parses a {@code traceparent} value (and its {@code tracestate}, {@code null} for none); {@code null}
+     * when the value is absent or malformed (a bad header starts a new trace, as the W3C spec says).
+     */
+    public static TraceContext parse(String traceparent, String tracestate) {
+        if (traceparent == null) {
+            return null;
+        }
+        String v = traceparent.trim().toLowerCase(Locale.ROOT);
+        // version "00" is exactly 55 chars; later versions may append fields after another '-'.
+        if (v.length() < 55 || v.charAt(2) != '-' || v.charAt(35) != '-' || v.charAt(52) != '-'
+                || (v.length() > 55 && v.charAt(55) != '-')) {
+            return null;
+        }
+        String version = v.substring(0, 2);
+        if (!isHexAny(version) || version.equals("ff") || (version.equals("00") && v.length() != 55)) {
+            return null;
+        }
+        String traceId = v.substring(3, 35);
+        String spanId = v.substring(36, 52);
+        String flags = v.substring(53, 55);
+        if (!isHex(traceId, 32) || !isHex(spanId, 16) || !isHexAny(flags)) {
+            return null;
+        }
+        boolean sampled = (Integer.parseInt(flags, 16) & 1) == 1;
+        return new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.trim());
+    }
+
+    /**
+     * {@code length} lower-case hex digits, not all zero. Every traced call checks its ids, and random ids
+     * make a branch per character unpredictable, so the loop has none: a character outside 0-9 and a-f
+     * sets the sign bit of {@code bad}.
+     */
+    private static boolean isHex(String s, int length) {
+        if (s.length() != length) {
+            return false;
+        }
+        int bad = 0;
+        int any = 0;
+        for (int i = 0; i < length; i++) {
+            int c = s.charAt(i);
+            int digit = c - '0';
+            int letter = c - 'a';
+            bad |= (digit | (9 - digit)) & (letter | (5 - letter));
+            any |= c ^ '0';
+        }
+        return bad >= 0 && any != 0; // all zero is invalid
+    }
+
+    private static boolean isHexAny(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

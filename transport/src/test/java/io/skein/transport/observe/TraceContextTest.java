@@ -1,0 +1,57 @@
+package io.skein.transport.observe;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** W3C {@code traceparent} values in and out (https://www.w3.org/TR/trace-context/ §3.2). */
+class TraceContextTest {
+
+    private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String SPAN = "00f067aa0ba902b7";
+
+    @Test
+    void aValidTraceparentParsesAndWritesBackTheSame() {
+        TraceContext t = TraceContext.parse("00-" + TRACE + "-" + SPAN + "-01", "a=1,b=2");
+        assertEquals(new TraceContext(TRACE, SPAN, true, "a=1,b=2"), t);
+        assertEquals("00-" + TRACE + "-" + SPAN + "-01", t.traceparent());
+        assertFalse(TraceContext.parse("00-" + TRACE + "-" + SPAN + "-00", null).sampled());
+        assertEquals("", TraceContext.parse("00-" + TRACE + "-" + SPAN + "-00", null).traceState());
+        // Only the sampled bit of the flags counts; upper case and surrounding blanks are tolerated.
+        assertTrue(TraceContext.parse(" 00-" + TRACE.toUpperCase() + "-" + SPAN + "-03 ", null).sampled());
+    }
+
+    @Test
+    void aLaterVersionMayCarryMoreFields() {
+        assertEquals(TRACE, TraceContext.parse("01-" + TRACE + "-" + SPAN + "-01-what-comes-next", null).traceId());
+        assertNull(TraceContext.parse("00-" + TRACE + "-" + SPAN + "-01-extra", null), "version 00 has exactly four");
+    }
+
+    @Test
+    void malformedValuesStartANewTrace() {
+        for (String bad : new String[] {
+                "", "00", "garbage", "ff-" + TRACE + "-" + SPAN + "-01",
+                "00-" + "0".repeat(32) + "-" + SPAN + "-01", "00-" + TRACE + "-" + "0".repeat(16) + "-01",
+                "00-" + TRACE.replace('b', 'g') + "-" + SPAN + "-01", "00-" + TRACE + "-" + SPAN + "-0x",
+                "00-" + TRACE + "0-" + SPAN + "-01", "00_" + TRACE + "-" + SPAN + "-01",
+                "00-" + TRACE + "-" + SPAN.replace('f', '/') + "-01", "00-" + TRACE + "-" + SPAN.replace('f', ':') + "-01",
+                "00-" + TRACE + "-" + SPAN.replace('f', '`') + "-01"}) {
+            assertNull(TraceContext.parse(bad, null), bad);
+        }
+        assertNull(TraceContext.parse(null, "a=1"));
+    }
+
+    @Test
+    void theConstructorTakesOnlyLowerCaseNonZeroIds() {
+        assertThrows(IllegalArgumentException.class, () -> new TraceContext(TRACE.toUpperCase(), SPAN, true, ""));
+        assertThrows(IllegalArgumentException.class, () -> new TraceContext("0".repeat(32), SPAN, true, ""));
+        assertThrows(IllegalArgumentException.class, () -> new TraceContext(TRACE, SPAN + "0", true, ""));
+        assertThrows(IllegalArgumentException.class, () -> new TraceContext(TRACE, "0000000000000g00", true, ""));
+        assertEquals("00000000000000000000000000000001",
+                new TraceContext("00000000000000000000000000000001", SPAN, false, "").traceId());
+    }
+}
