@@ -7,7 +7,8 @@
 #   benchmarks/overload.sh                                         # the full run (about 25 min)
 #   DURATION=3 CASE_WARMUP=2 WARMUP=3 benchmarks/overload.sh       # a short run that proves it works
 #
-# 1. capacity = closed-loop QPS at concurrency 100 with CPU_US, limits off (after a JIT warm-up);
+# 1. capacity = closed-loop QPS at concurrency 100 with CPU_US, limits off (after a JIT warm-up; the best of
+#    CAPACITY_RUNS runs);
 # 2. per mode (a server of its own, its JIT warmed at 0.5x capacity): open-loop `bench --rate` at LOADS times
 #    the capacity (latency from each call's scheduled time, a TIMEOUT deadline per call); for `gradient`,
 #    the client side at CLIENT_LOAD times the capacity through `bench --governance` (the default chain; a
@@ -20,7 +21,7 @@
 # "<!-- history -->" marker, which the other scripts keep), with a table and the same figures as CSV.
 # Environment: CPU_US (500), PAYLOAD (1024), LOADS ("0.5 1 2 5 10"), MODES ("off gradient aimd fixed"),
 # FIXED_LIMIT (100), DURATION (10), CASE_WARMUP (5), WARMUP (10), TIMEOUT (1000, ms), MAX_IN_FLIGHT (20000),
-# CLOSED_C (1000), CLIENT_LOAD (5), SERVER_CPU (0), CLIENT_CPU (1), PORT (a free one), SKIP_BUILD (0), OUT_MD,
+# CLOSED_C (1000), CLIENT_LOAD (5), CAPACITY_RUNS (2), SERVER_CPU (0), CLIENT_CPU (1), PORT (a free one), SKIP_BUILD (0), OUT_MD,
 # NOTE (a sentence for the section, e.g. that the machine was shared).
 set -euo pipefail
 {
@@ -38,6 +39,7 @@ TIMEOUT="${TIMEOUT:-1000}"
 MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-20000}"
 CLOSED_C="${CLOSED_C:-1000}"
 CLIENT_LOAD="${CLIENT_LOAD:-5}"
+CAPACITY_RUNS="${CAPACITY_RUNS:-2}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 PORT="${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
@@ -167,8 +169,14 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 # ------------------------------------------------------------------ capacity
 start_server off
 warm off
-bench off capacity --cpu-us "$CPU_US" --concurrency 100 --duration "$DURATION" --warmup "$CASE_WARMUP"
-CAPACITY="$(tail -1 "$RAW" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("okQps", 0))')"
+# The best of CAPACITY_RUNS runs: on a shared machine one run can meet a neighbour's burst, and every rate
+# below is a multiple of this figure.
+for i in $(seq 1 "$CAPACITY_RUNS"); do
+    bench off "capacity-$i" --cpu-us "$CPU_US" --concurrency 100 --duration "$DURATION" --warmup "$CASE_WARMUP"
+done
+CAPACITY="$(grep '"case":"capacity-' "$RAW" | python3 -c '
+import json, sys
+print(max([json.loads(l).get("okQps", 0) for l in sys.stdin if l.strip()] or [0]))')"
 python3 -c "import sys; sys.exit(0 if float('$CAPACITY') > 0 else 1)" || die "no capacity measured"
 log "capacity: $CAPACITY calls/s"
 stop_server
