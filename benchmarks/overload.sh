@@ -7,11 +7,13 @@
 #   benchmarks/overload.sh                                         # the full run (about 25 min)
 #   DURATION=3 CASE_WARMUP=2 WARMUP=3 benchmarks/overload.sh       # a short run that proves it works
 #
-# 1. capacity = closed-loop QPS at concurrency 100 with CPU_US, limits off (after a JIT warm-up);
+# 1. capacity = closed-loop QPS at concurrency 100 with CPU_US, limits off (after a JIT warm-up; the best of
+#    CAPACITY_RUNS runs);
 # 2. per mode (a server of its own, its JIT warmed at 0.5x capacity): open-loop `bench --rate` at LOADS times
 #    the capacity (latency from each call's scheduled time, a TIMEOUT deadline per call); for `gradient`,
-#    the client side at CLIENT_LOAD times the capacity through `bench --governance` (the default chain, then
-#    retries of refusals with the retry budget on and off: attempts on the wire per call); then closed
+#    the client side at CLIENT_LOAD times the capacity through `bench --governance` (the default chain; a
+#    service breaker that counts RESOURCE_EXHAUSTED as a failure; retries of refusals with the retry budget
+#    on and off: attempts on the wire per call); then closed
 #    loop at CLOSED_C callers with and without CPU_US (callers that send again the moment they are
 #    answered or refused).
 # The server is pinned to CPU $SERVER_CPU and the load generator to CPU $CLIENT_CPU (taskset). Writes the
@@ -19,7 +21,7 @@
 # "<!-- history -->" marker, which the other scripts keep), with a table and the same figures as CSV.
 # Environment: CPU_US (500), PAYLOAD (1024), LOADS ("0.5 1 2 5 10"), MODES ("off gradient aimd fixed"),
 # FIXED_LIMIT (100), DURATION (10), CASE_WARMUP (5), WARMUP (10), TIMEOUT (1000, ms), MAX_IN_FLIGHT (20000),
-# CLOSED_C (1000), CLIENT_LOAD (5), SERVER_CPU (0), CLIENT_CPU (1), PORT (a free one), SKIP_BUILD (0), OUT_MD,
+# CLOSED_C (1000), CLIENT_LOAD (5), CAPACITY_RUNS (2), SERVER_CPU (0), CLIENT_CPU (1), PORT (a free one), SKIP_BUILD (0), OUT_MD,
 # NOTE (a sentence for the section, e.g. that the machine was shared).
 set -euo pipefail
 {
@@ -37,6 +39,7 @@ TIMEOUT="${TIMEOUT:-1000}"
 MAX_IN_FLIGHT="${MAX_IN_FLIGHT:-20000}"
 CLOSED_C="${CLOSED_C:-1000}"
 CLIENT_LOAD="${CLIENT_LOAD:-5}"
+CAPACITY_RUNS="${CAPACITY_RUNS:-2}"
 SERVER_CPU="${SERVER_CPU:-0}"
 CLIENT_CPU="${CLIENT_CPU:-1}"
 PORT="${PORT:-$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}"
@@ -166,8 +169,14 @@ LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg)"
 # ------------------------------------------------------------------ capacity
 start_server off
 warm off
-bench off capacity --cpu-us "$CPU_US" --concurrency 100 --duration "$DURATION" --warmup "$CASE_WARMUP"
-CAPACITY="$(tail -1 "$RAW" | python3 -c 'import json,sys; print(json.loads(sys.stdin.read()).get("okQps", 0))')"
+# The best of CAPACITY_RUNS runs: on a shared machine one run can meet a neighbour's burst, and every rate
+# below is a multiple of this figure.
+for i in $(seq 1 "$CAPACITY_RUNS"); do
+    bench off "capacity-$i" --cpu-us "$CPU_US" --concurrency 100 --duration "$DURATION" --warmup "$CASE_WARMUP"
+done
+CAPACITY="$(grep '"case":"capacity-' "$RAW" | python3 -c '
+import json, sys
+print(max([json.loads(l).get("okQps", 0) for l in sys.stdin if l.strip()] or [0]))')"
 python3 -c "import sys; sys.exit(0 if float('$CAPACITY') > 0 else 1)" || die "no capacity measured"
 log "capacity: $CAPACITY calls/s"
 stop_server
@@ -187,7 +196,9 @@ for mode in $MODES; do
         printf 'skein.client.services."skein.examples.echo.Echo" { %s }\n' "$retry" >"$WORK/retry-budget.conf"
         printf 'skein.client.services."skein.examples.echo.Echo" { %s, retry.budget.enabled = false }\n' "$retry" \
             >"$WORK/retry-nobudget.conf"
-        for client in defaults retry-budget retry-nobudget; do
+        printf 'skein.client.services."skein.examples.echo.Echo".circuit-breaker.failure-codes = %s\n' \
+            '[UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, INTERNAL, UNAVAILABLE, DATA_LOSS]' >"$WORK/breaker-re.conf"
+        for client in defaults breaker-re retry-budget retry-nobudget; do
             args=(--governance)
             [[ "$client" != defaults ]] && args+=(--config "$WORK/$client.conf")
             bench "$mode" "client-$client" --cpu-us "$CPU_US" --rate "$rate" --max-in-flight "$MAX_IN_FLIGHT" \

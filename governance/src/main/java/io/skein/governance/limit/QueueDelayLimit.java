@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * suspected when, within {@code churnWindows} windows of a shrink, arrivals rose above {@code churnFactor}
  * times their rate before it (the highest of the window that made it shrink, the one before, and an
  * average over calmer windows), or when a window refused more than {@code churnRatio} times the calls
- * that start per window. The suspicion is then tested: the limit opens for up to five windows (after a
+ * that the node starts per window. The suspicion is then tested: the limit opens for up to five windows (after a
  * shrink to where it was before it, or by the calls the window refused, at least twice; a limit that was
  * already low to {@code maxLimit}), and the question is whether the node keeps up with what arrives once
  * nobody is refused. The first window still carries calls that were on their way and is not judged; the
@@ -37,8 +37,13 @@ import org.slf4j.LoggerFactory;
  * calls that start for three windows in a row while a queue stands (the load changed). If arrivals outrun the node even with everybody let in, they are load that
  * does not go away when refused (an open-loop overload): the limit goes back to where it was, and a
  * suspicion of the second kind is not tested again for {@code churnHold}, doubled with each refuted test in
- * a row up to eight times. The second kind compares a window's refusals with the calls that start per
- * window on average, so one window in which a paused node started few calls does not raise it.
+ * a row up to eight times. The second kind compares a window's refusals with the most calls the node
+ * started in a window lately, so a window in which a paused node started few does not raise it.
+ *
+ * <p><b>Back to the prior.</b> A window without a standing queue and without refusals says the limit is not
+ * needed at its level: a limit below {@code initialLimit} then grows back towards it (by the square root
+ * of two per window), so that a limit an old overload left low does not meet the next load there, and a
+ * closed loop that arrives later meets a limit high enough that its churn shows when the limit shrinks.
  */
 abstract class QueueDelayLimit implements AdaptiveLimit {
 
@@ -54,6 +59,11 @@ abstract class QueueDelayLimit implements AdaptiveLimit {
     private static final double OUTRUN = 1.25;
     private static final double HOLD_OUTRUN = 1.1;
     private static final int HOLD_OVER_WINDOWS = 3;
+    // The node's pace is the most calls it started in a window lately, decaying by this much per window (a
+    // half-life of about 35 windows), so that a window in which a paused node started few calls does not
+    // make its refusals look many.
+    private static final double PACE_DECAY = 0.98;
+    private static final double RELAX = Math.sqrt(2);
     // A churn test is refuted after two judged windows in which arrivals outrun the calls that start this much.
     private static final double CLEARLY_OUTRUN = 2.0;
 
@@ -78,7 +88,7 @@ abstract class QueueDelayLimit implements AdaptiveLimit {
     private int outrunWindows;                        // windows in a row a hold saw arrivals outrun the node
     private int cooldownDoublings;
     private double heldFrom;                          // the limit before the test that started the hold
-    private double startedPerWindow = -1;             // average calls started per window (the node's pace)
+    private double pace;                              // calls started per window at best lately (decaying peak)
 
     QueueDelayLimit(AdaptiveSettings settings) {
         this.settings = settings;
@@ -127,10 +137,7 @@ abstract class QueueDelayLimit implements AdaptiveLimit {
                 limit = Math.min(limit, heldFrom);
             }
         }
-        if (w.started() > 0 || startedPerWindow >= 0) {
-            startedPerWindow = startedPerWindow < 0 ? w.started()
-                    : startedPerWindow + (w.started() - startedPerWindow) * RATE_WEIGHT;
-        }
+        pace = Math.max(pace * PACE_DECAY, w.started());
         String suspicion = churnSuspected(w, rate);
         if (suspicion != null) {
             log.info("adaptive limit: {}: testing for churn (refused callers that send again at once) by letting"
@@ -155,6 +162,9 @@ abstract class QueueDelayLimit implements AdaptiveLimit {
             boolean standing = expired(w) || w.started() > 0 && w.minQueueNanos() > targetNanos && w.minAhead() > 0;
             boolean binding = w.refused() > 0 || w.maxInFlight() >= limit();
             next = next(w, standing, binding);
+            if (!standing && w.refused() == 0 && next < settings.initialLimit()) {
+                next = Math.max(next, Math.min(settings.initialLimit(), limit * RELAX));
+            }
             if (holdWindows > 0) {
                 next = Math.max(next, limit);
             }
@@ -188,9 +198,9 @@ abstract class QueueDelayLimit implements AdaptiveLimit {
                     Math.round(rate), rate / Math.max(1, rateBeforeShrink), Math.round(rateBeforeShrink));
         }
         if (cooldownWindows == 0
-                && w.refused() > settings.churnRatio() * Math.max(settings.minSamples(), startedPerWindow)) {
-            return String.format(Locale.ROOT, "%d calls refused in a window where about %d start", w.refused(),
-                    Math.round(startedPerWindow));
+                && w.refused() > settings.churnRatio() * Math.max(settings.minSamples(), pace)) {
+            return String.format(Locale.ROOT, "%d calls refused in a window where up to %d start", w.refused(),
+                    Math.round(pace));
         }
         return null;
     }

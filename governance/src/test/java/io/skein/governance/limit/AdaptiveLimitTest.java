@@ -77,10 +77,11 @@ class AdaptiveLimitTest {
         int settled = openLoop(limit, 40, 10 * CAPACITY);
         // A standing queue of (L - 1) * 100 us meets the 2 ms target at L = 21.
         assertTrue(settled >= 15 && settled <= 30, "settles near the target: " + settled);
-        assertEquals(settled, openLoop(limit, 10, CAPACITY / 2), "after the overload an unused limit stays put");
         // A window where calls started at once and the limit still turned some away: room to grow.
         limit.update(new AdaptiveLimit.Window(WINDOW_NANOS, 2000, 100, 1900, 0, 10 * US, 0, 0, settled));
         assertTrue(limit.limit() > settled, "no queue and refusals: it grows: " + limit.limit());
+        // After the overload, windows with neither queue nor refusals take it back to its initial limit.
+        assertEquals(1000, openLoop(limit, 20, CAPACITY / 2), "back to the prior once the overload is over");
     }
 
     @Test
