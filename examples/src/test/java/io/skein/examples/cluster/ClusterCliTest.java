@@ -135,11 +135,20 @@ class ClusterCliTest {
 
         // call --repeat reaches all three; members (run alongside) lists them with what they serve.
         ChildJvm spread = call(config, "skein.examples.echo.Echo/Say", "{\"message\":\"hi\"}", "--repeat", "12");
-        ChildJvm members = start(List.of(), "members", "--config", config.toString(), "--timeout", "60000");
-        assertEquals(0, members.awaitExit(CALL), members::toString);
-        for (String id : ids) {
-            assertTrue(members.stdout().stream().anyMatch(l -> l.matches("pekko://skein@127\\.0\\.0\\.1:\\d+ Up .*node="
-                    + Pattern.quote(id) + " services=\\[skein\\.examples\\.echo\\.Echo]")), members::toString);
+        // The registry reaches the contact point by gossip: a node that has registered may show a moment later.
+        long deadline = System.nanoTime() + FORM.toNanos();
+        ChildJvm members;
+        while (true) {
+            members = start(List.of(), "members", "--config", config.toString(), "--timeout", "60000");
+            assertEquals(0, members.awaitExit(CALL), members::toString);
+            List<String> lines = members.stdout();
+            boolean all = ids.stream().allMatch(id -> lines.stream().anyMatch(l -> l.matches(
+                    "pekko://skein@127\\.0\\.0\\.1:\\d+ Up .*node=" + Pattern.quote(id)
+                            + " services=\\[skein\\.examples\\.echo\\.Echo]")));
+            if (all) {
+                break;
+            }
+            assertTrue(System.nanoTime() < deadline, "members never listed every node with its services: " + members);
         }
         // members asks a contact point's management endpoint: it joins nothing and logs nothing.
         assertTrue(members.stderr().isBlank(), members::toString);
