@@ -128,6 +128,16 @@ class ShmFaultsTest {
         Await.until(child.limit(), () -> Await.result(server.load(), LIMIT).activeCalls() == 1,
                 () -> "the child's call; child: " + child.lines);
         assertTrue(server.mappedRegions() >= 1, "the child's sessions are mapped");
+        // The child's pool opens two sessions and its call may ride the first ready one: wait until every
+        // session it opened is past its handshake (the files unlinked after the server's acknowledgement).
+        // A client killed between creating its files and that acknowledgement leaves them behind.
+        Await.until(LIMIT, () -> {
+            try {
+                return files(Path.of("/dev/shm"), childName).isEmpty();
+            } catch (IOException e) {
+                return false;
+            }
+        }, () -> "the child's sessions' handshakes; child: " + child.lines);
 
         child.kill();
 
