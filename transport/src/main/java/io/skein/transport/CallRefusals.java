@@ -26,6 +26,7 @@ public final class CallRefusals {
     private static final String CANNOT_OPEN_STREAM = "cannot open HTTP/2 stream";
     private static final String STREAM_REFUSED = "stream reset by server (REFUSED_STREAM)";
     private static final String STREAM_NEVER_OPENED = "HTTP/2 stream closed before it was opened";
+    private static final String CLOSED_AFTER_GOAWAY = "connection closed after the server's GOAWAY, before it took the call";
     private static final String CONNECTION_TO = "connection to ";
     private static final String IS_CLOSING = " is closing";
     private static final String IS_NOT_USABLE = " is not usable";
@@ -81,6 +82,14 @@ public final class CallRefusals {
         return Status.of(StatusCode.UNAVAILABLE, STREAM_NEVER_OPENED);
     }
 
+    /**
+     * The server's GOAWAY named the last call it took, this call came after it, and the connection closed
+     * before any answer: the server never read it (native protocol; HTTP/2's GOAWAY means the same).
+     */
+    public static Status closedAfterGoAway() {
+        return Status.of(StatusCode.UNAVAILABLE, CLOSED_AFTER_GOAWAY);
+    }
+
     /** Whether {@code failure} (a status exception, possibly wrapped) is a refusal before any processing. */
     public static boolean refusedBeforeProcessing(Throwable failure) {
         Status status = Status.fromThrowable(requireNonNull(failure, "failure"));
@@ -95,6 +104,7 @@ public final class CallRefusals {
                 || m.startsWith(CANNOT_OPEN_STREAM)
                 || m.equals(STREAM_REFUSED)
                 || m.equals(STREAM_NEVER_OPENED)
+                || m.equals(CLOSED_AFTER_GOAWAY)
                 || m.startsWith(CONNECTION_TO) && (m.endsWith(IS_CLOSING) || m.endsWith(IS_NOT_USABLE));
     }
 }

@@ -155,6 +155,24 @@ class NativeClientHandlerTest {
     }
 
     @Test
+    void aCallAboveTheGoAwaysLastStreamThatTheCloseLeavesUnansweredIsARefusalAndOneBelowItIsNot() {
+        CompletableFuture<String> taken = client.unary(TestServices.ECHO, "a");
+        CompletableFuture<String> unread = client.unary(TestServices.ECHO, "b");
+        client.written();
+
+        // The server took stream 1 and closed before reading stream 2.
+        client.serverSends(new SkeinFrame.GoAway(1, "server shutting down"));
+        client.closeChannel();
+
+        Status cut = failure(taken);
+        assertEquals(StatusCode.UNAVAILABLE, cut.code());
+        assertFalse(CallRefusals.refusedBeforeProcessing(cut.asException()), "the server may have run it: " + cut);
+        Status refused = failure(unread);
+        assertEquals(StatusCode.UNAVAILABLE, refused.code());
+        assertTrue(CallRefusals.refusedBeforeProcessing(refused.asException()), "never read: " + refused);
+    }
+
+    @Test
     void goAwayWithNoCallInFlightClosesTheConnection() {
         CompletableFuture<String> done = client.unary(TestServices.ECHO, "a");
         client.serverSends(response(1, Status.OK, "A"));

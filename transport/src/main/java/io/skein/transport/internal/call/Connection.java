@@ -5,6 +5,7 @@ import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.collection.IntObjectHashMap;
 import io.skein.protocols.Status;
 import io.skein.protocols.StatusCode;
+import io.skein.transport.CallRefusals;
 import io.skein.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,6 +46,9 @@ public abstract class Connection {
     private volatile boolean draining;
     private volatile Runnable onIdle;
     private volatile int lastStreamId;
+    // The last stream id the peer's GOAWAY said it took (Integer.MAX_VALUE until one arrives): a call above
+    // it that is still open when the connection closes never reached the peer's services.
+    private volatile int peerLastStreamId = Integer.MAX_VALUE;
     // Why reading is paused (event loop only): a bit per reason.
     private int readPauses;
     private static final int TOO_MANY_CALLS = 1;
@@ -91,6 +95,16 @@ public abstract class Connection {
 
     public final boolean isDraining() {
         return draining;
+    }
+
+    /**
+     * The peer sent GOAWAY: it took no call above {@code lastStreamId} (a server refuses those explicitly while
+     * it drains, but one it had not read when it closed gets no answer at all). A call above it still open when
+     * the connection closes ends with a refusal that may be sent again elsewhere
+     * ({@link CallRefusals#closedAfterGoAway}), as HTTP/2's GOAWAY allows. On the event loop.
+     */
+    public final void peerWentAway(int lastStreamId) {
+        peerLastStreamId = Math.min(peerLastStreamId, lastStreamId);
     }
 
     /** The name of this connection's protocol ({@code skein}, {@code grpc}), for observers and logs. */
@@ -247,10 +261,21 @@ public abstract class Connection {
             return;
         }
         closed = true;
-        List<CallListener> live = new ArrayList<>(calls.values());
+        int peerLast = peerLastStreamId;
+        List<CallListener> live = new ArrayList<>(calls.size());
+        List<CallListener> unseen = new ArrayList<>();
+        calls.forEach((id, call) -> (id > peerLast ? unseen : live).add(call));
         calls.clear();
-        activeCalls.addAndGet(-live.size());
+        activeCalls.addAndGet(-live.size() - unseen.size());
         StreamEvent.Closed event = new StreamEvent.Closed(Status.of(StatusCode.UNAVAILABLE, reason));
+        StreamEvent.Closed notTaken = new StreamEvent.Closed(CallRefusals.closedAfterGoAway());
+        for (CallListener c : unseen) {
+            try {
+                c.onEvent(notTaken);
+            } catch (RuntimeException e) {
+                log.warn("call failed to handle its connection's close", e);
+            }
+        }
         for (CallListener c : live) {
             try {
                 c.onEvent(event);

@@ -87,8 +87,10 @@ public final class ConnectionActor extends AbstractBehavior<ConnectionActor.Comm
         drainWaiters.add(drain.replyTo());
         if (drainWaiters.size() == 1) {
             ActorRef<Command> self = getContext().getSelf();
-            connection.sendGoAway("server shutting down");
+            // Draining first: a call read after the GOAWAY is computed is refused, so the GOAWAY's last stream
+            // id is exact (a client resends what lies above it when the connection closes unanswered).
             connection.drain(() -> self.tell(new Drained()));
+            connection.sendGoAway("server shutting down");
         }
         return this;
     }

@@ -38,6 +38,7 @@ final class NativeClientHandler extends ConnectionHandler {
             if (frame instanceof SkeinFrame.GoAway goAway) {
                 log.debug("server {} sent GOAWAY ({}): no new calls on this connection", ctx.channel().remoteAddress(),
                         goAway.reason());
+                connection.peerWentAway(goAway.lastStreamId());
                 connection.drain(ctx::close);
                 onGoAway.run();
                 return;

@@ -44,7 +44,10 @@ final class NativeConnection extends Connection {
 
     @Override
     public void sendGoAway(String reason) {
-        write(new SkeinFrame.GoAway(lastStreamId(), reason));
+        // On the event loop, where calls register: every call registered before this names itself in the
+        // GOAWAY, and one read after it meets a draining connection (when the caller drained it first) and is
+        // refused, so the peer may resend whatever is above lastStreamId.
+        channel().eventLoop().execute(() -> write(new SkeinFrame.GoAway(lastStreamId(), reason)));
     }
 
     int allocateStreamId() {
