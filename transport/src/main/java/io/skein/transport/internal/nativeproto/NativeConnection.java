@@ -47,7 +47,12 @@ final class NativeConnection extends Connection {
         // On the event loop, where calls register: every call registered before this names itself in the
         // GOAWAY, and one read after it meets a draining connection (when the caller drained it first) and is
         // refused, so the peer may resend whatever is above lastStreamId.
-        channel().eventLoop().execute(() -> write(new SkeinFrame.GoAway(lastStreamId(), reason)));
+        // Written out in the same task (after the frames queued before it), so that a close queued behind it
+        // cannot overtake it.
+        channel().eventLoop().execute(() -> {
+            write(new SkeinFrame.GoAway(lastStreamId(), reason));
+            drainOutbound();
+        });
     }
 
     int allocateStreamId() {
