@@ -92,7 +92,7 @@ for r in $(seq 1 "$ROUNDS"); do
         for mode in "${MODES[@]}"; do
             log "round $r: $scheme, observability $mode"
             bench "$mode" "$scheme" "$DURATION" "$CASE_WARMUP" \
-                | sed "s/^{/{\"mode\":\"$mode\",\"scheme\":\"$scheme\",\"round\":$r,/" >>"$WORK/raw.jsonl"
+                | sed "s/^{/{\"observability\":\"$mode\",\"scheme\":\"$scheme\",\"round\":$r,/" >>"$WORK/raw.jsonl"
         done
     done
 done
@@ -139,7 +139,7 @@ md.append("| protocol | observability | QPS (median) | p99 ms (median) | errors 
 md.append("| --- | --- | ---: | ---: | ---: | ---: | --- |")
 verdicts = []
 for scheme in ("skein", "grpc"):
-    by = {m: sorted((r for r in rows if r["scheme"] == scheme and r["mode"] == m), key=lambda r: r["round"])
+    by = {m: sorted((r for r in rows if r["scheme"] == scheme and r["observability"] == m), key=lambda r: r["round"])
           for m in modes}
     for m in modes:
         if not by[m]:
