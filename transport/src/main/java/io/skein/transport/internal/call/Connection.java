@@ -9,6 +9,7 @@ import io.skein.transport.CallRefusals;
 import io.skein.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -262,23 +263,15 @@ public abstract class Connection {
         }
         closed = true;
         int peerLast = peerLastStreamId;
-        List<CallListener> live = new ArrayList<>(calls.size());
-        List<CallListener> unseen = new ArrayList<>();
-        calls.forEach((id, call) -> (id > peerLast ? unseen : live).add(call));
-        calls.clear();
-        activeCalls.addAndGet(-live.size() - unseen.size());
         StreamEvent.Closed event = new StreamEvent.Closed(Status.of(StatusCode.UNAVAILABLE, reason));
         StreamEvent.Closed notTaken = new StreamEvent.Closed(CallRefusals.closedAfterGoAway());
-        for (CallListener c : unseen) {
+        List<Map.Entry<CallListener, StreamEvent.Closed>> live = new ArrayList<>(calls.size());
+        calls.forEach((id, call) -> live.add(Map.entry(call, id > peerLast ? notTaken : event)));
+        calls.clear();
+        activeCalls.addAndGet(-live.size());
+        for (Map.Entry<CallListener, StreamEvent.Closed> c : live) {
             try {
-                c.onEvent(notTaken);
-            } catch (RuntimeException e) {
-                log.warn("call failed to handle its connection's close", e);
-            }
-        }
-        for (CallListener c : live) {
-            try {
-                c.onEvent(event);
+                c.getKey().onEvent(c.getValue());
             } catch (RuntimeException e) {
                 log.warn("call failed to handle its connection's close", e);
             }
