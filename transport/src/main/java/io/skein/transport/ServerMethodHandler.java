@@ -1,6 +1,7 @@
 package io.skein.transport;
 
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -34,5 +35,16 @@ public interface ServerMethodHandler<Req, Resp> {
      */
     default boolean marksStart() {
         return false;
+    }
+
+    /**
+     * Where this handler's service runs (an actor handler: its actor's dispatcher), or {@code null} (the
+     * default) for a handler that hands calls over itself. With an executor, a transport that reads several
+     * unary requests at once may call {@link #unary} for all of them in one task on it, so that the
+     * service's thread is woken once per batch rather than per call; {@link #unary} must then be callable
+     * from that executor's threads.
+     */
+    default Executor executor() {
+        return null;
     }
 }

@@ -13,6 +13,7 @@ import io.skein.transport.ServerMethodHandler;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.Function;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
@@ -32,18 +33,31 @@ public final class ActorMethodHandler<Req, Resp, T> implements ServerMethodHandl
     private final ServiceEndpoint<T> endpoint;
     private final Function<Object, ? extends T> adapter;
     private final boolean guarded;
+    private final Executor executor;
 
     /**
      * @param guarded whether the endpoint's actor runs behind a {@link CallGuard} (Skein spawned it), which
      *                marks {@link CallMessage}s started as the actor takes them
+     * @param executor the dispatcher the endpoint's actor runs on, where a transport may hand over a batch of
+     *                 unary calls as one task (null when unknown: an actor of your own)
      */
     @SuppressWarnings("unchecked")
     public ActorMethodHandler(CallKind kind, ServiceEndpoint<T> endpoint, Function<?, ? extends T> adapter,
-                              boolean guarded) {
+                              boolean guarded, Executor executor) {
         this.kind = kind;
         this.endpoint = endpoint;
         this.adapter = (Function<Object, ? extends T>) adapter;
         this.guarded = guarded;
+        this.executor = executor;
+    }
+
+    /**
+     * The actor's dispatcher: telling the actor a batch of calls from one of its threads queues them all
+     * before that thread runs the actor, instead of waking it for the first one.
+     */
+    @Override
+    public Executor executor() {
+        return executor;
     }
 
     @Override

@@ -9,11 +9,13 @@ import io.skein.transport.ServerMethod;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.Terminated;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -21,11 +23,17 @@ import org.apache.pekko.actor.typed.javadsl.Routers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Spawns a service's actor and wires each of its methods to it. */
+/**
+ * Spawns a service's actor, on {@code skein.actors.service-dispatcher}, and wires each of its methods to
+ * it; the methods of a spawned actor offer that dispatcher as their
+ * {@linkplain io.skein.transport.ServerMethodHandler#executor() executor}.
+ */
 public final class ServiceBinder {
 
     private static final Logger log = LoggerFactory.getLogger(ServiceBinder.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    /** Where the actors Skein spawns for services run: {@code skein.actors.service-dispatcher} (reference.conf). */
+    static final DispatcherSelector SERVICE_DISPATCHER = DispatcherSelector.fromConfig("skein.actors.service-dispatcher");
 
     private ServiceBinder() {
     }
@@ -34,21 +42,24 @@ public final class ServiceBinder {
         String name = definition.name();
         ActorRef<T> actor = definition.actor();
         boolean spawned = actor == null;
+        Executor executor = null;
         if (actor == null) {
             Behavior<T> guarded = Behaviors.supervise(Behaviors.intercept(() -> new CallGuard<T>(name),
                     definition.behavior())).onFailure(definition.supervision().withLoggingEnabled(false));
             Behavior<T> served = definition.instances() > 1
                     ? Routers.pool(definition.instances(), guarded).withRoundRobinRouting()
+                            .withRouteeProps(SERVICE_DISPATCHER)
                     : guarded;
             actor = system.systemActorOf(served, "skein-service-" + name.replace('.', '-') + "-"
-                    + COUNTER.incrementAndGet(), Props.empty());
+                    + COUNTER.incrementAndGet(), SERVICE_DISPATCHER);
+            executor = system.dispatchers().lookup(SERVICE_DISPATCHER);
         }
         ServiceEndpoint<T> endpoint = new ServiceEndpoint<>(name, actor);
         watch(system, endpoint);
         List<ServerMethod<?, ?>> methods = new ArrayList<>();
         for (Map.Entry<String, Function<?, ? extends T>> e : definition.adapters().entrySet()) {
             Descriptors.MethodDescriptor m = ProtoMethods.find(definition.descriptor(), e.getKey());
-            methods.add(method(ProtoMethods.descriptor(m), endpoint, e.getValue(), spawned));
+            methods.add(method(ProtoMethods.descriptor(m), endpoint, e.getValue(), spawned, executor));
         }
         for (Descriptors.MethodDescriptor m : definition.descriptor().getMethods()) {
             if (!definition.adapters().containsKey(m.getName())) {
@@ -61,8 +72,9 @@ public final class ServiceBinder {
     private static <Req, Resp, T> ServerMethod<Req, Resp> method(MethodDescriptor<Req, Resp> descriptor,
                                                                 ServiceEndpoint<T> endpoint,
                                                                 Function<?, ? extends T> adapter,
-                                                                boolean guarded) {
-        return new ServerMethod<>(descriptor, new ActorMethodHandler<>(descriptor.kind(), endpoint, adapter, guarded));
+                                                                boolean guarded, Executor executor) {
+        return new ServerMethod<>(descriptor,
+                new ActorMethodHandler<>(descriptor.kind(), endpoint, adapter, guarded, executor));
     }
 
     /** Marks the endpoint stopped when its actor terminates, so calls fail fast instead of hanging. */

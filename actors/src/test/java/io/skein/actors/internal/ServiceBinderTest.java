@@ -2,7 +2,10 @@ package io.skein.actors.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.skein.actors.BoundService;
 import io.skein.actors.CallMessage;
@@ -23,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.Behavior;
@@ -82,6 +86,42 @@ class ServiceBinderTest {
 
     private static Greet.Hello hello(String name) {
         return Greet.Hello.newBuilder().setName(name).build();
+    }
+
+    @Test
+    void aSpawnedServiceRunsOnTheServiceDispatcherWhichItsMethodsOfferForHandOvers() throws Exception {
+        AtomicReference<String> servedOn = new AtomicReference<>();
+        Behavior<Command> recording = Behaviors.receive(Command.class)
+                .onMessage(Greet1.class, m -> {
+                    servedOn.set(Thread.currentThread().getName());
+                    m.call().reply(Greet.Greeting.newBuilder().setText("hi " + m.call().request().getName()).build());
+                    return Behaviors.same();
+                })
+                .build();
+        BoundService bound = ServiceDefinition.forBehavior(GREETER, recording).unary("Greet", Greet1::new).build()
+                .bind(testKit.system());
+        var greet = handler(bound, "Greet");
+        Executor executor = greet.executor();
+        assertNotNull(executor, "a spawned service offers its dispatcher");
+
+        // As a transport hands over a batch: the call made from one of the dispatcher's own threads.
+        CompletableFuture<Greet.Greeting> answer = new CompletableFuture<>();
+        executor.execute(() -> greet.unary(hello("batched"), context()).whenComplete((r, e) -> {
+            if (e != null) {
+                answer.completeExceptionally(e);
+            } else {
+                answer.complete(r);
+            }
+        }));
+        assertEquals("hi batched", answer.get(5, TimeUnit.SECONDS).getText());
+        assertTrue(servedOn.get().contains("skein.actors.service-dispatcher"), servedOn.get());
+    }
+
+    @Test
+    void aServiceGivenAsAnActorOfYourOwnOffersNoExecutor() {
+        BoundService bound = ServiceDefinition.forActor(GREETER, testKit.spawn(greeter())).unary("Greet", Greet1::new)
+                .build().bind(testKit.system());
+        assertNull(handler(bound, "Greet").executor(), "where your actor runs is not known: calls go to it directly");
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.skein.transport.TransportSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -43,6 +44,7 @@ public abstract class Connection {
     private final AtomicInteger activeCalls = new AtomicInteger();
     private final AtomicLong peakQueuedWriteBytes = new AtomicLong();
     private final int maxActiveCalls;
+    private final HandOffs handOffs = new HandOffs();
     private volatile boolean closed;
     private volatile boolean draining;
     private volatile Runnable onIdle;
@@ -276,12 +278,40 @@ public abstract class Connection {
                 log.warn("call failed to handle its connection's close", e);
             }
         }
+        handOffs.flush(); // the calls it held were just ended: their hand-overs see that and do nothing
         closedHook();
         Runnable idle = onIdle;
         onIdle = null;
         if (idle != null) {
             idle.run();
         }
+    }
+
+    /**
+     * Hands a call over to its service: on {@code executor} together with the other calls of this read when
+     * the protocol {@linkplain #batchesHandOffs batches} hand-overs (the handler then calls
+     * {@link #flushHandOffs()} when the read ends), otherwise right here, as when {@code executor} is null.
+     * On the event loop.
+     */
+    public final void handOff(Executor executor, Runnable task) {
+        if (executor == null || !batchesHandOffs() || closed) {
+            task.run();
+        } else {
+            handOffs.add(executor, task);
+        }
+    }
+
+    /** The read has ended: the calls it completed go to their service as one task ({@link HandOffs}); on the event loop. */
+    public final void flushHandOffs() {
+        handOffs.flush();
+    }
+
+    /**
+     * Whether this protocol's handler holds the calls a read completes until the read ends
+     * ({@link #handOff}); it must then call {@link #flushHandOffs()} at the end of every read. False by default.
+     */
+    protected boolean batchesHandOffs() {
+        return false;
     }
 
     /** What a protocol releases once the connection closed (queued writes); on the event loop. */

@@ -143,7 +143,8 @@ public final class ServerDispatcher {
         Admissions.releaseOnEnd(admitted, context);
         stream.bind(context);
         if (method.descriptor().kind() == CallKind.UNARY) {
-            ServerUnaryCall.start(method, context, stream, connection.channel().eventLoop(), head.timeoutMillis());
+            ServerUnaryCall.start(method, context, stream, connection, connection.channel().eventLoop(),
+                    head.timeoutMillis());
         } else {
             startStream(method, context, head.timeoutMillis(), stream);
         }

@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * arrives), hands it to the service once the request is complete, and writes exactly one answer —
  * the service's, the deadline's, or a bad request's — and none after the caller cancelled.
  *
- * <p>Threads: events arrive on the I/O thread; the service answers on any thread. The call's
+ * <p>Threads: events arrive on the I/O thread; the service is invoked there or, batched with the other
+ * calls of the same read, on the service's executor ({@link Connection#handOff}); it answers on any thread. The call's
  * {@link CallContext#terminate} decides who ends it, so exactly one answer is written.
  */
 final class ServerUnaryCall<Req, Resp> implements CallListener {
@@ -25,21 +26,27 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
     private final ServerMethod<Req, Resp> method;
     private final CallContext context;
     private final ServerStream stream;
+    private final Connection connection;
     private volatile ScheduledFuture<?> deadlineTimer;
     // I/O thread only:
     private Req request;
     private boolean hasRequest;
 
-    private ServerUnaryCall(ServerMethod<Req, Resp> method, CallContext context, ServerStream stream) {
+    private ServerUnaryCall(ServerMethod<Req, Resp> method, CallContext context, ServerStream stream,
+                            Connection connection) {
         this.method = method;
         this.context = context;
         this.stream = stream;
+        this.connection = connection;
     }
 
-    /** Attaches a new call to {@code stream}, arms its deadline and asks for its request; on the I/O thread. */
+    /**
+     * Attaches a new call on {@code connection} to {@code stream}, arms its deadline and asks for its request;
+     * on the I/O thread. The complete request goes to the service through {@link Connection#handOff}.
+     */
     static <Req, Resp> void start(ServerMethod<Req, Resp> method, CallContext context, ServerStream stream,
-                                  EventExecutor timers, long timeoutMillis) {
-        ServerUnaryCall<Req, Resp> call = new ServerUnaryCall<>(method, context, stream);
+                                  Connection connection, EventExecutor timers, long timeoutMillis) {
+        ServerUnaryCall<Req, Resp> call = new ServerUnaryCall<>(method, context, stream, connection);
         stream.attach(call);
         if (timeoutMillis > 0) {
             call.deadlineTimer = timers.schedule(call::expire, timeoutMillis, TimeUnit.MILLISECONDS);
@@ -56,7 +63,9 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
             onRequest(m.payload(), m.compressed());
         } else if (event == StreamEvent.HALF_CLOSE) {
             if (hasRequest) {
-                invoke();
+                Req value = request;
+                request = null;
+                connection.handOff(method.handler().executor(), () -> invoke(value));
             } else {
                 end(Status.of(StatusCode.INTERNAL, "unary call without a request message"));
             }
@@ -96,9 +105,11 @@ final class ServerUnaryCall<Req, Resp> implements CallListener {
         stream.grant(1); // to see the request's end (or a second message) as soon as it comes
     }
 
-    private void invoke() {
-        Req value = request;
-        request = null;
+    /** Gives the request to the service: on the I/O thread, or on the service's executor with others read at once. */
+    private void invoke(Req value) {
+        if (context.isDone()) {
+            return; // cancelled, expired or its connection closed while it waited for its read to end
+        }
         CompletionStage<Resp> answer;
         try {
             if (!method.handler().marksStart()) {

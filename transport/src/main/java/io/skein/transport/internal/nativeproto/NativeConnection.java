@@ -37,6 +37,12 @@ final class NativeConnection extends Connection {
         super(channel, settings, maxActiveCalls);
     }
 
+    /** A native handler flushes at the end of every read: a batch of unary requests wakes its service once. */
+    @Override
+    protected boolean batchesHandOffs() {
+        return true;
+    }
+
     @Override
     public boolean isUsable() {
         return super.isUsable() && nextStreamId.get() < Integer.MAX_VALUE - 2;

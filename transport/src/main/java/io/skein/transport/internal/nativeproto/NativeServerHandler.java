@@ -62,6 +62,13 @@ final class NativeServerHandler extends ConnectionHandler {
         }
     }
 
+    /** The read has ended: the unary calls it completed go to their services together. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        connection.flushHandOffs();
+        ctx.fireChannelReadComplete();
+    }
+
     private void dispatch(ChannelHandlerContext ctx, SkeinFrame frame) {
         if (frame instanceof SkeinFrame.UnaryRequest request) {
             NativeServerStream stream = NativeServerStream.unary(connection, request.streamId(), request.method());
