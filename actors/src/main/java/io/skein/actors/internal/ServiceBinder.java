@@ -33,7 +33,8 @@ public final class ServiceBinder {
     private static final Logger log = LoggerFactory.getLogger(ServiceBinder.class);
     private static final AtomicInteger COUNTER = new AtomicInteger();
     /** Where the actors Skein spawns for services run: {@code skein.actors.service-dispatcher} (reference.conf). */
-    static final DispatcherSelector SERVICE_DISPATCHER = DispatcherSelector.fromConfig("skein.actors.service-dispatcher");
+    private static final String SERVICE_DISPATCHER_PATH = "skein.actors.service-dispatcher";
+    private static final DispatcherSelector SERVICE_DISPATCHER = DispatcherSelector.fromConfig(SERVICE_DISPATCHER_PATH);
 
     private ServiceBinder() {
     }
@@ -44,15 +45,16 @@ public final class ServiceBinder {
         boolean spawned = actor == null;
         Executor executor = null;
         if (actor == null) {
+            DispatcherSelector dispatcher = serviceDispatcher(system);
             Behavior<T> guarded = Behaviors.supervise(Behaviors.intercept(() -> new CallGuard<T>(name),
                     definition.behavior())).onFailure(definition.supervision().withLoggingEnabled(false));
             Behavior<T> served = definition.instances() > 1
                     ? Routers.pool(definition.instances(), guarded).withRoundRobinRouting()
-                            .withRouteeProps(SERVICE_DISPATCHER)
+                            .withRouteeProps(dispatcher)
                     : guarded;
             actor = system.systemActorOf(served, "skein-service-" + name.replace('.', '-') + "-"
-                    + COUNTER.incrementAndGet(), SERVICE_DISPATCHER);
-            executor = system.dispatchers().lookup(SERVICE_DISPATCHER);
+                    + COUNTER.incrementAndGet(), dispatcher);
+            executor = system.dispatchers().lookup(dispatcher);
         }
         ServiceEndpoint<T> endpoint = new ServiceEndpoint<>(name, actor);
         watch(system, endpoint);
@@ -75,6 +77,12 @@ public final class ServiceBinder {
                                                                 boolean guarded, Executor executor) {
         return new ServerMethod<>(descriptor,
                 new ActorMethodHandler<>(descriptor.kind(), endpoint, adapter, guarded, executor));
+    }
+
+    /** {@code skein.actors.service-dispatcher}, or Pekko's default one in a system configured without Skein's reference.conf. */
+    private static DispatcherSelector serviceDispatcher(ActorSystem<?> system) {
+        return system.settings().config().hasPath(SERVICE_DISPATCHER_PATH) ? SERVICE_DISPATCHER
+                : DispatcherSelector.defaultDispatcher();
     }
 
     /** Marks the endpoint stopped when its actor terminates, so calls fail fast instead of hanging. */
