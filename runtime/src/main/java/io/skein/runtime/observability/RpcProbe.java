@@ -37,8 +37,7 @@ final class RpcProbe implements CallProbe {
     private final KamonCallObserver observer;
     final Role role;
     final String method;
-    final long startNanos = System.nanoTime();
-    final long startMillis = System.currentTimeMillis();
+    final long startNanos;
     final Span span;               // this probe's own span, finished at its end; null when unsampled or not tracing
     final TraceContext trace;      // what this call sends as its parent (sampled or not), null when not tracing
     final RpcMetrics.MethodMetrics wire; // wire-level instruments (server, attempt, wire), else null
@@ -51,9 +50,11 @@ final class RpcProbe implements CallProbe {
     private volatile long receivedBytes;
     private volatile int ended;
 
+    /** {@code startNanos}: when the call began, a {@link System#nanoTime()} value. */
     RpcProbe(KamonCallObserver observer, Role role, String method, String protocol, Span span, TraceContext trace,
-             Supplier<SocketAddress> peer, RpcProbe call, RpcMetrics.MethodMetrics wire) {
+             Supplier<SocketAddress> peer, RpcProbe call, RpcMetrics.MethodMetrics wire, long startNanos) {
         this.observer = observer;
+        this.startNanos = startNanos;
         this.role = role;
         this.method = method;
         this.protocol = protocol;
