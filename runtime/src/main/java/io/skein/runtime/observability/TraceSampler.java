@@ -18,11 +18,17 @@ final class TraceSampler {
     /** The decision for a new trace. */
     enum Decision { SAMPLE, DROP, KAMON }
 
-    private final String sampler;
+    /** The decision for every new trace, or null when it is random ({@code random}). */
+    private final Decision fixed;
     private final double probability;
 
     TraceSampler(String sampler, double probability) {
-        this.sampler = sampler;
+        this.fixed = switch (sampler) {
+            case "always" -> Decision.SAMPLE;
+            case "never" -> Decision.DROP;
+            case "random" -> probability > 0 ? null : Decision.DROP;
+            default -> Decision.KAMON;
+        };
         this.probability = probability;
     }
 
@@ -31,13 +37,10 @@ final class TraceSampler {
         if (parent != null) {
             return parent.sampled() ? Decision.SAMPLE : Decision.DROP;
         }
-        return switch (sampler) {
-            case "always" -> Decision.SAMPLE;
-            case "never" -> Decision.DROP;
-            case "random" -> probability > 0 && ThreadLocalRandom.current().nextDouble() < probability
-                    ? Decision.SAMPLE : Decision.DROP;
-            default -> Decision.KAMON;
-        };
+        if (fixed != null) {
+            return fixed;
+        }
+        return ThreadLocalRandom.current().nextDouble() < probability ? Decision.SAMPLE : Decision.DROP;
     }
 
     /** The trace context of an unsampled call: a new span of {@code parent}'s trace, or of a new trace. */
