@@ -5,25 +5,30 @@
 #   default  the documented defaults (RPC metrics, gauges, /metrics endpoint, tracing sampled at 1 %)
 #   sampled  the defaults with tracing.sampler = always (a server span for every call)
 # The three servers run side by side, pinned to the same CPU ($SERVER_CPU); only the one under load does
-# work. Rounds alternate off/default/sampled per protocol, so each round compares the same machine state.
-# Target: under 5 % QPS loss with the defaults. The load generator itself is not observed (plain client).
+# work. One client JVM (benchmarks/shm/Interleaved.java, on $CLIENT_CPU, not observed) loads them in turn,
+# round after round, so each round compares the same machine state and no run pays a cold client's JIT; its
+# first round warms it up and is not counted. Two JVMs of the same build differ by several per cent by the
+# luck of their JIT alone, so the whole thing is repeated on FORKS fresh sets of servers. Besides QPS, the
+# script measures each server's CPU per call (its threads' CPU time over the rounds, the JIT compiler's
+# threads left out) from /proc. Target: under 5 % QPS loss with the defaults.
 #
-#   benchmarks/observability.sh                          # ROUNDS=3 DURATION=10 WARMUP=15 CASE_WARMUP=5
-#   ROUNDS=1 DURATION=3 WARMUP=5 CASE_WARMUP=2 SKIP_BUILD=1 benchmarks/observability.sh   # a quick check
+#   benchmarks/observability.sh                  # FORKS=3 ROUNDS=4 DURATION=5 WARMUP=20
+#   FORKS=1 ROUNDS=2 DURATION=2 WARMUP=4 SKIP_BUILD=1 benchmarks/observability.sh   # a quick check
 #
 # Writes the section of docs/benchmarks.md between "<!-- observability -->" and "<!-- /observability -->"
-# (appended at the end the first time; nothing else is touched). Environment: ROUNDS (3), DURATION (10),
-# WARMUP (15, each server's JIT warm-up), CASE_WARMUP (5), CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0),
+# (appended at the end the first time; nothing else is touched). Environment: FORKS (3), ROUNDS (4, counted
+# rounds per fork and protocol), DURATION (5 s per run), WARMUP (20, each server's JIT warm-up before its
+# fork's rounds, split over the protocols), CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0),
 # CLIENT_CPU (1), PORT (18480: servers on PORT..PORT+2, their metrics endpoints on PORT+10..PORT+12),
 # SKIP_BUILD (0), OUT_MD (docs/benchmarks.md), NOTE (a line added to the section, e.g. "shared machine").
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-ROUNDS="${ROUNDS:-3}"
-DURATION="${DURATION:-10}"
-WARMUP="${WARMUP:-15}"
-CASE_WARMUP="${CASE_WARMUP:-5}"
+FORKS="${FORKS:-3}"
+ROUNDS="${ROUNDS:-4}"
+DURATION="${DURATION:-5}"
+WARMUP="${WARMUP:-20}"
 CONCURRENCY="${CONCURRENCY:-100}"
 PAYLOAD="${PAYLOAD:-1024}"
 SERVER_CPU="${SERVER_CPU:-0}"
@@ -34,7 +39,7 @@ OUT_MD="${OUT_MD:-docs/benchmarks.md}"
 NOTE="${NOTE:-}"
 JAR=examples/target/skein.jar
 MODES=(off default sampled)
-COMMAND_LINE="ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CASE_WARMUP=$CASE_WARMUP CONCURRENCY=$CONCURRENCY PAYLOAD=$PAYLOAD $(printf '%q ' "$0" "$@")"
+COMMAND_LINE="FORKS=$FORKS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PAYLOAD=$PAYLOAD $(printf '%q ' "$0" "$@")"
 
 log() { printf '[observability %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -56,46 +61,93 @@ cleanup() {
 }
 trap cleanup EXIT
 
-declare -A SERVER_PORT
-for i in "${!MODES[@]}"; do
-    mode="${MODES[$i]}"
-    port=$((PORT + i))
-    metrics=$((PORT + 10 + i))
-    SERVER_PORT[$mode]=$port
-    case "$mode" in
-        off) echo 'skein.observability.enabled = off' >"$WORK/$mode.conf" ;;
-        default) echo "skein.observability.http { host = \"127.0.0.1\", port = $metrics }" >"$WORK/$mode.conf" ;;
-        sampled) printf 'skein.observability.http { host = "127.0.0.1", port = %d }\nskein.observability.tracing.sampler = always\n' \
-            "$metrics" >"$WORK/$mode.conf" ;;
-    esac
-    log "server '$mode' on CPU $SERVER_CPU, port $port"
-    taskset -c "$SERVER_CPU" java -Dpekko.loglevel=WARNING -jar "$JAR" serve --host 127.0.0.1 --port "$port" \
-        --config "$WORK/$mode.conf" >"$WORK/$mode.log" 2>&1 &
-    PIDS+=($!)
-done
-for mode in "${MODES[@]}"; do
-    for _ in $(seq 1 300); do grep -q "listening on" "$WORK/$mode.log" && break; sleep 0.1; done
-    grep -q "listening on" "$WORK/$mode.log" || die "server '$mode' did not start: $(cat "$WORK/$mode.log")"
-done
-
-bench() { # $1 = mode, $2 = scheme, $3 = duration, $4 = warm-up
-    taskset -c "$CLIENT_CPU" java -jar "$JAR" bench --target "$2://127.0.0.1:${SERVER_PORT[$1]}" --method Echo/Say \
-        --payload "$PAYLOAD" --concurrency "$CONCURRENCY" --duration "$3" --warmup "$4" --json
+# CPU seconds x 100 (clock ticks) of process $1's threads, the JIT compilers' left out.
+app_ticks() {
+    python3 - "$1" <<'PY'
+import glob, sys
+total = 0
+for f in glob.glob(f"/proc/{sys.argv[1]}/task/*/stat"):
+    try:
+        s = open(f).read()
+    except OSError:
+        continue
+    if s[s.index("(") + 1:s.rindex(")")].startswith(("C1 Compi", "C2 Compi")):
+        continue
+    fields = s[s.rindex(")") + 2:].split()
+    total += int(fields[11]) + int(fields[12])
+print(total)
+PY
 }
-for mode in "${MODES[@]}"; do
-    log "JIT warm-up of server '$mode': ${WARMUP} s (both protocols)"
-    bench "$mode" skein "$((WARMUP / 2 + 1))" 0 >/dev/null
-    bench "$mode" grpc "$((WARMUP / 2 + 1))" 0 >/dev/null
-done
-for r in $(seq 1 "$ROUNDS"); do
-    for scheme in skein grpc; do
-        for mode in "${MODES[@]}"; do
-            log "round $r: $scheme, observability $mode"
-            bench "$mode" "$scheme" "$DURATION" "$CASE_WARMUP" \
-                | sed "s/^{/{\"observability\":\"$mode\",\"scheme\":\"$scheme\",\"round\":$r,/" >>"$WORK/raw.jsonl"
+
+declare -A SERVER_PORT SERVER_PID
+start_servers() {
+    PIDS=()
+    for i in "${!MODES[@]}"; do
+        mode="${MODES[$i]}"
+        port=$((PORT + i))
+        metrics=$((PORT + 10 + i))
+        SERVER_PORT[$mode]=$port
+        case "$mode" in
+            off) echo 'skein.observability.enabled = off' >"$WORK/$mode.conf" ;;
+            default) echo "skein.observability.http { host = \"127.0.0.1\", port = $metrics }" >"$WORK/$mode.conf" ;;
+            sampled) printf 'skein.observability.http { host = "127.0.0.1", port = %d }\nskein.observability.tracing.sampler = always\n' \
+                "$metrics" >"$WORK/$mode.conf" ;;
+        esac
+        taskset -c "$SERVER_CPU" java -Dpekko.loglevel=WARNING -jar "$JAR" serve --host 127.0.0.1 --port "$port" \
+            --config "$WORK/$mode.conf" >"$WORK/$mode.log" 2>&1 &
+        PIDS+=($!)
+        SERVER_PID[$mode]=$!
+    done
+    for mode in "${MODES[@]}"; do
+        for _ in $(seq 1 300); do grep -q "listening on" "$WORK/$mode.log" && break; sleep 0.1; done
+        grep -q "listening on" "$WORK/$mode.log" || die "server '$mode' did not start: $(cat "$WORK/$mode.log")"
+    done
+}
+stop_servers() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+    PIDS=()
+}
+
+SCRAPE=""
+for fork in $(seq 1 "$FORKS"); do
+    log "fork $fork/$FORKS: servers off/default/sampled on CPU $SERVER_CPU, ports $PORT.."
+    start_servers
+    for mode in "${MODES[@]}"; do
+        log "fork $fork: JIT warm-up of server '$mode', ${WARMUP} s (both protocols)"
+        for scheme in skein grpc; do
+            taskset -c "$CLIENT_CPU" java -jar "$JAR" bench --target "$scheme://127.0.0.1:${SERVER_PORT[$mode]}" \
+                --method Echo/Say --payload "$PAYLOAD" --concurrency "$CONCURRENCY" --duration "$((WARMUP / 2 + 1))" \
+                --warmup 0 >/dev/null 2>&1 || die "warm-up of '$mode' over $scheme failed"
         done
     done
+    for scheme in skein grpc; do
+        targets=()
+        for mode in "${MODES[@]}"; do
+            targets+=("$scheme://127.0.0.1:${SERVER_PORT[$mode]}")
+            echo "${SERVER_PID[$mode]} $(app_ticks "${SERVER_PID[$mode]}")" >"$WORK/ticks.$mode"
+        done
+        log "fork $fork: $scheme, $((ROUNDS + 1)) rounds of $DURATION s (the first one warms the client up)"
+        taskset -c "$CLIENT_CPU" java -cp "$JAR" benchmarks/shm/Interleaved.java "$PAYLOAD" "$CONCURRENCY" "$DURATION" \
+            "$((ROUNDS + 1))" "${targets[@]}" >"$WORK/interleaved.out" 2>&1 || die "Interleaved failed: $(tail -5 "$WORK/interleaved.out")"
+        for i in "${!MODES[@]}"; do
+            mode="${MODES[$i]}"
+            read -r _ before <"$WORK/ticks.$mode"
+            after="$(app_ticks "${SERVER_PID[$mode]}")"
+            # Every run of Interleaved has a 0.5 s warm-up of its own, which the CPU time includes too.
+            awk -v t="${targets[$i]}" -v m="$mode" -v s="$scheme" -v f="$fork" -v d="$DURATION" -v cpu="$((after - before))" \
+                '$1 == "round" && $3 == t { calls += $4 * (d + 0.5); if ($2 > 0) printf "{\"observability\":\"%s\",\"scheme\":\"%s\",\"fork\":%d,\"round\":%d,\"qps\":%s,\"p50\":%s,\"errors\":%d}\n", m, s, f, $2, $4, $7, $NF }
+                 END { printf "{\"observability\":\"%s\",\"scheme\":\"%s\",\"fork\":%d,\"cpuUsPerCall\":%.4f}\n", m, s, f, cpu * 10000 / calls }' \
+                "$WORK/interleaved.out" >>"$WORK/raw.jsonl"
+        done
+    done
+    if [[ "$fork" == "$FORKS" ]]; then
+        # The sampled server's own view, as evidence that it observed the load (not asserted: printed).
+        SCRAPE="$(curl -s "http://127.0.0.1:$((PORT + 12))/metrics" 2>/dev/null | grep -c '^rpc_server_duration_seconds_count{' || true)"
+    fi
+    stop_servers
 done
+
 BENCH_JAR=benchmarks/target/skein-benchmarks.jar
 if [[ -f "$BENCH_JAR" ]]; then
     log "JMH: ObservationBenchmark (the observer's CPU cost per server call, no sockets) on CPU $SERVER_CPU"
@@ -109,25 +161,26 @@ if [[ -f "$BENCH_JAR" ]]; then
             | grep '^{' >>"$WORK/cpu.jsonl" || log "WARNING: ObservationCpuCost $mode failed"
     done
 fi
-# The sampled server's own view, as evidence that it observed the load (not asserted: printed).
-SCRAPE="$(curl -s "http://127.0.0.1:$((PORT + 12))/metrics" 2>/dev/null | grep -c '^rpc_server_duration_seconds_count{' || true)"
-
 DATE="$(date -u '+%Y-%m-%d %H:%M:%S UTC')" CPU_MODEL="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)" \
 NPROC="$(nproc)" JAVA_VERSION="$(java -version 2>&1 | head -1)" CMD_LINE="$COMMAND_LINE" OUT_MD="$OUT_MD" \
-RAW="$WORK/raw.jsonl" JMH="$WORK/jmh.json" CPU="$WORK/cpu.jsonl" ROUNDS="$ROUNDS" DURATION="$DURATION" CONCURRENCY="$CONCURRENCY" PAYLOAD="$PAYLOAD" \
+RAW="$WORK/raw.jsonl" JMH="$WORK/jmh.json" CPU="$WORK/cpu.jsonl" FORKS="$FORKS" ROUNDS="$ROUNDS" DURATION="$DURATION" CONCURRENCY="$CONCURRENCY" PAYLOAD="$PAYLOAD" \
 NOTE="$NOTE" SCRAPE="$SCRAPE" LOAD="$(cut -d' ' -f1-3 /proc/loadavg)" \
 python3 - <<'PY'
 import json, os, statistics
 env = os.environ
-rows = [json.loads(l) for l in open(env["RAW"]) if l.strip()]
+allrows = [json.loads(l) for l in open(env["RAW"]) if l.strip()]
+rows = [r for r in allrows if "qps" in r]
+cpus = [r for r in allrows if "cpuUsPerCall" in r]
 modes = ["off", "default", "sampled"]
 md = ["<!-- observability -->", "## Observability cost (issue 12)", ""]
 md.append(f"Echo/Say {env['PAYLOAD']} B at concurrency {env['CONCURRENCY']} against three Skein servers side by side "
-          "on one pinned core, the load generator (not observed) on the other: `off` = "
-          "`skein.observability.enabled = off`; `default` = the documented defaults (RPC metrics, governance "
-          "gauges, `/metrics`, tracing sampled at 1 %); `sampled` = the defaults with `tracing.sampler = always`. "
-          f"{env['ROUNDS']} rounds of {env['DURATION']} s alternating off/default/sampled per protocol; medians; "
-          "loss = median over rounds of (off - mode) / off.")
+          "on one pinned core, one warm load generator (`benchmarks/shm/Interleaved.java`, not observed) on the other "
+          "loading them in turn: `off` = `skein.observability.enabled = off`; `default` = the documented defaults "
+          "(RPC metrics, governance gauges, `/metrics`, tracing sampled at 1 %); `sampled` = the defaults with "
+          f"`tracing.sampler = always`. {env['FORKS']} forks (fresh servers) x {env['ROUNDS']} rounds of "
+          f"{env['DURATION']} s per protocol; QPS and p50 are medians over all rounds; loss = median over the rounds "
+          "of (off - mode) / off within the same fork and round; server CPU per call = the server's threads' CPU "
+          "time (JIT compiler threads left out) over its calls, median over the forks.")
 md.append("")
 if env.get("NOTE"):
     md.append(f"- **{env['NOTE']}**")
@@ -135,28 +188,35 @@ md.append(f"- Date: {env['DATE']}; machine: `nproc` = {env['NPROC']}, {env['CPU_
           f"load average at the end: {env['LOAD']}.")
 md.append(f"- Command: `{env['CMD_LINE'].strip()}`")
 md.append("")
-md.append("| protocol | observability | QPS (median) | p99 ms (median) | errors | QPS loss vs off | rounds (QPS) |")
-md.append("| --- | --- | ---: | ---: | ---: | ---: | --- |")
+md.append("| protocol | observability | QPS (median) | p50 ms (median) | errors | QPS loss vs off | server CPU µs/call | CPU vs off | QPS per fork (medians) |")
+md.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 verdicts = []
 for scheme in ("skein", "grpc"):
-    by = {m: sorted((r for r in rows if r["scheme"] == scheme and r["observability"] == m), key=lambda r: r["round"])
+    by = {m: {(r["fork"], r["round"]): r for r in rows if r["scheme"] == scheme and r["observability"] == m}
           for m in modes}
+    cpu = {m: statistics.median(r["cpuUsPerCall"] for r in cpus if r["scheme"] == scheme and r["observability"] == m)
+           for m in modes if any(r["scheme"] == scheme and r["observability"] == m for r in cpus)}
     for m in modes:
         if not by[m]:
             continue
-        q = statistics.median(r["qps"] for r in by[m])
-        p99 = statistics.median(r["latencyMs"]["p99"] for r in by[m])
-        errors = sum(sum(r["errors"].values()) for r in by[m])
+        q = statistics.median(r["qps"] for r in by[m].values())
+        p50 = statistics.median(r["p50"] for r in by[m].values())
+        errors = sum(r["errors"] for r in by[m].values())
         if m == "off":
             loss = "-"
         else:
-            pairs = [(o["qps"] - n["qps"]) / o["qps"] * 100 for o, n in zip(by["off"], by[m]) if o["qps"]]
+            pairs = [(by["off"][k]["qps"] - r["qps"]) / by["off"][k]["qps"] * 100
+                     for k, r in by[m].items() if k in by["off"] and by["off"][k]["qps"]]
             value = statistics.median(pairs) if pairs else float("nan")
             loss = f"{value:.1f} %"
             if m == "default":
                 verdicts.append((scheme, value))
-        rounds = ", ".join(format(r["qps"], ",.0f") for r in by[m])
-        md.append(f"| {scheme} | {m} | {q:,.0f} | {p99:.2f} | {errors} | {loss} | {rounds} |")
+        forks = sorted({k[0] for k in by[m]})
+        per_fork = ", ".join(format(statistics.median(r["qps"] for k, r in by[m].items() if k[0] == f), ",.0f")
+                             for f in forks)
+        c = f"{cpu[m]:.2f}" if m in cpu else "-"
+        cv = "-" if m == "off" or m not in cpu or "off" not in cpu else f"{(cpu[m] - cpu['off']) / cpu['off'] * 100:+.1f} %"
+        md.append(f"| {scheme} | {m} | {q:,.0f} | {p50:.3f} | {errors} | {loss} | {c} | {cv} | {per_fork} |")
 md.append("")
 for scheme, value in verdicts:
     if value < -5:

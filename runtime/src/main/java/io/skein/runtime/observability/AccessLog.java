@@ -39,7 +39,7 @@ final class AccessLog {
         long responseBytes = server ? probe.sentBytes() : probe.receivedBytes();
         LOG.info("start={} side={} protocol={} peer={} method={} status={} duration_ms={} request_bytes={}"
                         + " response_bytes={} trace_id={} span_id={}{}",
-                Instant.ofEpochMilli(probe.startMillis), server ? "server" : "client",
+                Instant.ofEpochMilli(System.currentTimeMillis() - nanos / 1_000_000), server ? "server" : "client",
                 probe.protocol == null ? "-" : probe.protocol, RpcProbe.hostPort(peer), probe.method,
                 status.code().name(), String.format(Locale.ROOT, "%.3f", nanos / 1e6), requestBytes, responseBytes,
                 probe.trace == null ? "-" : probe.trace.traceId(), probe.trace == null ? "-" : probe.trace.spanId(),

@@ -1,5 +1,6 @@
 package io.skein.runtime.observability;
 
+import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.transport.CallContext;
 import io.skein.transport.CallOptions;
@@ -71,11 +72,13 @@ final class KamonCallObserver implements CallObserver {
     @Override
     public CallProbe serverCall(CallContext context, String protocol) {
         String method = context.method();
+        Metadata metadata = context.metadata();
         Traced t = sampler == null ? Traced.NONE
-                : traced(method, Spans.SERVER, protocol, null, Spans.extract(context.metadata()), 0);
+                : traced(method, Spans.SERVER, protocol, null, metadata.isEmpty() ? null : Spans.extract(metadata), 0);
         SocketAddress peer = context.peer().orElse(null);
+        // The call began when the transport admitted it: its context's clock reading, not a second one.
         return new RpcProbe(this, RpcProbe.Role.SERVER, method, protocol, t.span(), t.trace(), () -> peer, null,
-                metrics == null ? null : metrics.server(protocol, method));
+                metrics == null ? null : metrics.server(protocol, method), context.admittedNanos());
     }
 
     @Override
@@ -93,7 +96,7 @@ final class KamonCallObserver implements CallObserver {
         String method = context.method().fullName();
         Traced t = traced(method, Spans.CLIENT, null, null, context.options().parentTrace(), 0);
         return new RpcProbe(this, RpcProbe.Role.CALL, method, null, t.span(), t.trace(), context::remoteAddress,
-                null, null);
+                null, null, System.nanoTime());
     }
 
     @Override
@@ -106,19 +109,19 @@ final class KamonCallObserver implements CallObserver {
         }
         if (context.parent() == null && call != null) {
             return new RpcProbe(this, RpcProbe.Role.WIRE, method, protocol, null, call.trace, context::remoteAddress,
-                    call, wire);
+                    call, wire, System.nanoTime());
         }
         Traced t = traced(method, Spans.CLIENT, protocol, call, call == null ? context.options().parentTrace() : null,
                 context.attempt());
         return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method, protocol, t.span(), t.trace(), context::remoteAddress,
-                call, wire);
+                call, wire, System.nanoTime());
     }
 
     @Override
     public CallProbe clientStream(MethodDescriptor<?, ?> method, CallOptions options, String protocol) {
         Traced t = traced(method.fullName(), Spans.CLIENT, protocol, null, options.parentTrace(), 0);
         return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method.fullName(), protocol, t.span(), t.trace(), null, null,
-                metrics == null ? null : metrics.client(protocol, method.fullName()));
+                metrics == null ? null : metrics.client(protocol, method.fullName()), System.nanoTime());
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.skein.runtime.observability;
 
 import io.skein.protocols.StatusCode;
+import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import kamon.Kamon;
 import kamon.metric.Counter;
@@ -23,30 +24,71 @@ final class RpcMetrics {
 
     private static final StatusCode[] CODES = StatusCode.values();
 
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, MethodMetrics>> server = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, ConcurrentHashMap<String, MethodMetrics>> client = new ConcurrentHashMap<>();
+    private final Side server = new Side("server");
+    private final Side client = new Side("client");
     private final ConcurrentHashMap<String, ConnectionMetrics> connections = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Counter[]> refused = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, LogicalMetrics> logical = new ConcurrentHashMap<>();
 
     /** The instruments of {@code method} ({@code pkg.Svc/Method}) served over {@code protocol}. */
     MethodMetrics server(String protocol, String method) {
-        return lookup(server, "server", protocol, method);
+        return server.get(protocol, method);
     }
 
     /** The instruments of {@code method} called over {@code protocol} ({@code none}: never reached a wire). */
     MethodMetrics client(String protocol, String method) {
-        return lookup(client, "client", protocol, method);
+        return client.get(protocol, method);
     }
 
-    private static MethodMetrics lookup(ConcurrentHashMap<String, ConcurrentHashMap<String, MethodMetrics>> side,
-                                        String name, String protocol, String method) {
-        ConcurrentHashMap<String, MethodMetrics> byMethod = side.get(protocol);
-        if (byMethod == null) {
-            byMethod = side.computeIfAbsent(protocol, p -> new ConcurrentHashMap<>());
+    /**
+     * One side's instruments by protocol, then method. The protocols are a handful of constant names, kept
+     * in a copy-on-write array searched by identity first, so a call costs one hash lookup (its method), not
+     * two.
+     */
+    private static final class Side {
+        private final String name;
+        private volatile Protocol[] protocols = new Protocol[0];
+
+        private record Protocol(String name, ConcurrentHashMap<String, MethodMetrics> methods) {
         }
-        MethodMetrics m = byMethod.get(method);
-        return m != null ? m : byMethod.computeIfAbsent(method, k -> new MethodMetrics(name, protocol, k));
+
+        Side(String name) {
+            this.name = name;
+        }
+
+        MethodMetrics get(String protocol, String method) {
+            ConcurrentHashMap<String, MethodMetrics> byMethod = methods(protocol);
+            MethodMetrics m = byMethod.get(method);
+            return m != null ? m : byMethod.computeIfAbsent(method, k -> new MethodMetrics(name, protocol, k));
+        }
+
+        private ConcurrentHashMap<String, MethodMetrics> methods(String protocol) {
+            Protocol[] now = protocols;
+            for (Protocol p : now) {
+                if (p.name == protocol) {
+                    return p.methods;
+                }
+            }
+            for (Protocol p : now) {
+                if (p.name.equals(protocol)) {
+                    return p.methods;
+                }
+            }
+            return add(protocol);
+        }
+
+        private synchronized ConcurrentHashMap<String, MethodMetrics> add(String protocol) {
+            Protocol[] now = protocols;
+            for (Protocol p : now) {
+                if (p.name.equals(protocol)) {
+                    return p.methods; // the same name in another String: found by equality, not added twice
+                }
+            }
+            Protocol[] grown = Arrays.copyOf(now, now.length + 1);
+            grown[now.length] = new Protocol(protocol, new ConcurrentHashMap<>());
+            protocols = grown;
+            return grown[now.length].methods;
+        }
     }
 
     /** The logical-call instruments of client method {@code method}. */

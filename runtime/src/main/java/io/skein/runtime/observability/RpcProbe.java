@@ -16,8 +16,11 @@ import kamon.trace.Span;
  * messages and bytes, holds its span, and on {@link #ended} records its metrics, finishes its span and
  * writes its access-log line, exactly once.
  *
- * <p>Thread-safe: counters are atomic field updaters (no per-call allocation beyond this object), the
- * end is decided by one CAS; the span is Kamon's (thread-safe).
+ * <p>Thread-safe: the end is decided by one CAS; the span is Kamon's (thread-safe). Each direction of
+ * a call has one writer at a time (the connection's I/O thread receives, the call's stage or the service
+ * answering it sends, each handing over to the next with a happens-before edge), so a probe counts its
+ * own messages with ordered stores instead of atomic read-modify-writes; a logical call's counts, which
+ * its concurrent attempts (a backup request beside the first try) share, stay atomic.
  */
 final class RpcProbe implements CallProbe {
 
@@ -37,8 +40,7 @@ final class RpcProbe implements CallProbe {
     private final KamonCallObserver observer;
     final Role role;
     final String method;
-    final long startNanos = System.nanoTime();
-    final long startMillis = System.currentTimeMillis();
+    final long startNanos;
     final Span span;               // this probe's own span, finished at its end; null when unsampled or not tracing
     final TraceContext trace;      // what this call sends as its parent (sampled or not), null when not tracing
     final RpcMetrics.MethodMetrics wire; // wire-level instruments (server, attempt, wire), else null
@@ -51,9 +53,11 @@ final class RpcProbe implements CallProbe {
     private volatile long receivedBytes;
     private volatile int ended;
 
+    /** {@code startNanos}: when the call began, a {@link System#nanoTime()} value. */
     RpcProbe(KamonCallObserver observer, Role role, String method, String protocol, Span span, TraceContext trace,
-             Supplier<SocketAddress> peer, RpcProbe call, RpcMetrics.MethodMetrics wire) {
+             Supplier<SocketAddress> peer, RpcProbe call, RpcMetrics.MethodMetrics wire, long startNanos) {
         this.observer = observer;
+        this.startNanos = startNanos;
         this.role = role;
         this.method = method;
         this.protocol = protocol;
@@ -80,8 +84,8 @@ final class RpcProbe implements CallProbe {
 
     @Override
     public void messageSent(int bytes) {
-        SENT.incrementAndGet(this);
-        SENT_BYTES.addAndGet(this, bytes);
+        SENT.lazySet(this, sent + 1);
+        SENT_BYTES.lazySet(this, sentBytes + bytes);
         if (wire != null) {
             (role == Role.SERVER ? wire.responseSize : wire.requestSize).record(bytes);
         }
@@ -93,8 +97,8 @@ final class RpcProbe implements CallProbe {
 
     @Override
     public void messageReceived(int bytes) {
-        RECEIVED.incrementAndGet(this);
-        RECEIVED_BYTES.addAndGet(this, bytes);
+        RECEIVED.lazySet(this, received + 1);
+        RECEIVED_BYTES.lazySet(this, receivedBytes + bytes);
         if (wire != null) {
             (role == Role.SERVER ? wire.requestSize : wire.responseSize).record(bytes);
         }

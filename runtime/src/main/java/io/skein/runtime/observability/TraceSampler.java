@@ -18,13 +18,17 @@ final class TraceSampler {
     /** The decision for a new trace. */
     enum Decision { SAMPLE, DROP, KAMON }
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
-
-    private final String sampler;
+    /** The decision for every new trace, or null when it is random ({@code random}). */
+    private final Decision fixed;
     private final double probability;
 
     TraceSampler(String sampler, double probability) {
-        this.sampler = sampler;
+        this.fixed = switch (sampler) {
+            case "always" -> Decision.SAMPLE;
+            case "never" -> Decision.DROP;
+            case "random" -> probability > 0 ? null : Decision.DROP;
+            default -> Decision.KAMON;
+        };
         this.probability = probability;
     }
 
@@ -33,39 +37,14 @@ final class TraceSampler {
         if (parent != null) {
             return parent.sampled() ? Decision.SAMPLE : Decision.DROP;
         }
-        return switch (sampler) {
-            case "always" -> Decision.SAMPLE;
-            case "never" -> Decision.DROP;
-            case "random" -> probability > 0 && ThreadLocalRandom.current().nextDouble() < probability
-                    ? Decision.SAMPLE : Decision.DROP;
-            default -> Decision.KAMON;
-        };
+        if (fixed != null) {
+            return fixed;
+        }
+        return ThreadLocalRandom.current().nextDouble() < probability ? Decision.SAMPLE : Decision.DROP;
     }
 
     /** The trace context of an unsampled call: a new span of {@code parent}'s trace, or of a new trace. */
     static TraceContext unsampled(TraceContext parent, String traceState) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        String traceId = parent != null ? parent.traceId() : hex(nonZero(random), random.nextLong());
-        return new TraceContext(traceId, hex(nonZero(random)), false,
-                traceState != null ? traceState : parent != null ? parent.traceState() : "");
-    }
-
-    private static long nonZero(ThreadLocalRandom random) {
-        long v;
-        do {
-            v = random.nextLong();
-        } while (v == 0);
-        return v;
-    }
-
-    private static String hex(long... values) {
-        char[] out = new char[values.length * 16];
-        int i = 0;
-        for (long v : values) {
-            for (int shift = 60; shift >= 0; shift -= 4) {
-                out[i++] = HEX[(int) (v >>> shift) & 0xf];
-            }
-        }
-        return new String(out);
+        return TraceContext.newSpan(parent, false, traceState);
     }
 }

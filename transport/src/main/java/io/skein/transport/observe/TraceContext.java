@@ -2,7 +2,10 @@ package io.skein.transport.observe;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.charset.StandardCharsets;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The W3C Trace Context of one span (https://www.w3.org/TR/trace-context/): what a service sees of the
@@ -10,27 +13,93 @@ import java.util.Locale;
  * {@link io.skein.transport.CallOptions#continuing} carries to the calls it makes, and what travels on
  * the wire as {@code traceparent} and {@code tracestate} request metadata (gRPC headers; TTHeader
  * string keys {@code RPC_TRANSIT_traceparent}, as Kitex's OpenTelemetry integration sends them).
- * Immutable.
- *
- * @param traceId    32 lower-case hex digits, not all zero
- * @param spanId     16 lower-case hex digits, not all zero
- * @param sampled    the {@code sampled} trace flag
- * @param traceState the {@code tracestate} value, empty for none
+ * Immutable; a value (equal when all four parts are). Ids from outside are validated; the ids it
+ * generates itself ({@link #newSpan}) are valid by construction and skip that.
  */
-public record TraceContext(String traceId, String spanId, boolean sampled, String traceState) {
+public final class TraceContext {
 
     /** Request metadata key of the W3C {@code traceparent} value. */
     public static final String TRACEPARENT = "traceparent";
     /** Request metadata key of the W3C {@code tracestate} value. */
     public static final String TRACESTATE = "tracestate";
 
-    public TraceContext {
-        requireNonNull(traceId, "traceId");
-        requireNonNull(spanId, "spanId");
-        requireNonNull(traceState, "traceState");
+    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+
+    private final String traceId;
+    private final String spanId;
+    private final boolean sampled;
+    private final String traceState;
+
+    /**
+     * @param traceId    32 lower-case hex digits, not all zero
+     * @param spanId     16 lower-case hex digits, not all zero
+     * @param sampled    the {@code sampled} trace flag
+     * @param traceState the {@code tracestate} value, empty for none
+     * @throws IllegalArgumentException when an id is not valid W3C
+     */
+    public TraceContext(String traceId, String spanId, boolean sampled, String traceState) {
+        this(requireNonNull(traceId, "traceId"), requireNonNull(spanId, "spanId"), sampled,
+                requireNonNull(traceState, "traceState"), true);
         if (!isHex(traceId, 32) || !isHex(spanId, 16)) {
             throw new IllegalArgumentException("not a W3C trace/span id: " + traceId + "/" + spanId);
         }
+    }
+
+    private TraceContext(String traceId, String spanId, boolean sampled, String traceState, boolean trusted) {
+        this.traceId = traceId;
+        this.spanId = spanId;
+        this.sampled = sampled;
+        this.traceState = traceState;
+    }
+
+    /**
+     * A new span with a random id: of {@code parent}'s trace (its trace state passed on unless
+     * {@code traceState} is given), or, without a parent, of a new trace with a random id. Random ids are
+     * never all zero. Built without parsing: the cheap path for calls that are not sampled but still
+     * propagate their trace.
+     */
+    public static TraceContext newSpan(TraceContext parent, boolean sampled, String traceState) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        String traceId = parent != null ? parent.traceId : hex(nonZero(random), random.nextLong());
+        String state = traceState != null ? traceState : parent != null ? parent.traceState : "";
+        return new TraceContext(traceId, hex(nonZero(random)), sampled, state, true);
+    }
+
+    /** 32 lower-case hex digits, not all zero. */
+    public String traceId() {
+        return traceId;
+    }
+
+    /** 16 lower-case hex digits, not all zero. */
+    public String spanId() {
+        return spanId;
+    }
+
+    /** The {@code sampled} trace flag. */
+    public boolean sampled() {
+        return sampled;
+    }
+
+    /** The {@code tracestate} value, empty for none. */
+    public String traceState() {
+        return traceState;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TraceContext t && sampled == t.sampled && traceId.equals(t.traceId)
+                && spanId.equals(t.spanId) && traceState.equals(t.traceState);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(traceId, spanId, sampled, traceState);
+    }
+
+    @Override
+    public String toString() {
+        return "TraceContext[traceId=" + traceId + ", spanId=" + spanId + ", sampled=" + sampled
+                + ", traceState=" + traceState + "]";
     }
 
     /** The {@code traceparent} value: {@code 00-<trace id>-<span id>-<flags>}. */
@@ -63,7 +132,7 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
             return null;
         }
         boolean sampled = (Integer.parseInt(flags, 16) & 1) == 1;
-        return new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.trim());
+        return new TraceContext(traceId, spanId, sampled, tracestate == null ? "" : tracestate.trim(), true);
     }
 
     /**
@@ -85,6 +154,25 @@ public record TraceContext(String traceId, String spanId, boolean sampled, Strin
             any |= c ^ '0';
         }
         return bad >= 0 && any != 0; // all zero is invalid
+    }
+
+    private static long nonZero(ThreadLocalRandom random) {
+        long v;
+        do {
+            v = random.nextLong();
+        } while (v == 0);
+        return v;
+    }
+
+    private static String hex(long... values) {
+        byte[] out = new byte[values.length * 16];
+        int i = 0;
+        for (long v : values) {
+            for (int shift = 60; shift >= 0; shift -= 4) {
+                out[i++] = HEX[(int) (v >>> shift) & 0xf];
+            }
+        }
+        return new String(out, StandardCharsets.ISO_8859_1);
     }
 
     private static boolean isHexAny(String s) {

@@ -54,4 +54,21 @@ class TraceContextTest {
         assertEquals("00000000000000000000000000000001",
                 new TraceContext("00000000000000000000000000000001", SPAN, false, "").traceId());
     }
+
+    @Test
+    void generatedSpansHaveValidIdsThatSurviveTheWireAndKeepTheirParentsTrace() {
+        TraceContext parent = new TraceContext(TRACE, SPAN, true, "k=v");
+        for (int i = 0; i < 10_000; i++) {
+            TraceContext root = TraceContext.newSpan(null, false, null);
+            // The validating constructor accepts what the trusted path built, and the wire form parses back.
+            assertEquals(root, new TraceContext(root.traceId(), root.spanId(), root.sampled(), root.traceState()));
+            assertEquals(root, TraceContext.parse(root.traceparent(), null));
+            TraceContext child = TraceContext.newSpan(parent, true, null);
+            assertEquals(TRACE, child.traceId());
+            assertEquals("k=v", child.traceState());
+            assertTrue(child.sampled());
+            assertFalse(child.spanId().equals(SPAN), "a child has a span id of its own");
+        }
+        assertEquals("a=1", TraceContext.newSpan(parent, false, "a=1").traceState());
+    }
 }
