@@ -55,14 +55,14 @@ final class KamonCallObserver implements CallObserver {
         }
         if (local != null) {
             if (local.span == null) {
-                return local.trace == null ? Traced.NONE : new Traced(null, TraceSampler.unsampled(local.trace, null));
+                return local.trace == null ? Traced.NONE : new Traced(null, TraceContext.newSpan(local.trace, false, null));
             }
             Span span = Spans.start(method, kind, protocol, local.span, attempt, false);
             return new Traced(span, Spans.traceContext(span, local.trace.traceState()));
         }
         TraceSampler.Decision decision = sampler.decide(remote);
         if (decision == TraceSampler.Decision.DROP) {
-            return new Traced(null, TraceSampler.unsampled(remote, null));
+            return new Traced(null, TraceContext.newSpan(remote, false, null));
         }
         Span span = Spans.start(method, kind, protocol, Spans.remote(remote), attempt,
                 decision == TraceSampler.Decision.SAMPLE);

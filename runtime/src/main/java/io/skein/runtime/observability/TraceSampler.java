@@ -4,14 +4,13 @@ import io.skein.transport.observe.TraceContext;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Decides, for each call, whether it gets a Kamon span, and gives the calls that do not one anyway as
- * bare W3C ids: a call whose caller sent a {@code traceparent} follows the caller's sampled flag; a new
+ * Decides, for each call, whether it gets a Kamon span: a call whose caller sent a {@code traceparent} follows the caller's sampled flag; a new
  * trace is sampled as {@code skein.observability.tracing.sampler} says ({@code always}, {@code never},
  * {@code random} with its probability) here, without Kamon, or by Kamon's own sampler for
  * {@code adaptive}. An unsampled call still propagates its trace (new span id, same trace id, flag
- * {@code 00}), so logs correlate, but costs no Kamon span: a few random numbers and one small object.
+ * {@code 00}, {@link TraceContext#newSpan}), so logs correlate, but costs no Kamon span.
  *
- * <p>Immutable and thread-safe (ids come from {@link ThreadLocalRandom}).
+ * <p>Immutable and thread-safe (random decisions come from {@link ThreadLocalRandom}).
  */
 final class TraceSampler {
 
@@ -41,10 +40,5 @@ final class TraceSampler {
             return fixed;
         }
         return ThreadLocalRandom.current().nextDouble() < probability ? Decision.SAMPLE : Decision.DROP;
-    }
-
-    /** The trace context of an unsampled call: a new span of {@code parent}'s trace, or of a new trace. */
-    static TraceContext unsampled(TraceContext parent, String traceState) {
-        return TraceContext.newSpan(parent, false, traceState);
     }
 }

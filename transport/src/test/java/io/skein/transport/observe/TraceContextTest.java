@@ -2,10 +2,13 @@ package io.skein.transport.observe;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.HashSet;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** W3C {@code traceparent} values in and out (https://www.w3.org/TR/trace-context/ §3.2). */
@@ -56,19 +59,28 @@ class TraceContextTest {
     }
 
     @Test
-    void generatedSpansHaveValidIdsThatSurviveTheWireAndKeepTheirParentsTrace() {
+    void generatedSpansHaveFreshValidIdsThatSurviveTheWireAndKeepTheirParentsTrace() {
         TraceContext parent = new TraceContext(TRACE, SPAN, true, "k=v");
+        Set<String> spans = new HashSet<>();
+        Set<String> traces = new HashSet<>();
         for (int i = 0; i < 10_000; i++) {
             TraceContext root = TraceContext.newSpan(null, false, null);
             // The validating constructor accepts what the trusted path built, and the wire form parses back.
             assertEquals(root, new TraceContext(root.traceId(), root.spanId(), root.sampled(), root.traceState()));
             assertEquals(root, TraceContext.parse(root.traceparent(), null));
-            TraceContext child = TraceContext.newSpan(parent, true, null);
+            assertEquals("", root.traceState());
+            traces.add(root.traceId());
+            TraceContext child = TraceContext.newSpan(parent, false, null);
             assertEquals(TRACE, child.traceId());
             assertEquals("k=v", child.traceState());
-            assertTrue(child.sampled());
-            assertFalse(child.spanId().equals(SPAN), "a child has a span id of its own");
+            assertFalse(child.sampled());
+            assertNotEquals(SPAN, child.spanId(), "a child has a span id of its own");
+            assertEquals(child, TraceContext.parse(child.traceparent(), child.traceState()));
+            spans.add(child.spanId());
         }
+        assertEquals(10_000, spans.size(), "span ids are random");
+        assertEquals(10_000, traces.size(), "a new trace gets a random trace id");
+        assertTrue(TraceContext.newSpan(parent, true, null).sampled());
         assertEquals("a=1", TraceContext.newSpan(parent, false, "a=1").traceState());
     }
 }
