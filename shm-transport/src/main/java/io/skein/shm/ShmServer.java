@@ -54,17 +54,20 @@ public final class ShmServer {
     private final ActorOwner ownOwner;
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
+    private final ServerDispatcher dispatcher;
     private final ServerMemory memory;
     private final ShmStats stats;
 
     private ShmServer(Channel listener, Path path, OwnedActor<ServerActor.Command> actor, ActorOwner ownOwner,
-                      ChannelGroup accepted, AtomicBoolean shuttingDown, ServerMemory memory, ShmStats stats) {
+                      ChannelGroup accepted, AtomicBoolean shuttingDown, ServerDispatcher dispatcher, ServerMemory memory,
+                      ShmStats stats) {
         this.listener = listener;
         this.path = path;
         this.actor = actor;
         this.ownOwner = ownOwner;
         this.accepted = accepted;
         this.shuttingDown = shuttingDown;
+        this.dispatcher = dispatcher;
         this.memory = memory;
         this.stats = stats;
     }
@@ -119,7 +122,8 @@ public final class ShmServer {
         bind.addListener(f -> {
             if (f.isSuccess()) {
                 log.info("Skein shared-memory server listening on {}", path);
-                result.complete(new ShmServer(bind.channel(), path, actor, ownOwner, accepted, shuttingDown, memory, stats));
+                result.complete(new ShmServer(bind.channel(), path, actor, ownOwner, accepted, shuttingDown, dispatcher,
+                        memory, stats));
             } else {
                 actor.tell(new ServerActor.Stop());
                 if (ownOwner != null) {
@@ -172,6 +176,7 @@ public final class ShmServer {
         requireNonNull(exitWait, "exitWait");
         CompletableFuture<Done> done = new CompletableFuture<>();
         shuttingDown.set(true);
+        dispatcher.shutDown(); // no call starts from here, before each session hears of its drain
         listener.close().addListener(f -> {
             try {
                 Files.deleteIfExists(path);

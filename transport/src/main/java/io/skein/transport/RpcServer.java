@@ -67,12 +67,13 @@ public final class RpcServer {
     // learns of a connection once its first bytes arrived). Closed channels leave the group by themselves.
     private final ChannelGroup accepted;
     private final AtomicBoolean shuttingDown;
+    private final ServerDispatcher dispatcher;
     private final ReloadingSslContext tls; // null without TLS
     private final ServerQueues queues;
 
     private RpcServer(ActorSystem<?> system, Channel serverChannel, OwnedActor<ServerActor.Command> actor,
-                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown, ReloadingSslContext tls,
-                      ServerQueues queues) {
+                      ActorOwner ownOwner, ChannelGroup accepted, AtomicBoolean shuttingDown,
+                      ServerDispatcher dispatcher, ReloadingSslContext tls, ServerQueues queues) {
         this.tls = tls;
         this.system = system;
         this.serverChannel = serverChannel;
@@ -80,6 +81,7 @@ public final class RpcServer {
         this.ownOwner = ownOwner;
         this.accepted = accepted;
         this.shuttingDown = shuttingDown;
+        this.dispatcher = dispatcher;
         this.queues = queues;
         this.localAddress = (InetSocketAddress) serverChannel.localAddress();
     }
@@ -163,8 +165,8 @@ public final class RpcServer {
         ChannelFuture bind = bootstrap.bind(address);
         bind.addListener(f -> {
             if (f.isSuccess()) {
-                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown, tls,
-                        queues);
+                RpcServer server = new RpcServer(system, bind.channel(), actor, ownOwner, accepted, shuttingDown,
+                        dispatcher, tls, queues);
                 log.info("Skein server listening on {}{}", server.localAddress,
                         tls == null ? "" : " (TLS " + tlsSettings.mode().name().toLowerCase(java.util.Locale.ROOT)
                                 + ", client certificates " + tlsSettings.clientAuth().name().toLowerCase(java.util.Locale.ROOT)
@@ -228,6 +230,7 @@ public final class RpcServer {
         // unknown to the server actor, so they were neither drained nor closed and served calls after
         // shutdown. They carry no calls: close them now; any detected from here on is drained at once.
         shuttingDown.set(true);
+        dispatcher.shutDown(); // no call starts from here, before each connection hears of its drain
         if (tls != null) {
             tls.stop();
         }

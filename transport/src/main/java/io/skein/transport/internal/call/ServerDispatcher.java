@@ -47,6 +47,9 @@ public final class ServerDispatcher {
     private final CallObserver observer;
     private final ServerInterceptor[] interceptors;
     private final Status refuseAll;
+    // Set once, by the server's shutdown: from then on no call starts on any connection, even one whose
+    // own drain (a message to its connection actor) has not arrived yet.
+    private volatile boolean shuttingDown;
 
     /** A dispatcher without interceptors or observer, its queues bounded as {@code registry}'s transport says. */
     public ServerDispatcher(MethodRegistry registry, CallAdmission admission, ServerQueues queues,
@@ -85,6 +88,15 @@ public final class ServerDispatcher {
                 requireNonNull(status, "status"));
     }
 
+    /**
+     * The server is shutting down: every call that has not started yet is refused
+     * ({@link CallRefusals#shuttingDown}, which a client may send elsewhere) from this moment, on every
+     * connection; calls already started run on. Any thread.
+     */
+    public void shutDown() {
+        shuttingDown = true;
+    }
+
     /** The server's bounded queues. */
     public ServerQueues queues() {
         return queues;
@@ -101,7 +113,7 @@ public final class ServerDispatcher {
             return;
         }
         ServerMethod<?, ?> method = registry.lookup(head.method());
-        Status refusal = refusal(method, head, connection);
+        Status refusal = shuttingDown ? CallRefusals.shuttingDown() : refusal(method, head, connection);
         if (refusal != null) {
             observer.serverRefused(head.method(), connection.protocol(), refusal, head.peer());
             stream.refuse(refusal);
