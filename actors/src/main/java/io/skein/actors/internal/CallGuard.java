@@ -54,7 +54,7 @@ final class CallGuard<T> extends BehaviorInterceptor<T, T> {
             return Behaviors.same();
         }
         TraceContext trace = msg instanceof CallMessage carrier && carrier.call() != null
-                ? carrier.call().context().trace().orElse(null) : null;
+                ? carrier.call().context().probe().trace() : null; // the probe's, without an Optional per call
         if (trace != null) {
             MDC.put(TRACE_ID, trace.traceId());
             MDC.put(SPAN_ID, trace.spanId());

@@ -75,10 +75,10 @@ final class KamonCallObserver implements CallObserver {
         Metadata metadata = context.metadata();
         Traced t = sampler == null ? Traced.NONE
                 : traced(method, Spans.SERVER, protocol, null, metadata.isEmpty() ? null : Spans.extract(metadata), 0);
-        SocketAddress peer = context.peer().orElse(null);
+        RpcMetrics.MethodMetrics wire = metrics == null ? null : metrics.server(protocol, method);
         // The call began when the transport admitted it: its context's clock reading, not a second one.
-        return new RpcProbe(this, RpcProbe.Role.SERVER, method, protocol, t.span(), t.trace(), () -> peer, null,
-                metrics == null ? null : metrics.server(protocol, method), context.admittedNanos());
+        return new RpcProbe(this, RpcProbe.Role.SERVER, method, protocol, t.span(), t.trace(),
+                context.peer().orElse(null), null, null, wire, cells(wire), context.admittedNanos());
     }
 
     @Override
@@ -95,8 +95,8 @@ final class KamonCallObserver implements CallObserver {
     public CallProbe clientCall(ClientCallContext context) {
         String method = context.method().fullName();
         Traced t = traced(method, Spans.CLIENT, null, null, context.options().parentTrace(), 0);
-        return new RpcProbe(this, RpcProbe.Role.CALL, method, null, t.span(), t.trace(), context::remoteAddress,
-                null, null, System.nanoTime());
+        return new RpcProbe(this, RpcProbe.Role.CALL, method, null, t.span(), t.trace(), null, context::remoteAddress,
+                null, null, null, System.nanoTime());
     }
 
     @Override
@@ -108,20 +108,21 @@ final class KamonCallObserver implements CallObserver {
             call.protocol = protocol;
         }
         if (context.parent() == null && call != null) {
-            return new RpcProbe(this, RpcProbe.Role.WIRE, method, protocol, null, call.trace, context::remoteAddress,
-                    call, wire, System.nanoTime());
+            return new RpcProbe(this, RpcProbe.Role.WIRE, method, protocol, null, call.trace, null,
+                    context::remoteAddress, call, wire, cells(wire), System.nanoTime());
         }
         Traced t = traced(method, Spans.CLIENT, protocol, call, call == null ? context.options().parentTrace() : null,
                 context.attempt());
-        return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method, protocol, t.span(), t.trace(), context::remoteAddress,
-                call, wire, System.nanoTime());
+        return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method, protocol, t.span(), t.trace(), null,
+                context::remoteAddress, call, wire, cells(wire), System.nanoTime());
     }
 
     @Override
     public CallProbe clientStream(MethodDescriptor<?, ?> method, CallOptions options, String protocol) {
         Traced t = traced(method.fullName(), Spans.CLIENT, protocol, null, options.parentTrace(), 0);
+        RpcMetrics.MethodMetrics wire = metrics == null ? null : metrics.client(protocol, method.fullName());
         return new RpcProbe(this, RpcProbe.Role.ATTEMPT, method.fullName(), protocol, t.span(), t.trace(), null, null,
-                metrics == null ? null : metrics.client(protocol, method.fullName()), System.nanoTime());
+                null, wire, cells(wire), System.nanoTime());
     }
 
     @Override
@@ -142,17 +143,52 @@ final class KamonCallObserver implements CallObserver {
         }
     }
 
+    /** Adds what the node's calls counted per thread to Kamon's instruments ({@link RpcMetrics#flush}). */
+    void flush() {
+        if (metrics != null) {
+            metrics.flush();
+        }
+    }
+
+    /** The calling thread's cells of {@code wire}, or null without. */
+    private MetricCells cells(RpcMetrics.MethodMetrics wire) {
+        return wire == null ? null : metrics.cells(wire);
+    }
+
+    /** The calling thread's cells of {@code probe}'s wire instruments. */
+    private MetricCells cells(RpcProbe probe) {
+        return probe.onStartThread() ? probe.startCells : metrics.cells(probe.wire);
+    }
+
+    /** Records {@code value} in histogram {@code slot} of {@code probe}'s wire instruments (a message size). */
+    void record(RpcProbe probe, int slot, long value) {
+        cells(probe).record(slot, value);
+    }
+
     /** What a probe's end records beyond its span (which it finished itself). */
     void ended(RpcProbe probe, Status status, long nanos, SocketAddress peer) {
         if (probe.wire != null) {
             boolean server = probe.role == RpcProbe.Role.SERVER;
-            probe.wire.active.decrement();
-            probe.wire.finished(status.code(), nanos, server ? probe.received() : probe.sent(),
-                    server ? probe.sent() : probe.received());
+            int requests = server ? probe.received() : probe.sent();
+            int responses = server ? probe.sent() : probe.received();
+            MetricCells cells = cells(probe);
+            cells.finished(status.code(), nanos);
+            if (requests > 0) {
+                cells.record(MetricCells.REQUEST_SIZE, server ? probe.firstReceived : probe.firstSent);
+            }
+            if (responses > 0) {
+                cells.record(MetricCells.RESPONSE_SIZE, server ? probe.firstSent : probe.firstReceived);
+            }
+            // Messages per call say something only of streams; OpenTelemetry makes them optional for unary
+            // calls, which always have one each way.
+            if (requests != 1 || responses != 1) {
+                cells.record(MetricCells.REQUESTS_PER_RPC, requests);
+                cells.record(MetricCells.RESPONSES_PER_RPC, responses);
+            }
         }
         boolean logical = probe.role == RpcProbe.Role.CALL || probe.role == RpcProbe.Role.ATTEMPT && probe.call() == null;
         if (metrics != null && logical) {
-            metrics.logical(probe.method).record(status.code(), nanos);
+            metrics.cells(metrics.logical(probe.method)).finished(status.code(), nanos);
         }
         if (access != null && (logical || probe.role == RpcProbe.Role.SERVER)) {
             access.ended(probe, status, nanos, peer);

@@ -49,6 +49,7 @@ public final class NodeObservability implements AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile HealthService health;
     private volatile Cancellable gauges;
+    private volatile Cancellable flushes;
 
     private NodeObservability(ActorSystem<?> system, ObservabilitySettings settings, CallObserver observer,
                               PrometheusReporter prometheus, HttpServer http, ExecutorService httpThread) {
@@ -90,6 +91,17 @@ public final class NodeObservability implements AutoCloseable {
             }
         }
         NodeObservability node = new NodeObservability(system, settings, observer, prometheus, http, thread);
+        if (observer instanceof KamonCallObserver calls && settings.metrics()) {
+            // Calls count in per-thread cells; twice per Kamon tick they are added to Kamon's instruments.
+            java.time.Duration every = settings.metricsTick().dividedBy(2);
+            node.flushes = system.scheduler().scheduleAtFixedRate(every, every, () -> {
+                try {
+                    calls.flush();
+                } catch (RuntimeException e) {
+                    log.warn("flushing RPC metrics into Kamon failed: {}", e.toString());
+                }
+            }, system.executionContext());
+        }
         if (http != null) {
             http.createContext("/metrics", node::metrics);
             http.createContext("/health", node::health);
@@ -195,6 +207,13 @@ public final class NodeObservability implements AutoCloseable {
         Cancellable g = gauges;
         if (g != null) {
             g.cancel();
+        }
+        Cancellable f = flushes;
+        if (f != null) {
+            f.cancel();
+        }
+        if (observer instanceof KamonCallObserver calls) {
+            calls.flush(); // what the last calls counted
         }
         if (http != null) {
             http.stop(0);

@@ -4,23 +4,28 @@ import io.skein.protocols.Metadata;
 import io.skein.protocols.Status;
 import io.skein.transport.observe.CallProbe;
 import io.skein.transport.observe.TraceContext;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
-import java.util.concurrent.atomic.AtomicLongFieldUpdater;
 import java.util.function.Supplier;
 import kamon.trace.Span;
 
 /**
  * One observed call: a server call, a logical client call, or one client attempt on a wire. Counts its
  * messages and bytes, holds its span, and on {@link #ended} records its metrics, finishes its span and
- * writes its access-log line, exactly once.
+ * writes its access-log line.
  *
- * <p>Thread-safe: the end is decided by one CAS; the span is Kamon's (thread-safe). Each direction of
- * a call has one writer at a time (the connection's I/O thread receives, the call's stage or the service
- * answering it sends, each handing over to the next with a happens-before edge), so a probe counts its
- * own messages with ordered stores instead of atomic read-modify-writes; a logical call's counts, which
- * its concurrent attempts (a backup request beside the first try) share, stay atomic.
+ * <p>Metrics go to the recording thread's {@link MetricCells}: the call's start where it starts, its end
+ * where it ends. A message's size is recorded as it passes, except the first each way, which the end
+ * records: a unary call records everything at once, on one thread.
+ *
+ * <p>Threads: each direction of a call has one writer at a time (the connection's I/O thread receives,
+ * the call's stage or the service answering it sends, each handing over to the next with a
+ * happens-before edge), and {@link #ended} comes once, after every message hook (the {@link CallProbe}
+ * contract), so a probe's own counts are plain fields. A logical call's counts, which its concurrent
+ * attempts (a backup request beside the first try) share, are updated atomically. The span is Kamon's
+ * (thread-safe).
  */
 final class RpcProbe implements CallProbe {
 
@@ -31,11 +36,22 @@ final class RpcProbe implements CallProbe {
      */
     enum Role { SERVER, CALL, ATTEMPT, WIRE }
 
-    private static final AtomicIntegerFieldUpdater<RpcProbe> SENT = AtomicIntegerFieldUpdater.newUpdater(RpcProbe.class, "sent");
-    private static final AtomicIntegerFieldUpdater<RpcProbe> RECEIVED = AtomicIntegerFieldUpdater.newUpdater(RpcProbe.class, "received");
-    private static final AtomicIntegerFieldUpdater<RpcProbe> ENDED = AtomicIntegerFieldUpdater.newUpdater(RpcProbe.class, "ended");
-    private static final AtomicLongFieldUpdater<RpcProbe> SENT_BYTES = AtomicLongFieldUpdater.newUpdater(RpcProbe.class, "sentBytes");
-    private static final AtomicLongFieldUpdater<RpcProbe> RECEIVED_BYTES = AtomicLongFieldUpdater.newUpdater(RpcProbe.class, "receivedBytes");
+    private static final VarHandle SENT;
+    private static final VarHandle RECEIVED;
+    private static final VarHandle SENT_BYTES;
+    private static final VarHandle RECEIVED_BYTES;
+
+    static {
+        try {
+            MethodHandles.Lookup lookup = MethodHandles.lookup();
+            SENT = lookup.findVarHandle(RpcProbe.class, "sent", int.class);
+            RECEIVED = lookup.findVarHandle(RpcProbe.class, "received", int.class);
+            SENT_BYTES = lookup.findVarHandle(RpcProbe.class, "sentBytes", long.class);
+            RECEIVED_BYTES = lookup.findVarHandle(RpcProbe.class, "receivedBytes", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private final KamonCallObserver observer;
     final Role role;
@@ -44,18 +60,28 @@ final class RpcProbe implements CallProbe {
     final Span span;               // this probe's own span, finished at its end; null when unsampled or not tracing
     final TraceContext trace;      // what this call sends as its parent (sampled or not), null when not tracing
     final RpcMetrics.MethodMetrics wire; // wire-level instruments (server, attempt, wire), else null
-    private final Supplier<SocketAddress> peer;
+    final MetricCells startCells;  // the wire instruments' cells of the thread that started the call, else null
+    private final Thread startThread;
+    private final SocketAddress peer;             // a server call's peer, known at its start
+    private final Supplier<SocketAddress> lookup; // a client call's, known once it has a connection
     private final RpcProbe call;   // an attempt's logical call, or null
-    volatile String protocol;      // a logical call learns it from its first wire
-    private volatile int sent;
-    private volatile int received;
-    private volatile long sentBytes;
-    private volatile long receivedBytes;
-    private volatile int ended;
+    String protocol;               // a logical call learns it from its first wire
+    private int sent;
+    private int received;
+    private long sentBytes;
+    private long receivedBytes;
+    int firstSent;                 // the size of the first message each way, which the end records
+    int firstReceived;
+    private boolean ended;
 
-    /** {@code startNanos}: when the call began, a {@link System#nanoTime()} value. */
+    /**
+     * {@code startNanos}: when the call began, a {@link System#nanoTime()} value; {@code cells}: the
+     * calling thread's cells of {@code wire} (null without). The peer is {@code peer}, or {@code lookup}'s
+     * answer at the end.
+     */
     RpcProbe(KamonCallObserver observer, Role role, String method, String protocol, Span span, TraceContext trace,
-             Supplier<SocketAddress> peer, RpcProbe call, RpcMetrics.MethodMetrics wire, long startNanos) {
+             SocketAddress peer, Supplier<SocketAddress> lookup, RpcProbe call, RpcMetrics.MethodMetrics wire,
+             MetricCells cells, long startNanos) {
         this.observer = observer;
         this.startNanos = startNanos;
         this.role = role;
@@ -64,11 +90,13 @@ final class RpcProbe implements CallProbe {
         this.span = span;
         this.trace = trace;
         this.peer = peer;
+        this.lookup = lookup;
         this.call = call;
         this.wire = wire;
-        if (wire != null) {
-            wire.started.increment();
-            wire.active.increment();
+        this.startCells = cells;
+        this.startThread = Thread.currentThread();
+        if (cells != null) {
+            cells.started();
         }
     }
 
@@ -84,41 +112,55 @@ final class RpcProbe implements CallProbe {
 
     @Override
     public void messageSent(int bytes) {
-        SENT.lazySet(this, sent + 1);
-        SENT_BYTES.lazySet(this, sentBytes + bytes);
+        int n = ++sent;
+        sentBytes += bytes;
         if (wire != null) {
-            (role == Role.SERVER ? wire.responseSize : wire.requestSize).record(bytes);
+            if (n == 1) {
+                firstSent = bytes;
+            } else {
+                observer.record(this, role == Role.SERVER ? MetricCells.RESPONSE_SIZE : MetricCells.REQUEST_SIZE, bytes);
+            }
         }
         if (call != null) {
-            SENT.incrementAndGet(call);
-            SENT_BYTES.addAndGet(call, bytes);
+            SENT.getAndAdd(call, 1);
+            SENT_BYTES.getAndAdd(call, (long) bytes);
         }
     }
 
     @Override
     public void messageReceived(int bytes) {
-        RECEIVED.lazySet(this, received + 1);
-        RECEIVED_BYTES.lazySet(this, receivedBytes + bytes);
+        int n = ++received;
+        receivedBytes += bytes;
         if (wire != null) {
-            (role == Role.SERVER ? wire.requestSize : wire.responseSize).record(bytes);
+            if (n == 1) {
+                firstReceived = bytes;
+            } else {
+                observer.record(this, role == Role.SERVER ? MetricCells.REQUEST_SIZE : MetricCells.RESPONSE_SIZE, bytes);
+            }
         }
         if (call != null) {
-            RECEIVED.incrementAndGet(call);
-            RECEIVED_BYTES.addAndGet(call, bytes);
+            RECEIVED.getAndAdd(call, 1);
+            RECEIVED_BYTES.getAndAdd(call, (long) bytes);
         }
     }
 
     @Override
     public void ended(Status status) {
-        if (!ENDED.compareAndSet(this, 0, 1)) {
-            return;
+        if (ended) {
+            return; // the contract says once; a second call is a caller's bug and changes nothing
         }
+        ended = true;
         long nanos = System.nanoTime() - startNanos;
-        SocketAddress remote = peer == null ? null : peer.get();
+        SocketAddress remote = peer != null ? peer : lookup == null ? null : lookup.get();
         if (span != null) {
             Spans.finish(span, status, protocol, remote, role == Role.SERVER);
         }
         observer.ended(this, status, nanos, remote);
+    }
+
+    /** Whether the calling thread is the one that started the call (whose cells {@link #startCells} are). */
+    boolean onStartThread() {
+        return Thread.currentThread() == startThread;
     }
 
     /** The logical call of this attempt, or {@code null}. */
@@ -127,19 +169,19 @@ final class RpcProbe implements CallProbe {
     }
 
     int sent() {
-        return sent;
+        return (int) SENT.getOpaque(this);
     }
 
     int received() {
-        return received;
+        return (int) RECEIVED.getOpaque(this);
     }
 
     long sentBytes() {
-        return sentBytes;
+        return (long) SENT_BYTES.getOpaque(this);
     }
 
     long receivedBytes() {
-        return receivedBytes;
+        return (long) RECEIVED_BYTES.getOpaque(this);
     }
 
     /** {@code host:port} of {@code address}, or {@code -}. */

@@ -2,6 +2,9 @@ package io.skein.transport.observe;
 
 import static java.util.Objects.requireNonNull;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Objects;
@@ -23,7 +26,8 @@ public final class TraceContext {
     /** Request metadata key of the W3C {@code tracestate} value. */
     public static final String TRACESTATE = "tracestate";
 
-    private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
+    /** Eight bytes of a {@code byte[]} as one big-endian {@code long}: eight hex digits in one store. */
+    private static final VarHandle EIGHT = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final String traceId;
     private final String spanId;
@@ -164,15 +168,39 @@ public final class TraceContext {
         return v;
     }
 
-    private static String hex(long... values) {
-        byte[] out = new byte[values.length * 16];
-        int i = 0;
-        for (long v : values) {
-            for (int shift = 60; shift >= 0; shift -= 4) {
-                out[i++] = HEX[(int) (v >>> shift) & 0xf];
-            }
-        }
+    /** 32 lower-case hex digits of {@code high} then {@code low}. */
+    private static String hex(long high, long low) {
+        byte[] out = new byte[32];
+        putHex(high, out, 0);
+        putHex(low, out, 16);
         return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    /** 16 lower-case hex digits of {@code value}. */
+    private static String hex(long value) {
+        byte[] out = new byte[16];
+        putHex(value, out, 0);
+        return new String(out, StandardCharsets.ISO_8859_1);
+    }
+
+    private static void putHex(long value, byte[] out, int at) {
+        EIGHT.set(out, at, hexDigits((int) (value >>> 32)));
+        EIGHT.set(out, at + 8, hexDigits((int) value));
+    }
+
+    /**
+     * The eight hex digits of {@code bits} as eight ASCII bytes in a long, the first digit in the most
+     * significant byte, without a loop or a table (an id is made for every call): the nibbles are spread
+     * one per byte, then each byte n becomes {@code '0' + n}, plus 39 more when n is 10 or above
+     * ({@code 'a' - '0' - 10}); n + 6 carries into bit 4 exactly when n >= 10, and no byte overflows.
+     */
+    static long hexDigits(int bits) {
+        long v = Integer.toUnsignedLong(bits);
+        v = (v & 0xFFFFL) | (v & 0xFFFF0000L) << 16;
+        v = (v & 0x000000FF000000FFL) | (v & 0x0000FF000000FF00L) << 8;
+        v = (v & 0x000F000F000F000FL) | (v & 0x00F000F000F000F0L) << 4;
+        long letters = ((v + 0x0606060606060606L) >>> 4) & 0x0101010101010101L;
+        return v + 0x3030303030303030L + letters * ('a' - '0' - 10);
     }
 
     private static boolean isHexAny(String s) {

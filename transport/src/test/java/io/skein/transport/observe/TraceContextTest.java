@@ -83,4 +83,20 @@ class TraceContextTest {
         assertTrue(TraceContext.newSpan(parent, true, null).sampled());
         assertEquals("a=1", TraceContext.newSpan(parent, false, "a=1").traceState());
     }
+
+    @Test
+    void generatedHexDigitsAreThoseOfTheBitsEveryNibbleValueInEveryPlace() {
+        java.util.Random random = new java.util.Random(42);
+        int[] edges = {0, -1, 1, 0x0123_4567, 0x89ab_cdef, 0xfedc_ba98, 0x9999_9999, 0xaaaa_aaaa, Integer.MIN_VALUE,
+                Integer.MAX_VALUE};
+        for (int i = 0; i < 10_000 + edges.length; i++) {
+            int bits = i < edges.length ? edges[i] : random.nextInt();
+            long digits = TraceContext.hexDigits(bits);
+            StringBuilder got = new StringBuilder();
+            for (int shift = 56; shift >= 0; shift -= 8) {
+                got.append((char) ((digits >>> shift) & 0xff));
+            }
+            assertEquals(String.format("%08x", bits), got.toString());
+        }
+    }
 }
