@@ -146,6 +146,11 @@ final class RpcMetrics {
         client.forEach(MethodMetrics::updateActive);
     }
 
+    /** How many threads have cells that later flushes will read. */
+    int threads() {
+        return threads.size();
+    }
+
     /**
      * A set of instruments whose per-call updates threads count in {@link MetricCells}; {@link #id}
      * indexes each thread's cells, unique within this {@link RpcMetrics}.
