@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # What observability costs a node (issue 12): Echo/Say 1 KB at concurrency 100, over the native protocol
-# (skein://) and gRPC (grpc://), against three Skein servers that differ only in skein.observability:
+# (skein://) and gRPC (grpc://), against four Skein servers that differ only in skein.observability:
 #   off      skein.observability.enabled = off (no Kamon, no observer on the call path)
-#   default  the documented defaults (RPC metrics, gauges, /metrics endpoint, tracing sampled at 1 %)
-#   sampled  the defaults with tracing.sampler = always (a server span for every call)
-# The three servers run side by side, pinned to the same CPU ($SERVER_CPU); only the one under load does
+#   default  the documented defaults (RPC metrics, gauges, /metrics endpoint, tracing sampled at 1 %; no
+#            exporter is configured, so sampled calls propagate their ids and flag but build no Kamon span)
+#   exported the defaults with tracing.spans = always: 1 % of calls get a Kamon span, as with an exporter
+#   sampled  the defaults with tracing.sampler = always and spans = always (a server span for every call)
+# The servers run side by side, pinned to the same CPU ($SERVER_CPU); only the one under load does
 # work. One client JVM (benchmarks/shm/Interleaved.java, on $CLIENT_CPU, not observed) loads them in turn,
 # round after round, so each round compares the same machine state and no run pays a cold client's JIT; its
 # first round warms it up and is not counted. Two JVMs of the same build differ by several per cent by the
@@ -19,7 +21,7 @@
 # (appended at the end the first time; nothing else is touched). Environment: FORKS (3), ROUNDS (4, counted
 # rounds per fork and protocol), DURATION (5 s per run), WARMUP (20, each server's JIT warm-up before its
 # fork's rounds, split over the protocols), CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0),
-# CLIENT_CPU (1), PORT (18480: servers on PORT..PORT+2, their metrics endpoints on PORT+10..PORT+12),
+# CLIENT_CPU (1), PORT (18480: servers on PORT..PORT+3, their metrics endpoints on PORT+10..PORT+13),
 # SKIP_BUILD (0), OUT_MD (docs/benchmarks.md), NOTE (a line added to the section, e.g. "shared machine").
 set -euo pipefail
 {
@@ -38,7 +40,7 @@ SKIP_BUILD="${SKIP_BUILD:-0}"
 OUT_MD="${OUT_MD:-docs/benchmarks.md}"
 NOTE="${NOTE:-}"
 JAR=examples/target/skein.jar
-MODES=(off default sampled)
+MODES=(off default exported sampled)
 COMMAND_LINE="FORKS=$FORKS ROUNDS=$ROUNDS DURATION=$DURATION WARMUP=$WARMUP CONCURRENCY=$CONCURRENCY PAYLOAD=$PAYLOAD $(printf '%q ' "$0" "$@")"
 
 log() { printf '[observability %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -90,7 +92,9 @@ start_servers() {
         case "$mode" in
             off) echo 'skein.observability.enabled = off' >"$WORK/$mode.conf" ;;
             default) echo "skein.observability.http { host = \"127.0.0.1\", port = $metrics }" >"$WORK/$mode.conf" ;;
-            sampled) printf 'skein.observability.http { host = "127.0.0.1", port = %d }\nskein.observability.tracing.sampler = always\n' \
+            exported) printf 'skein.observability.http { host = "127.0.0.1", port = %d }\nskein.observability.tracing.spans = always\n' \
+                "$metrics" >"$WORK/$mode.conf" ;;
+            sampled) printf 'skein.observability.http { host = "127.0.0.1", port = %d }\nskein.observability.tracing { sampler = always, spans = always }\n' \
                 "$metrics" >"$WORK/$mode.conf" ;;
         esac
         taskset -c "$SERVER_CPU" java -Dpekko.loglevel=WARNING -jar "$JAR" serve --host 127.0.0.1 --port "$port" \
@@ -111,7 +115,7 @@ stop_servers() {
 
 SCRAPE=""
 for fork in $(seq 1 "$FORKS"); do
-    log "fork $fork/$FORKS: servers off/default/sampled on CPU $SERVER_CPU, ports $PORT.."
+    log "fork $fork/$FORKS: servers ${MODES[*]} on CPU $SERVER_CPU, ports $PORT.."
     start_servers
     for mode in "${MODES[@]}"; do
         log "fork $fork: JIT warm-up of server '$mode', ${WARMUP} s (both protocols)"
@@ -143,7 +147,7 @@ for fork in $(seq 1 "$FORKS"); do
     done
     if [[ "$fork" == "$FORKS" ]]; then
         # The sampled server's own view, as evidence that it observed the load (not asserted: printed).
-        SCRAPE="$(curl -s "http://127.0.0.1:$((PORT + 12))/metrics" 2>/dev/null | grep -c '^rpc_server_duration_seconds_count{' || true)"
+        SCRAPE="$(curl -s "http://127.0.0.1:$((PORT + 10 + ${#MODES[@]} - 1))/metrics" 2>/dev/null | grep -c '^rpc_server_duration_seconds_count{' || true)"
     fi
     stop_servers
 done
@@ -156,7 +160,7 @@ if [[ -f "$BENCH_JAR" ]]; then
 fi
 if [[ -f "$BENCH_JAR" ]]; then
     log "CPU time per observed server call (ObservationCpuCost) on CPU $SERVER_CPU"
-    for mode in off default sampled metrics tracing; do
+    for mode in off default exported sampled metrics tracing; do
         taskset -c "$SERVER_CPU" java -cp "$BENCH_JAR" io.skein.benchmarks.ObservationCpuCost "$mode" 2>/dev/null \
             | grep '^{' >>"$WORK/cpu.jsonl" || log "WARNING: ObservationCpuCost $mode failed"
     done
@@ -171,13 +175,15 @@ env = os.environ
 allrows = [json.loads(l) for l in open(env["RAW"]) if l.strip()]
 rows = [r for r in allrows if "qps" in r]
 cpus = [r for r in allrows if "cpuUsPerCall" in r]
-modes = ["off", "default", "sampled"]
+modes = ["off", "default", "exported", "sampled"]
 md = ["<!-- observability -->", "## Observability cost (issue 12)", ""]
-md.append(f"Echo/Say {env['PAYLOAD']} B at concurrency {env['CONCURRENCY']} against three Skein servers side by side "
+md.append(f"Echo/Say {env['PAYLOAD']} B at concurrency {env['CONCURRENCY']} against four Skein servers side by side "
           "on one pinned core, one warm load generator (`benchmarks/shm/Interleaved.java`, not observed) on the other "
           "loading them in turn: `off` = `skein.observability.enabled = off`; `default` = the documented defaults "
-          "(RPC metrics, governance gauges, `/metrics`, tracing sampled at 1 %); `sampled` = the defaults with "
-          f"`tracing.sampler = always`. {env['FORKS']} forks (fresh servers) x {env['ROUNDS']} rounds of "
+          "(RPC metrics, governance gauges, `/metrics`, tracing sampled at 1 %, no exporter: no Kamon spans); "
+          "`exported` = the defaults with `tracing.spans = always` (1 % of calls get a span, as with an "
+          "exporter); `sampled` = the defaults with "
+          f"`tracing.sampler = always` and `tracing.spans = always`. {env['FORKS']} forks (fresh servers) x {env['ROUNDS']} rounds of "
           f"{env['DURATION']} s per protocol; QPS and p50 are medians over all rounds; loss = median over the rounds "
           "of (off - mode) / off within the same fork and round; server CPU per call = the server's threads' CPU "
           "time (JIT compiler threads left out) over its calls, median over the forks.")
@@ -231,7 +237,7 @@ if os.path.exists(env["JMH"]):
         jmh[r["params"]["mode"]] = (r["primaryMetric"]["score"], r["primaryMetric"]["scoreError"], alloc)
 if "off" in jmh:
     parts = []
-    for m in ("default", "sampled", "metrics", "tracing"):
+    for m in ("default", "exported", "sampled", "metrics", "tracing"):
         if m in jmh:
             cost = jmh[m][0] - jmh["off"][0]
             parts.append(f"`{m}` {jmh[m][0]:,.0f} ± {jmh[m][1]:,.0f} ns, {jmh[m][2]:,.0f} B "
@@ -244,7 +250,7 @@ cpu = {}
 if os.path.exists(env["CPU"]):
     cpu = {r["mode"]: r["cpuNsPerCall"] for r in (json.loads(l) for l in open(env["CPU"]) if l.strip())}
 if "off" in cpu:
-    parts = [f"`{m}` {cpu[m]:,.0f} ns (+{cpu[m] - cpu['off']:,.0f})" for m in ("default", "sampled", "metrics", "tracing")
+    parts = [f"`{m}` {cpu[m]:,.0f} ns (+{cpu[m] - cpu['off']:,.0f})" for m in ("default", "exported", "sampled", "metrics", "tracing")
              if m in cpu]
     md.append("- CPU time of observing one server call (`ObservationCpuCost`: the same hooks, the thread's own CPU "
               "time, median of 10 batches of 500,000 calls; far less distorted by a busy machine than wall time): "

@@ -29,8 +29,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * What observing one server call costs on the server's CPU, without sockets: the call engine's hooks for
  * a unary Echo/Say call (call started with its context, one 1 KB request received, one response sent,
  * ended OK) against the node's observer as {@code skein.observability} makes it: {@code off}
- * ({@link CallObserver#NONE}), {@code default} (metrics, tracing sampled at 1 %), {@code sampled}
- * (every call traced; spans go to Kamon's buffer, no exporter), and the parts of {@code default} alone:
+ * ({@link CallObserver#NONE}), {@code default} (metrics, tracing sampled at 1 %; no exporter, so no Kamon
+ * spans), {@code exported} (the defaults as if an exporter took the spans: 1 % of calls get one),
+ * {@code sampled} (every call gets a span, into Kamon's buffer), and the parts of {@code default} alone:
  * {@code metrics} (tracing off) and {@code tracing} (metrics off). Each mode runs in its own fork (Kamon is
  * one per JVM). The difference to {@code off} is the observation's cost per call;
  * {@code benchmarks/observability.sh} measures it end to end.
@@ -43,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 1)
 public class ObservationBenchmark {
 
-    @Param({"off", "default", "sampled", "metrics", "tracing"})
+    @Param({"off", "default", "exported", "sampled", "metrics", "tracing"})
     public String mode;
 
     private ActorSystem<Void> system;
@@ -53,14 +54,7 @@ public class ObservationBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        String settings = switch (mode) {
-            case "off" -> "skein.observability.enabled = off";
-            case "default" -> "skein.observability.http.enabled = off";
-            case "sampled" -> "skein.observability { http.enabled = off, tracing.sampler = always }";
-            case "metrics" -> "skein.observability { http.enabled = off, tracing.enabled = off }";
-            case "tracing" -> "skein.observability { http.enabled = off, metrics.enabled = off }";
-            default -> throw new IllegalArgumentException(mode);
-        };
+        String settings = ObservationCpuCost.settings(mode);
         var config = ConfigFactory.parseString(settings + "\npekko.loglevel = WARNING")
                 .withFallback(ConfigFactory.load()).resolve();
         system = ActorSystem.create(Behaviors.empty(), "skein-bench", config);

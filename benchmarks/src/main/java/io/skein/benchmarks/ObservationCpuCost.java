@@ -21,7 +21,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * batches of the same hook sequence as {@link ObservationBenchmark}: a figure that a busy, shared machine
  * distorts far less than a wall-clock benchmark, since time the thread is not scheduled does not count.
  * {@code java -cp skein-benchmarks.jar io.skein.benchmarks.ObservationCpuCost MODE} with MODE one of
- * {@code off}, {@code default}, {@code sampled}, {@code metrics}, {@code tracing}; prints one JSON object
+ * {@code off}, {@code default}, {@code exported}, {@code sampled}, {@code metrics}, {@code tracing} (see
+ * {@link ObservationBenchmark}); prints one JSON object
  * {@code {"mode", "cpuNsPerCall"}} (the median of 10 batches of 500,000 calls after 5 warm-up batches).
  */
 public final class ObservationCpuCost {
@@ -36,10 +37,12 @@ public final class ObservationCpuCost {
         return switch (mode) {
             case "off" -> "skein.observability.enabled = off";
             case "default" -> "skein.observability.http.enabled = off";
-            case "sampled" -> "skein.observability { http.enabled = off, tracing.sampler = always }";
+            case "exported" -> "skein.observability { http.enabled = off, tracing.spans = always }";
+            case "sampled" -> "skein.observability { http.enabled = off, tracing { sampler = always, spans = always } }";
             case "metrics" -> "skein.observability { http.enabled = off, tracing.enabled = off }";
             case "tracing" -> "skein.observability { http.enabled = off, metrics.enabled = off }";
-            default -> throw new IllegalArgumentException("mode must be off, default, sampled, metrics or tracing");
+            default -> throw new IllegalArgumentException(
+                    "mode must be off, default, exported, sampled, metrics or tracing");
         };
     }
 

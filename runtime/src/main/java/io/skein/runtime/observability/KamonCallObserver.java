@@ -30,12 +30,29 @@ final class KamonCallObserver implements CallObserver {
     private final TraceSampler sampler; // null when tracing is off
     private final AccessLog access;     // null when off
     private final RefusalLog refusals;  // null when off
+    private final boolean spansAlways;  // tracing.spans = always
+    private final boolean otlp;         // the node exports spans over OTLP
+    private volatile boolean spansReported; // whether Kamon has a span reporter, as last checked
 
     KamonCallObserver(ObservabilitySettings settings) {
         this.metrics = settings.metrics() ? new RpcMetrics() : null;
         this.sampler = settings.tracing() ? new TraceSampler(settings.sampler(), settings.probability()) : null;
         this.access = settings.accessLog() ? new AccessLog(settings.accessSampleRate(), settings.accessSlow()) : null;
         this.refusals = settings.refusalLog() ? new RefusalLog(settings.refusalInterval()) : null;
+        this.spansAlways = settings.spansAlways();
+        this.otlp = settings.otlp();
+        this.spansReported = otlp;
+    }
+
+    /**
+     * Checks again whether Kamon has a span reporter ({@code tracing.spans = auto}); the node calls it at
+     * start and every trace tick. Without one, sampled calls propagate their ids and sampled flag but get
+     * no Kamon span: Kamon would keep it until its tick and drop it.
+     */
+    void checkSpanReporters() {
+        if (sampler != null && !spansAlways) {
+            spansReported = otlp || KamonRuntime.spansReported();
+        }
     }
 
     /** A call's span (null when unsampled or not tracing) and trace context (null when not tracing). */
@@ -55,14 +72,17 @@ final class KamonCallObserver implements CallObserver {
         }
         if (local != null) {
             if (local.span == null) {
-                return local.trace == null ? Traced.NONE : new Traced(null, TraceContext.newSpan(local.trace, false, null));
+                return local.trace == null ? Traced.NONE
+                        : new Traced(null, TraceContext.newSpan(local.trace, local.trace.sampled(), null));
             }
             Span span = Spans.start(method, kind, protocol, local.span, attempt, false);
             return new Traced(span, Spans.traceContext(span, local.trace.traceState()));
         }
         TraceSampler.Decision decision = sampler.decide(remote);
-        if (decision == TraceSampler.Decision.DROP) {
-            return new Traced(null, TraceContext.newSpan(remote, false, null));
+        if (decision == TraceSampler.Decision.DROP || !spansAlways && !spansReported) {
+            // No span: unsampled, or sampled with nothing to report its span to (Kamon's adaptive sampler,
+            // which needs a span to decide, then counts as not sampled).
+            return new Traced(null, TraceContext.newSpan(remote, decision == TraceSampler.Decision.SAMPLE, null));
         }
         Span span = Spans.start(method, kind, protocol, Spans.remote(remote), attempt,
                 decision == TraceSampler.Decision.SAMPLE);

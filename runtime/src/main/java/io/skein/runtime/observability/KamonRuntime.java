@@ -45,6 +45,24 @@ final class KamonRuntime {
         return prometheus;
     }
 
+    /**
+     * Whether Kamon has a span reporter now (a module of the span or combined kind, enabled: from Kamon's
+     * configuration or registered with {@code Kamon.addReporter}). Reads Kamon's status, which costs
+     * microseconds: call it now and then, never per call.
+     */
+    static boolean spansReported() {
+        scala.collection.Iterator<kamon.status.Status.Module> modules =
+                Kamon.status().moduleRegistry().modules().iterator();
+        while (modules.hasNext()) {
+            kamon.status.Status.Module m = modules.next();
+            String kind = String.valueOf(m.kind());
+            if (m.enabled() && (kind.equals("SpansReporter") || kind.equals("CombinedReporter"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** How many nodes of this JVM hold Kamon now. */
     static synchronized int users() {
         return users;

@@ -50,6 +50,7 @@ public final class NodeObservability implements AutoCloseable {
     private volatile HealthService health;
     private volatile Cancellable gauges;
     private volatile Cancellable flushes;
+    private volatile Cancellable spanChecks;
 
     private NodeObservability(ActorSystem<?> system, ObservabilitySettings settings, CallObserver observer,
                               PrometheusReporter prometheus, HttpServer http, ExecutorService httpThread) {
@@ -91,6 +92,16 @@ public final class NodeObservability implements AutoCloseable {
             }
         }
         NodeObservability node = new NodeObservability(system, settings, observer, prometheus, http, thread);
+        if (observer instanceof KamonCallObserver calls && settings.tracing()) {
+            calls.checkSpanReporters();
+            node.spanChecks = system.scheduler().scheduleAtFixedRate(settings.traceTick(), settings.traceTick(), () -> {
+                try {
+                    calls.checkSpanReporters();
+                } catch (RuntimeException e) {
+                    log.debug("checking Kamon's span reporters failed: {}", e.toString());
+                }
+            }, system.executionContext());
+        }
         if (observer instanceof KamonCallObserver calls && settings.metrics()) {
             // Calls count in per-thread cells; twice per Kamon tick they are added to Kamon's instruments.
             java.time.Duration every = settings.metricsTick().dividedBy(2);
@@ -208,9 +219,10 @@ public final class NodeObservability implements AutoCloseable {
         if (g != null) {
             g.cancel();
         }
-        Cancellable f = flushes;
-        if (f != null) {
-            f.cancel();
+        for (Cancellable c : new Cancellable[] {flushes, spanChecks}) {
+            if (c != null) {
+                c.cancel();
+            }
         }
         if (observer instanceof KamonCallObserver calls) {
             calls.flush(); // what the last calls counted

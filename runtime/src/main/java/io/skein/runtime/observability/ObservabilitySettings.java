@@ -19,6 +19,8 @@ import java.time.Duration;
  * @param sampler           {@code always}, {@code never}, {@code random} or {@code adaptive} (Kamon's samplers)
  * @param probability       the share of new traces sampled by the {@code random} sampler
  * @param traceTick         how often finished spans are flushed to the exporter
+ * @param spansAlways       sampled calls get Kamon spans even while no span reporter is registered
+ *                          ({@code tracing.spans = always}); otherwise ({@code auto}) only while one is
  * @param otlp              whether sampled spans are exported over OTLP
  * @param otlpEndpoint      the OTLP receiver ({@code http://host:4317} for gRPC, {@code http://host:4318} for HTTP)
  * @param otlpProtocol      {@code grpc} or {@code http/protobuf}
@@ -31,7 +33,8 @@ import java.time.Duration;
  */
 public record ObservabilitySettings(boolean enabled, String serviceName, boolean metrics, Duration metricsTick,
                                     boolean httpEnabled, String httpHost, int httpPort, boolean tracing,
-                                    String sampler, double probability, Duration traceTick, boolean otlp,
+                                    String sampler, double probability, Duration traceTick, boolean spansAlways,
+                                    boolean otlp,
                                     String otlpEndpoint, String otlpProtocol, boolean accessLog,
                                     double accessSampleRate, Duration accessSlow, boolean refusalLog,
                                     Duration refusalInterval,
@@ -52,6 +55,11 @@ public record ObservabilitySettings(boolean enabled, String serviceName, boolean
             throw new IllegalArgumentException("skein.observability: tracing.probability and access-log.sample-rate"
                     + " must be between 0 and 1");
         }
+        String spans = c.getString("tracing.spans");
+        if (!spans.equals("auto") && !spans.equals("always")) {
+            throw new IllegalArgumentException("skein.observability.tracing.spans must be auto or always, not '"
+                    + spans + "'");
+        }
         String protocol = c.getString("otlp.protocol");
         if (!protocol.equals("grpc") && !protocol.equals("http/protobuf")) {
             throw new IllegalArgumentException("skein.observability.otlp.protocol must be grpc or http/protobuf, not '"
@@ -61,7 +69,7 @@ public record ObservabilitySettings(boolean enabled, String serviceName, boolean
                 c.getBoolean("metrics.enabled"), c.getDuration("metrics.tick-interval"),
                 c.getBoolean("http.enabled"), c.getString("http.host"), c.getInt("http.port"),
                 c.getBoolean("tracing.enabled"), sampler, probability, c.getDuration("tracing.tick-interval"),
-                c.getBoolean("otlp.enabled"), c.getString("otlp.endpoint"), protocol,
+                spans.equals("always"), c.getBoolean("otlp.enabled"), c.getString("otlp.endpoint"), protocol,
                 c.getBoolean("access-log.enabled"), rate, c.getDuration("access-log.slow-threshold"),
                 c.getBoolean("refusal-log.enabled"), c.getDuration("refusal-log.interval"), c.getDuration("metrics.gauge-interval"));
     }

@@ -57,10 +57,17 @@ class RetrySpansTest {
     /** Starts a node whose Greet runs {@code greet}, with a reporter collecting Kamon's finished spans. */
     private void start(java.util.function.BiFunction<GreetRequest, io.skein.transport.CallContext,
             java.util.concurrent.CompletionStage<GreetReply>> greet) {
+        startNode(greet, "100ms");
+        report();
+    }
+
+    /** Starts a node whose Greet runs {@code greet}, Kamon's trace tick {@code tick}; no span reporter yet. */
+    private void startNode(java.util.function.BiFunction<GreetRequest, io.skein.transport.CallContext,
+            java.util.concurrent.CompletionStage<GreetReply>> greet, String tick) {
         node = SkeinNode.builder()
                 .config(ConfigFactory.parseString("skein.server { host = \"127.0.0.1\", port = 0 }\n"
                         + "skein.observability { http.enabled = off, tracing { sampler = always,"
-                        + " tick-interval = 100ms } }\npekko.loglevel = WARNING"))
+                        + " tick-interval = " + tick + " } }\npekko.loglevel = WARNING"))
                 .service(FunctionalService.builder(Greeters.GREETER)
                         .<GreetRequest, GreetReply>unary("Greet", (req, ctx) -> {
                             mdcTraceIds.add(String.valueOf(MDC.get("traceId")) + "/" + MDC.get("spanId"));
@@ -68,6 +75,13 @@ class RetrySpansTest {
                         })
                         .build())
                 .start();
+    }
+
+    /**
+     * Registers a reporter collecting Kamon's finished spans, as an application registering its own would,
+     * and has the node check for span reporters now rather than at its next trace tick.
+     */
+    private void report() {
         Kamon.addReporter("retry-spans-test", new SpanReporter() {
             @Override
             public void reportSpans(scala.collection.immutable.Seq<Span.Finished> spans) {
@@ -82,6 +96,7 @@ class RetrySpansTest {
             public void reconfigure(com.typesafe.config.Config config) {
             }
         });
+        ((KamonCallObserver) node.observability().observer()).checkSpanReporters();
     }
 
     /** Calls Greet once through a governed channel with {@code methodPolicy} for Greet. */
@@ -112,6 +127,26 @@ class RetrySpansTest {
             assertEquals(attempt.tags().get(kamon.tag.Lookups.plain("rpc.status_code")),
                     server.tags().get(kamon.tag.Lookups.plain("rpc.status_code")));
         }
+    }
+
+    @Test
+    void aSampledCallPropagatesItsIdsButGetsAKamonSpanOnlyOnceASpanReporterIsRegistered() {
+        // A long trace tick: Kamon keeps finished spans until its tick, then hands them to the reporters
+        // registered at that moment, so spans made by the first call would reach the reporter added below.
+        startNode((req, ctx) -> CompletableFuture.completedFuture(GreetReply.newBuilder().setText("ok").build()), "5s");
+        assertEquals("ok", greet("idempotent = true").getText()); // sampled (sampler = always), nothing reports
+        report();
+        String unreported = mdcTraceIds.get(0).split("/")[0];
+        assertEquals(32, unreported.length(), "the service saw the call's trace id all the same");
+
+        Await.result(channel.closeAsync(), WAIT);
+        assertEquals("ok", greet("idempotent = true").getText());
+        String reported = mdcTraceIds.get(1).split("/")[0];
+        Await.until(WAIT, () -> finished.stream().anyMatch(s -> isServer(s)
+                && s.trace().id().string().equals(reported)), () -> "spans: " + finished);
+        // Both calls' spans, had the first made any, would have reached the reporter at the same tick.
+        assertTrue(finished.stream().noneMatch(s -> s.trace().id().string().equals(unreported)),
+                () -> "spans of the call made with no reporter: " + finished);
     }
 
     @Test
