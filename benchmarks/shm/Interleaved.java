@@ -1,6 +1,7 @@
 // Interleaved closed-loop runs of Echo/Say against several targets from one client JVM, for comparisons
 // on a noisy machine: each round runs every target once, in turn, for a short time, and the medians over
-// the rounds are printed at the end. Run with the fat jar on the class path (single-file source launcher):
+// the rounds are printed at the end; each round starts one target further on, so the order's effects
+// average out. Run with the fat jar on the class path (single-file source launcher):
 //   java -cp examples/target/skein.jar benchmarks/shm/Interleaved.java SIZE CONCURRENCY SECONDS ROUNDS TARGET...
 // A TARGET is a URI, optionally followed by "|" and HOCON for that target's client, e.g.
 //   'shm:///tmp/echo.sock|skein.shm.polling.window = 0s'
@@ -34,7 +35,10 @@ public class Interleaved {
             results.add(new ArrayList<>());
         }
         for (int r = 0; r < rounds; r++) {
-            for (int i = 0; i < targets.size(); i++) {
+            // Each round starts one target further on, so no target always runs first (or always right
+            // after the same other one) and the order's effects average out over the rounds.
+            for (int k = 0; k < targets.size(); k++) {
+                int i = (r + k) % targets.size();
                 LoadGenerator.Settings settings = LoadGenerator.Settings.of(targets.get(i), LoadGenerator.Method.SAY)
                         .withPayloadBytes(size).withConcurrency(concurrency).withConnections(1)
                         .withDuration(duration).withWarmup(Duration.ofMillis(500));
