@@ -24,6 +24,7 @@ import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * A node's observability, as {@code skein.observability} configures it: Kamon (started with the JVM's
@@ -94,24 +95,13 @@ public final class NodeObservability implements AutoCloseable {
         NodeObservability node = new NodeObservability(system, settings, observer, prometheus, http, thread);
         if (observer instanceof KamonCallObserver calls && settings.tracing()) {
             calls.checkSpanReporters();
-            node.spanChecks = system.scheduler().scheduleAtFixedRate(settings.traceTick(), settings.traceTick(), () -> {
-                try {
-                    calls.checkSpanReporters();
-                } catch (RuntimeException e) {
-                    log.debug("checking Kamon's span reporters failed: {}", e.toString());
-                }
-            }, system.executionContext());
+            node.spanChecks = node.every(settings.traceTick(), settings.traceTick(), calls::checkSpanReporters,
+                    Level.DEBUG, "checking Kamon's span reporters");
         }
         if (observer instanceof KamonCallObserver calls && settings.metrics()) {
             // Calls count in per-thread cells; twice per Kamon tick they are added to Kamon's instruments.
-            java.time.Duration every = settings.metricsTick().dividedBy(2);
-            node.flushes = system.scheduler().scheduleAtFixedRate(every, every, () -> {
-                try {
-                    calls.flush();
-                } catch (RuntimeException e) {
-                    log.warn("flushing RPC metrics into Kamon failed: {}", e.toString());
-                }
-            }, system.executionContext());
+            node.flushes = node.every(settings.metricsTick().dividedBy(2), settings.metricsTick().dividedBy(2),
+                    calls::flush, Level.WARN, "flushing RPC metrics into Kamon");
         }
         if (http != null) {
             http.createContext("/metrics", node::metrics);
@@ -158,11 +148,21 @@ public final class NodeObservability implements AutoCloseable {
             return;
         }
         GovernanceGauges reader = new GovernanceGauges(system, limiter, registry);
-        gauges = system.scheduler().scheduleAtFixedRate(java.time.Duration.ZERO, settings.gaugeInterval(), () -> {
+        gauges = every(java.time.Duration.ZERO, settings.gaugeInterval(), reader, Level.DEBUG,
+                "reading governance gauges");
+    }
+
+    /**
+     * Runs {@code task} on the actor system's scheduler after {@code first}, then every {@code interval}; a
+     * failure is logged at {@code level} ({@code what} failed) and the next run goes ahead.
+     */
+    private Cancellable every(java.time.Duration first, java.time.Duration interval, Runnable task, Level level,
+                              String what) {
+        return system.scheduler().scheduleAtFixedRate(first, interval, () -> {
             try {
-                reader.run();
+                task.run();
             } catch (RuntimeException e) {
-                log.debug("reading governance gauges failed: {}", e.toString());
+                log.atLevel(level).log("{} failed: {}", what, e.toString());
             }
         }, system.executionContext());
     }
@@ -215,11 +215,7 @@ public final class NodeObservability implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        Cancellable g = gauges;
-        if (g != null) {
-            g.cancel();
-        }
-        for (Cancellable c : new Cancellable[] {flushes, spanChecks}) {
+        for (Cancellable c : new Cancellable[] {gauges, flushes, spanChecks}) {
             if (c != null) {
                 c.cancel();
             }

@@ -214,8 +214,7 @@ final class RpcMetrics {
 
         @Override
         void drain(MetricCells cells) {
-            for (int i = 0; i < CODES.length; i++) {
-                cells.takeFinished(i);
+            for (int i = 0; i < CODES.length; i++) { // durations only: the logical calls' counts are not exported
                 LocalHistogram h = cells.histogram(i);
                 if (h != null) {
                     if (duration[i] == null) {

@@ -1,7 +1,7 @@
 package io.skein.runtime.observability;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.util.Map;
 import java.util.Random;
@@ -91,7 +91,7 @@ class LocalHistogramTest {
         writer.join(TimeUnit.MINUTES.toMillis(1));
         local.drainInto(into);
         total += into.snapshot(true).count();
-        assertTrue(!writer.isAlive());
+        assertFalse(writer.isAlive(), "the writer finished within the minute");
         assertEquals(values, total);
     }
 }
