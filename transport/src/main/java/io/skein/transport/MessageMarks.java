@@ -11,18 +11,27 @@ import java.util.Map;
  * changing the messages' types. Identity, not {@code equals}: two equal protobuf messages are still
  * two messages. An entry goes when its message is garbage or when it is {@linkplain #take taken}.
  *
+ * <p>Every call has a few of these and almost none is ever marked, so the map and its reference queue are
+ * made by the first mark: an unmarked instance is one small object, and reading it one volatile read,
+ * no lock.
+ *
  * <p>Thread-safe; every operation is O(1) apart from dropping the entries of collected messages.
  */
 final class MessageMarks {
 
-    private final ReferenceQueue<Object> collected = new ReferenceQueue<>();
-    private final Map<Key, Boolean> marks = new HashMap<>();
-    // False until the first mark: messages of calls nobody marks pay one volatile read, no lock.
+    // Made by the first put, under the lock; then only used under it.
+    private ReferenceQueue<Object> collected;
+    private Map<Key, Boolean> marks;
+    // False until the first mark (written after the map is made, under the lock).
     private volatile boolean used;
 
     /** Marks {@code message} with {@code value}, replacing an earlier mark. */
     synchronized void put(Object message, boolean value) {
-        used = true;
+        if (marks == null) {
+            collected = new ReferenceQueue<>();
+            marks = new HashMap<>();
+            used = true;
+        }
         expunge();
         marks.put(new Key(message, collected), value);
     }
@@ -51,11 +60,16 @@ final class MessageMarks {
 
     /** Forgets every mark. */
     synchronized void clear() {
-        marks.clear();
-        expunge();
+        if (marks != null) {
+            marks.clear();
+            expunge();
+        }
     }
 
     synchronized int size() {
+        if (marks == null) {
+            return 0;
+        }
         expunge();
         return marks.size();
     }

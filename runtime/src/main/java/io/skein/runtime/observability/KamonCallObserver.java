@@ -163,6 +163,11 @@ final class KamonCallObserver implements CallObserver {
         }
     }
 
+    /** Whether a call's end needs its duration: for metrics or the access log (a span times itself). */
+    boolean timed() {
+        return metrics != null || access != null;
+    }
+
     /** Adds what the node's calls counted per thread to Kamon's instruments ({@link RpcMetrics#flush}). */
     void flush() {
         if (metrics != null) {
@@ -185,7 +190,10 @@ final class KamonCallObserver implements CallObserver {
         cells(probe).record(slot, value);
     }
 
-    /** What a probe's end records beyond its span (which it finished itself). */
+    /**
+     * What a probe's end records beyond its span (which it finished itself); {@code nanos} is the call's
+     * duration, 0 when nothing here uses it ({@link #timed()} false).
+     */
     void ended(RpcProbe probe, Status status, long nanos, SocketAddress peer) {
         if (probe.wire != null) {
             boolean server = probe.role == RpcProbe.Role.SERVER;

@@ -150,7 +150,7 @@ final class RpcProbe implements CallProbe {
             return; // the contract says once; a second call is a caller's bug and changes nothing
         }
         ended = true;
-        long nanos = System.nanoTime() - startNanos;
+        long nanos = observer.timed() ? System.nanoTime() - startNanos : 0; // a clock reading only for who uses it
         SocketAddress remote = peer != null ? peer : lookup == null ? null : lookup.get();
         if (span != null) {
             Spans.finish(span, status, protocol, remote, role == Role.SERVER);
