@@ -14,22 +14,22 @@
 # script measures each server's CPU per call (its threads' CPU time over the rounds, the JIT compiler's
 # threads left out) from /proc. Target: under 5 % QPS loss with the defaults.
 #
-#   benchmarks/observability.sh                  # FORKS=3 ROUNDS=4 DURATION=5 WARMUP=20
+#   benchmarks/observability.sh                  # FORKS=4 ROUNDS=10 DURATION=3 WARMUP=20
 #   FORKS=1 ROUNDS=2 DURATION=2 WARMUP=4 SKIP_BUILD=1 benchmarks/observability.sh   # a quick check
 #
 # Writes the section of docs/benchmarks.md between "<!-- observability -->" and "<!-- /observability -->"
-# (appended at the end the first time; nothing else is touched). Environment: FORKS (3), ROUNDS (4, counted
-# rounds per fork and protocol), DURATION (5 s per run), WARMUP (20, each server's JIT warm-up before its
-# fork's rounds, split over the protocols), CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0),
-# CLIENT_CPU (1), PORT (18480: servers on PORT..PORT+3, their metrics endpoints on PORT+10..PORT+13),
+# (appended at the end the first time; nothing else is touched). Environment: FORKS (4), ROUNDS (10, counted
+# rounds per fork and protocol; short rounds pair each mode with `off` closely in time), DURATION (3 s per
+# run), WARMUP (20, each server's JIT warm-up before its fork's rounds, split over the protocols),
+# CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0), CLIENT_CPU (1), PORT (18480: servers on PORT..PORT+3, their metrics endpoints on PORT+10..PORT+13),
 # SKIP_BUILD (0), OUT_MD (docs/benchmarks.md), NOTE (a line added to the section, e.g. "shared machine").
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-FORKS="${FORKS:-3}"
-ROUNDS="${ROUNDS:-4}"
-DURATION="${DURATION:-5}"
+FORKS="${FORKS:-4}"
+ROUNDS="${ROUNDS:-10}"
+DURATION="${DURATION:-3}"
 WARMUP="${WARMUP:-20}"
 CONCURRENCY="${CONCURRENCY:-100}"
 PAYLOAD="${PAYLOAD:-1024}"
