@@ -22,7 +22,8 @@
 # rounds per fork and protocol; short rounds pair each mode with `off` closely in time), DURATION (3 s per
 # run), WARMUP (20, each server's JIT warm-up before its fork's rounds, split over the protocols),
 # CONCURRENCY (100), PAYLOAD (1024), SERVER_CPU (0), CLIENT_CPU (1), PORT (18480: servers on PORT..PORT+3,
-# their metrics endpoints on PORT+10..PORT+13), SKIP_BUILD (0), OUT_MD (docs/benchmarks.md), NOTE (a line added to the section, e.g. "shared machine").
+# their metrics endpoints on PORT+10..PORT+13), SKIP_BUILD (0), OUT_MD (docs/benchmarks.md), NOTE (a line
+# added to the section, e.g. "shared machine").
 set -euo pipefail
 {
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
