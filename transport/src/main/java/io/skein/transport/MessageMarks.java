@@ -19,18 +19,16 @@ import java.util.Map;
  */
 final class MessageMarks {
 
-    // Made by the first put, under the lock; then only used under it.
+    // Made by the first put, under the lock, the queue before the map; then read and written only under
+    // the lock. A reader that sees no map yet answers without taking the lock.
     private ReferenceQueue<Object> collected;
-    private Map<Key, Boolean> marks;
-    // False until the first mark (written after the map is made, under the lock).
-    private volatile boolean used;
+    private volatile Map<Key, Boolean> marks;
 
     /** Marks {@code message} with {@code value}, replacing an earlier mark. */
     synchronized void put(Object message, boolean value) {
         if (marks == null) {
             collected = new ReferenceQueue<>();
             marks = new HashMap<>();
-            used = true;
         }
         expunge();
         marks.put(new Key(message, collected), value);
@@ -38,7 +36,7 @@ final class MessageMarks {
 
     /** The mark of {@code message}, or {@code null} when it has none. */
     Boolean get(Object message) {
-        if (!used || message == null) {
+        if (marks == null || message == null) {
             return null;
         }
         synchronized (this) {
@@ -49,7 +47,7 @@ final class MessageMarks {
 
     /** The mark of {@code message}, or {@code null} when it has none; the mark is gone afterwards. */
     Boolean take(Object message) {
-        if (!used || message == null) {
+        if (marks == null || message == null) {
             return null;
         }
         synchronized (this) {
